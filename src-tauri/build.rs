@@ -1,0 +1,19 @@
+//! Build script: generates Tauri's context (config, capabilities, embedded UI) and declares the
+//! app's commands so that capabilities must grant each one explicitly.
+fn main() {
+    let commands = &[
+        "app_info",
+        "prices_list",
+        "price_show",
+        "price_override_set",
+        "price_override_remove",
+        "cost_calculate",
+        "settings_get",
+        "settings_set",
+    ];
+    let attrs = tauri_build::Attributes::new()
+        .app_manifest(tauri_build::AppManifest::new().commands(commands));
+    if let Err(e) = tauri_build::try_build(attrs) {
+        println!("cargo::error=tauri-build failed: {e:#}");
+    }
+}

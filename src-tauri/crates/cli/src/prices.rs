@@ -1,0 +1,209 @@
+//! `promptledger prices …`: list and show prices, set overrides and custom models, import a
+//! newer LiteLLM table.
+
+use clap::{Args, Subcommand};
+use promptledger_core::ledger::Ledger;
+use promptledger_core::money::RatePerMTok;
+use promptledger_core::pricing::report::ModelFilter;
+use promptledger_core::pricing::{PriceOverride, Rates};
+use promptledger_core::{CoreError, ProviderKind, Result};
+use std::path::PathBuf;
+
+use crate::format;
+
+#[derive(Debug, Subcommand)]
+pub enum PricesCommand {
+    /// List models with their $/1M prices (* = your override, + = your custom model,
+    /// ≥ = long-context tiers apply).
+    List {
+        /// openai, anthropic, gemini, ollama, or a LiteLLM provider id (bedrock, groq, …)
+        #[arg(long, short = 'p')]
+        provider: Option<String>,
+        /// Words that must appear in the model id
+        #[arg(long, short = 's')]
+        search: Option<String>,
+        /// Include non-chat models (embeddings, images, audio)
+        #[arg(long)]
+        all_modes: bool,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one model's prices, resolved the way runs resolve it.
+    Show {
+        /// Model id
+        model: String,
+        /// Provider, to resolve provider-specific ids (gemini-2.5-pro → gemini/gemini-2.5-pro)
+        #[arg(long, short = 'p')]
+        provider: Option<String>,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set your own price for a model, or define a custom model (input and output required).
+    Set(SetArgs),
+    /// Remove your override or custom model.
+    Unset {
+        /// Model id
+        model: String,
+    },
+    /// Import a newer LiteLLM model_prices_and_context_window.json; invalid files change nothing.
+    Import {
+        /// The JSON file
+        file: PathBuf,
+    },
+    /// Forget imported tables and price with the bundled one again.
+    ResetTable,
+}
+
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// Model id (a table id to override, or a new name for a custom model)
+    model: String,
+    /// Input price, USD per 1M tokens
+    #[arg(long, value_name = "USD")]
+    input_per_mtok: Option<String>,
+    /// Output price, USD per 1M tokens
+    #[arg(long, value_name = "USD")]
+    output_per_mtok: Option<String>,
+    /// Cached-input (cache read) price, USD per 1M tokens
+    #[arg(long, value_name = "USD")]
+    cached_per_mtok: Option<String>,
+    /// Cache-write price (5-minute TTL), USD per 1M tokens
+    #[arg(long, value_name = "USD")]
+    cache_write_per_mtok: Option<String>,
+    /// Cache-write price (1-hour TTL), USD per 1M tokens
+    #[arg(long = "cache-write-1h-per-mtok", value_name = "USD")]
+    cache_write_1h_per_mtok: Option<String>,
+    /// Reasoning-token price, USD per 1M tokens
+    #[arg(long, value_name = "USD")]
+    reasoning_per_mtok: Option<String>,
+    /// Context window in tokens
+    #[arg(long, value_name = "TOKENS")]
+    context_window: Option<u64>,
+    /// A note ("negotiated price", "our vLLM box")
+    #[arg(long)]
+    note: Option<String>,
+}
+
+fn price(flag: &str, v: &Option<String>) -> Result<Option<RatePerMTok>> {
+    v.as_deref()
+        .map(|s| {
+            RatePerMTok::parse_usd_per_mtok(s).ok_or_else(|| {
+                CoreError::invalid(
+                    flag,
+                    format!("`{s}` is not a price in USD per 1M tokens (e.g. 2.50)"),
+                )
+            })
+        })
+        .transpose()
+}
+
+pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> {
+    match cmd {
+        PricesCommand::List {
+            provider,
+            search,
+            all_modes,
+            json,
+        } => {
+            let pricer = open()?.pricer()?;
+            let rows = pricer.list(&ModelFilter {
+                search,
+                provider,
+                chat_only: !all_modes,
+            });
+            if json {
+                return crate::print_json(&rows);
+            }
+            print!("{}", format::model_rows(&rows));
+            eprintln!(
+                "{} models · table {}",
+                rows.len(),
+                pricer.table().version().id
+            );
+            Ok(())
+        }
+        PricesCommand::Show {
+            model,
+            provider,
+            json,
+        } => {
+            let provider = provider
+                .as_deref()
+                .map(str::parse::<ProviderKind>)
+                .transpose()?;
+            let pricer = open()?.pricer()?;
+            let row = pricer.show(provider, &model)?;
+            if json {
+                return crate::print_json(&row);
+            }
+            print!("{}", format::model_rows(std::slice::from_ref(&row)));
+            for t in &row.tiers {
+                println!(
+                    "  prompts over {} tokens: input {}, output {} (whole request)",
+                    format::thousands(t.above_tokens),
+                    format::rate(t.input_nano_usd_per_mtok.or(row.input_nano_usd_per_mtok)),
+                    format::rate(t.output_nano_usd_per_mtok.or(row.output_nano_usd_per_mtok)),
+                );
+            }
+            if row.cache_write_nano_usd_per_mtok.is_some()
+                || row.reasoning_nano_usd_per_mtok.is_some()
+            {
+                println!(
+                    "  cache write {} (5m), {} (1h); reasoning {}",
+                    format::rate(row.cache_write_nano_usd_per_mtok),
+                    format::rate(row.cache_write_1h_nano_usd_per_mtok),
+                    format::rate(row.reasoning_nano_usd_per_mtok),
+                );
+            }
+            Ok(())
+        }
+        PricesCommand::Set(a) => {
+            let o = PriceOverride {
+                model: a.model.trim().to_string(),
+                rates: Rates {
+                    input: price("--input-per-mtok", &a.input_per_mtok)?,
+                    output: price("--output-per-mtok", &a.output_per_mtok)?,
+                    cache_read: price("--cached-per-mtok", &a.cached_per_mtok)?,
+                    cache_write_5m: price("--cache-write-per-mtok", &a.cache_write_per_mtok)?,
+                    cache_write_1h: price("--cache-write-1h-per-mtok", &a.cache_write_1h_per_mtok)?,
+                    reasoning: price("--reasoning-per-mtok", &a.reasoning_per_mtok)?,
+                },
+                max_input_tokens: a.context_window,
+                note: a.note,
+                updated_at: promptledger_core::ledger::now_rfc3339(),
+            };
+            let mut ledger = open()?;
+            ledger.set_override(&o)?;
+            let row = ledger.pricer()?.show(None, &o.model)?;
+            println!("saved: {} ({})", row.key, row.source);
+            print!("{}", format::model_rows(std::slice::from_ref(&row)));
+            Ok(())
+        }
+        PricesCommand::Unset { model } => {
+            open()?.remove_override(model.trim())?;
+            println!("removed the override for {}", model.trim());
+            Ok(())
+        }
+        PricesCommand::Import { file } => {
+            let bytes = std::fs::read(&file).map_err(|source| CoreError::Io {
+                action: "cannot read",
+                path: file.display().to_string(),
+                source,
+            })?;
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
+            let imported = open()?.import_price_table(&bytes, name.as_deref())?;
+            println!(
+                "imported {} models; table in use: {}",
+                imported.models, imported.version
+            );
+            Ok(())
+        }
+        PricesCommand::ResetTable => {
+            let n = open()?.reset_price_tables()?;
+            println!("forgot {n} imported table(s); pricing with the bundled table");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,164 @@
+//! The core's one error type and the small, stable error codes the UI and CLI branch on.
+
+use serde::Serialize;
+
+/// Result alias used throughout the core.
+pub type Result<T, E = CoreError> = std::result::Result<T, E>;
+
+/// Everything that can go wrong in the core. Each variant says what the user can do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CoreError {
+    /// The model is not in the price table nor a custom model; `suggestions` are the closest ids.
+    #[error("unknown model `{model}`{}", suggestion_text(suggestions))]
+    UnknownModel {
+        /// The model name as given.
+        model: String,
+        /// Closest known ids, best first.
+        suggestions: Vec<String>,
+    },
+    /// A provider usage object could not be read.
+    #[error("invalid {provider} usage: {reason}")]
+    InvalidUsage {
+        /// The provider whose wire shape was expected.
+        provider: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A user-supplied value is out of range or malformed.
+    #[error("invalid {field}: {reason}")]
+    InvalidInput {
+        /// Which input (flag, field) is wrong.
+        field: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A price table file is not in LiteLLM's format or holds impossible prices.
+    #[error("invalid price table: {reason}")]
+    InvalidPriceTable {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Something asked for does not exist (a run, an override).
+    #[error("{what} `{id}` not found")]
+    NotFound {
+        /// Kind of thing.
+        what: &'static str,
+        /// Its id or name.
+        id: String,
+    },
+    /// The database was written by a newer PromptLedger; opening it could damage it.
+    #[error(
+        "the ledger at {path} was written by a newer PromptLedger (schema {found}, this version \
+         knows up to {supported}); update PromptLedger to open it"
+    )]
+    DatabaseTooNew {
+        /// The file.
+        path: String,
+        /// Schema version found in the file.
+        found: i64,
+        /// Highest schema version this build knows.
+        supported: i64,
+    },
+    /// SQLite failed (disk full, locked beyond the busy timeout, corrupt file).
+    #[error("ledger storage error: {0}")]
+    Storage(#[from] rusqlite::Error),
+    /// A schema migration failed; the database was left as it was.
+    #[error("ledger migration failed: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// A file could not be read or written.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done ("cannot read", "cannot create directory").
+        action: &'static str,
+        /// The path involved.
+        path: String,
+        /// The OS error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+fn suggestion_text(suggestions: &[String]) -> String {
+    if suggestions.is_empty() {
+        String::new()
+    } else {
+        format!("; did you mean {}?", suggestions.join(", "))
+    }
+}
+
+/// The small, stable set of codes the UI branches on (`{code, message}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// Model not in the price table.
+    UnknownModel,
+    /// Bad user input.
+    InvalidInput,
+    /// Not found.
+    NotFound,
+    /// Database or file trouble.
+    Storage,
+    /// Ledger written by a newer version.
+    UnsupportedDatabase,
+    /// A bug.
+    Internal,
+}
+
+impl CoreError {
+    /// The code the UI and scripts branch on.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            CoreError::UnknownModel { .. } => ErrorCode::UnknownModel,
+            CoreError::InvalidUsage { .. }
+            | CoreError::InvalidInput { .. }
+            | CoreError::InvalidPriceTable { .. } => ErrorCode::InvalidInput,
+            CoreError::NotFound { .. } => ErrorCode::NotFound,
+            CoreError::DatabaseTooNew { .. } => ErrorCode::UnsupportedDatabase,
+            CoreError::Storage(_) | CoreError::Migration(_) | CoreError::Io { .. } => {
+                ErrorCode::Storage
+            }
+        }
+    }
+
+    /// Shorthand for [`CoreError::InvalidInput`].
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        CoreError::InvalidInput {
+            field: field.into(),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl ErrorCode {
+    /// The snake_case name, as sent to the UI.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::UnknownModel => "unknown_model",
+            ErrorCode::InvalidInput => "invalid_input",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::Storage => "storage",
+            ErrorCode::UnsupportedDatabase => "unsupported_database",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_model_message_names_suggestions() {
+        let e = CoreError::UnknownModel {
+            model: "gpt-4oo".into(),
+            suggestions: vec!["gpt-4o".into(), "gpt-4o-mini".into()],
+        };
+        assert_eq!(
+            e.to_string(),
+            "unknown model `gpt-4oo`; did you mean gpt-4o, gpt-4o-mini?"
+        );
+        assert_eq!(e.code().as_str(), "unknown_model");
+    }
+}

@@ -1,0 +1,319 @@
+//! The `runs` table: one row per prompt run, with its tokens split the way providers bill them,
+//! the rates used and the cost breakdown in nano-USD.
+
+use rusqlite::{OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{CoreError, Result};
+use crate::ledger::Ledger;
+use crate::money::{NanoUsd, RatePerMTok};
+use crate::pricing::{Component, CostBreakdown, CostSource, PricedUsage, TokenUsage};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RunStatus {
+    /// Completed.
+    Ok,
+    /// Failed with a typed error.
+    Error,
+    /// The stream was cut (network, idle timeout).
+    Interrupted,
+    /// The user stopped it.
+    Cancelled,
+}
+
+impl RunStatus {
+    /// Stable id, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Ok => "ok",
+            RunStatus::Error => "error",
+            RunStatus::Interrupted => "interrupted",
+            RunStatus::Cancelled => "cancelled",
+        }
+    }
+
+    fn parse(s: &str) -> RunStatus {
+        match s {
+            "ok" => RunStatus::Ok,
+            "interrupted" => RunStatus::Interrupted,
+            "cancelled" => RunStatus::Cancelled,
+            _ => RunStatus::Error,
+        }
+    }
+}
+
+/// A run as stored (the fields later screens need are added as they come).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRecord {
+    /// Row id.
+    pub id: i64,
+    /// Start, ms since the epoch (UTC).
+    pub started_at_ms: i64,
+    /// Provider id.
+    pub provider: String,
+    /// Model as requested.
+    pub model_requested: String,
+    /// Model the provider reported.
+    pub model_resolved: Option<String>,
+    /// Price-table key billed at.
+    pub price_key: Option<String>,
+    /// Price-table version billed at.
+    pub price_table_version: Option<String>,
+    /// How it ended.
+    pub status: RunStatus,
+    /// Error code, when it failed.
+    pub error_code: Option<String>,
+    /// Error message, when it failed.
+    pub error_message: Option<String>,
+    /// Tokens.
+    pub usage: TokenUsage,
+    /// Rates and costs per component, and the total.
+    pub breakdown: CostBreakdown,
+    /// Latency (ms).
+    pub latency_ms: Option<i64>,
+    /// Time to first token (ms).
+    pub ttft_ms: Option<i64>,
+    /// Attempts (1 + retries).
+    pub attempts: i64,
+    /// Tag / project.
+    pub tag: Option<String>,
+}
+
+/// A run to record.
+#[derive(Debug, Clone, Default)]
+pub struct NewRun {
+    /// Start, ms since the epoch (UTC).
+    pub started_at_ms: i64,
+    /// Provider id.
+    pub provider: String,
+    /// Model as requested.
+    pub model_requested: String,
+    /// Model the provider reported.
+    pub model_resolved: Option<String>,
+    /// The priced usage (absent when the run failed before usage was known).
+    pub priced: Option<PricedUsage>,
+    /// How it ended.
+    pub status: Option<RunStatus>,
+    /// Typed error code.
+    pub error_code: Option<String>,
+    /// Error message (never contains a key).
+    pub error_message: Option<String>,
+    /// Cost the provider reported, if any.
+    pub provider_cost: Option<NanoUsd>,
+    /// Overrides the breakdown's source (e.g. `estimated` after a cut stream).
+    pub cost_source: Option<CostSource>,
+    /// Latency (ms).
+    pub latency_ms: Option<i64>,
+    /// Time to first token (ms).
+    pub ttft_ms: Option<i64>,
+    /// Attempts (1 + retries).
+    pub attempts: i64,
+    /// Key metadata id.
+    pub key_id: Option<String>,
+    /// Tag / project.
+    pub tag: Option<String>,
+    /// Prompt text.
+    pub prompt: Option<String>,
+    /// System prompt.
+    pub system_prompt: Option<String>,
+    /// Output text.
+    pub output: Option<String>,
+    /// Request parameters as JSON.
+    pub params_json: Option<String>,
+}
+
+fn i(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+fn u(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl Ledger {
+    /// Records a run and commits it; returns its id. The daily roll-up follows by trigger.
+    pub fn insert_run(&mut self, run: &NewRun) -> Result<i64> {
+        if run.provider.trim().is_empty() || run.model_requested.trim().is_empty() {
+            return Err(CoreError::invalid(
+                "run",
+                "a run needs a provider and a model",
+            ));
+        }
+        let zero = PricedUsage::zero();
+        let p = run.priced.as_ref().unwrap_or(&zero);
+        let line = |c: Component| p.breakdown.line(c).copied();
+        let rate = |c: Component| line(c).map_or(0, |l| l.rate_nano_usd_per_mtok.0);
+        let cost = |c: Component| line(c).map_or(0, |l| l.cost_nano_usd.0);
+        let source = run.cost_source.unwrap_or(p.breakdown.cost_source);
+        let tx = self.conn_mut().transaction()?;
+        tx.execute(
+            "INSERT INTO runs (started_at_ms, provider, model_requested, model_resolved, price_key,
+                price_table_version, key_id, status, error_code, error_message,
+                input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
+                output_tokens, reasoning_tokens,
+                rate_input, rate_cached_input, rate_cache_write, rate_cache_write_1h, rate_output,
+                rate_reasoning,
+                cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
+                cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano,
+                provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
+                prompt, system_prompt, output, params_json)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
+                ?34, ?35, ?36, ?37, ?38, ?39, ?40)",
+            params![
+                run.started_at_ms,
+                run.provider,
+                run.model_requested,
+                run.model_resolved,
+                run.priced.as_ref().map(|p| p.price_key.as_str()),
+                run.priced.as_ref().map(|p| p.price_table_version.as_str()),
+                run.key_id,
+                run.status.unwrap_or(RunStatus::Ok).as_str(),
+                run.error_code,
+                run.error_message,
+                i(p.usage.input_tokens),
+                i(p.usage.cached_input_tokens),
+                i(p.usage.cache_write_tokens),
+                i(p.usage.cache_write_1h_tokens),
+                i(p.usage.output_tokens),
+                i(p.usage.reasoning_tokens),
+                rate(Component::Input),
+                rate(Component::CachedInput),
+                rate(Component::CacheWrite),
+                rate(Component::CacheWrite1h),
+                rate(Component::Output),
+                rate(Component::Reasoning),
+                cost(Component::Input),
+                cost(Component::CachedInput),
+                cost(Component::CacheWrite),
+                cost(Component::CacheWrite1h),
+                cost(Component::Output),
+                cost(Component::Reasoning),
+                p.breakdown.total_nano_usd.0,
+                run.provider_cost.map(|c| c.0),
+                source.as_str(),
+                p.breakdown.tier,
+                run.latency_ms,
+                run.ttft_ms,
+                run.attempts.max(1),
+                run.tag,
+                run.prompt,
+                run.system_prompt,
+                run.output,
+                run.params_json,
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.commit()?;
+        Ok(id)
+    }
+
+    /// One run.
+    pub fn run(&self, id: i64) -> Result<RunRecord> {
+        self.conn()
+            .query_row(&format!("{SELECT_RUN} WHERE id = ?1"), [id], run_from_row)
+            .optional()?
+            .ok_or(CoreError::NotFound {
+                what: "run",
+                id: id.to_string(),
+            })
+    }
+
+    /// The newest runs, newest first.
+    pub fn recent_runs(&self, limit: usize) -> Result<Vec<RunRecord>> {
+        let mut stmt = self.conn().prepare(&format!(
+            "{SELECT_RUN} ORDER BY started_at_ms DESC, id DESC LIMIT ?1"
+        ))?;
+        let rows = stmt.query_map([i64::try_from(limit).unwrap_or(i64::MAX)], run_from_row)?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Deletes a run (its roll-up is corrected by trigger).
+    pub fn delete_run(&mut self, id: i64) -> Result<()> {
+        match self
+            .conn()
+            .execute("DELETE FROM runs WHERE id = ?1", [id])?
+        {
+            0 => Err(CoreError::NotFound {
+                what: "run",
+                id: id.to_string(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Number of recorded runs.
+    pub fn run_count(&self) -> Result<i64> {
+        Ok(self
+            .conn()
+            .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))?)
+    }
+}
+
+const SELECT_RUN: &str = "SELECT id, started_at_ms, provider, model_requested, model_resolved,
+    price_key, price_table_version, status, error_code, error_message,
+    input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens, output_tokens,
+    reasoning_tokens, rate_input, rate_cached_input, rate_cache_write, rate_cache_write_1h,
+    rate_output, rate_reasoning, cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
+    cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano, cost_source,
+    price_tier, latency_ms, ttft_ms, attempts, tag FROM runs";
+
+fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
+    let usage = TokenUsage {
+        input_tokens: u(r.get(10)?),
+        cached_input_tokens: u(r.get(11)?),
+        cache_write_tokens: u(r.get(12)?),
+        cache_write_1h_tokens: u(r.get(13)?),
+        output_tokens: u(r.get(14)?),
+        reasoning_tokens: u(r.get(15)?),
+    };
+    let tokens = [
+        usage.input_tokens,
+        usage.cached_input_tokens,
+        usage.cache_write_tokens,
+        usage.cache_write_1h_tokens,
+        usage.output_tokens,
+        usage.reasoning_tokens,
+    ];
+    let mut lines = Vec::with_capacity(6);
+    for (n, c) in Component::ALL.iter().enumerate() {
+        lines.push(crate::pricing::CostLine {
+            component: *c,
+            tokens: tokens[n],
+            rate_nano_usd_per_mtok: RatePerMTok(r.get(16 + n)?),
+            cost_nano_usd: NanoUsd(r.get(22 + n)?),
+        });
+    }
+    let source: String = r.get(29)?;
+    let status: String = r.get(7)?;
+    Ok(RunRecord {
+        id: r.get(0)?,
+        started_at_ms: r.get(1)?,
+        provider: r.get(2)?,
+        model_requested: r.get(3)?,
+        model_resolved: r.get(4)?,
+        price_key: r.get(5)?,
+        price_table_version: r.get(6)?,
+        status: RunStatus::parse(&status),
+        error_code: r.get(8)?,
+        error_message: r.get(9)?,
+        usage,
+        breakdown: CostBreakdown {
+            lines,
+            total_nano_usd: NanoUsd(r.get(28)?),
+            tier: r.get(30)?,
+            cost_source: match source.as_str() {
+                "provider_reported" => CostSource::ProviderReported,
+                "estimated" => CostSource::Estimated,
+                "unmetered" => CostSource::Unmetered,
+                _ => CostSource::Computed,
+            },
+        },
+        latency_ms: r.get(31)?,
+        ttft_ms: r.get(32)?,
+        attempts: r.get(33)?,
+        tag: r.get(34)?,
+    })
+}

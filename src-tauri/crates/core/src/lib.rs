@@ -1,0 +1,15 @@
+//! promptledger-core — all of PromptLedger's domain logic, shared by the desktop app and the CLI.
+//!
+//! It owns the price engine (`pricing`), the local SQLite ledger (`ledger`) and the small value
+//! types both use (`money`, `provider`, `error`). It has no Tauri dependency: everything here is
+//! testable and usable headless.
+
+pub mod error;
+pub mod ledger;
+pub mod money;
+pub mod pricing;
+pub mod provider;
+
+pub use error::{CoreError, ErrorCode, Result};
+pub use money::{NanoUsd, RatePerMTok};
+pub use provider::ProviderKind;

@@ -1,0 +1,239 @@
+//! Money as integers: totals in nano-USD (1e-9 USD) and prices in nano-USD per million tokens.
+//!
+//! No `f64` is ever stored or summed. The LiteLLM table's per-token floats are converted exactly
+//! through their shortest decimal form, so `2.5e-06` USD/token becomes exactly 2,500,000,000
+//! nano-USD per 1M tokens ($2.50/M).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// An amount of money in nano-USD (1e-9 USD).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct NanoUsd(pub i64);
+
+/// A price in nano-USD per one million tokens (so $2.50/M is 2,500,000,000).
+///
+/// This unit keeps every rate in the bundled table exact: the cheapest there is 1.3e-10 USD per
+/// token, which is 130,000 nano-USD per 1M tokens.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct RatePerMTok(pub i64);
+
+const NANO_PER_USD: i64 = 1_000_000_000;
+
+impl NanoUsd {
+    /// Zero dollars.
+    pub const ZERO: NanoUsd = NanoUsd(0);
+
+    /// Exact decimal USD, trimmed to at least 2 decimals: `9975000` → `"0.009975"`.
+    pub fn to_usd_string(self) -> String {
+        decimal_string(self.0, 9, 2)
+    }
+
+    /// USD as a float, for display and JSON only (never for sums).
+    pub fn as_usd_f64(self) -> f64 {
+        // Parsing the exact decimal gives the closest f64 to the true value.
+        self.to_usd_string().parse().unwrap_or(0.0)
+    }
+
+    /// Sum that saturates instead of wrapping (an i64 of nano-USD holds $9.2 billion).
+    pub fn saturating_add(self, other: NanoUsd) -> NanoUsd {
+        NanoUsd(self.0.saturating_add(other.0))
+    }
+}
+
+impl fmt::Display for NanoUsd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "${}", self.to_usd_string())
+    }
+}
+
+impl RatePerMTok {
+    /// Converts a LiteLLM per-token USD price exactly. `None` for negative, NaN or absurd values.
+    pub fn from_usd_per_token(usd: f64) -> Option<RatePerMTok> {
+        if !usd.is_finite() || !(0.0..=1_000.0).contains(&usd) {
+            return None;
+        }
+        // `{:e}` prints the shortest decimal that round-trips, e.g. "2.5e-6".
+        parse_scaled_decimal(&format!("{usd:e}"), 15).map(RatePerMTok)
+    }
+
+    /// Parses a user-entered price in USD per 1M tokens, e.g. `"2.50"` or `"0.075"`.
+    pub fn parse_usd_per_mtok(text: &str) -> Option<RatePerMTok> {
+        let v = parse_scaled_decimal(text.trim().trim_start_matches('$'), 9)?;
+        (v <= 1_000_000 * NANO_PER_USD).then_some(RatePerMTok(v))
+    }
+
+    /// The cost of `tokens` tokens at this rate, rounded half-up to the nano-USD.
+    pub fn cost(self, tokens: u64) -> NanoUsd {
+        let exact = i128::from(tokens) * i128::from(self.0);
+        let rounded = (exact + 500_000) / 1_000_000;
+        NanoUsd(i64::try_from(rounded).unwrap_or(i64::MAX))
+    }
+
+    /// USD per 1M tokens as an exact decimal string: `"2.5"`.
+    pub fn usd_per_mtok_string(self) -> String {
+        decimal_string(self.0, 9, 0)
+    }
+
+    /// USD per 1M tokens as a float, for display only.
+    pub fn usd_per_mtok_f64(self) -> f64 {
+        self.usd_per_mtok_string().parse().unwrap_or(0.0)
+    }
+}
+
+/// `value / 10^scale` as a decimal string with at least `min_decimals` decimals.
+fn decimal_string(value: i64, scale: u32, min_decimals: usize) -> String {
+    let neg = value < 0;
+    let abs = value.unsigned_abs();
+    let div = 10u64.pow(scale);
+    let (int, frac) = (abs / div, abs % div);
+    let mut frac = format!("{frac:0width$}", width = scale as usize);
+    while frac.len() > min_decimals && frac.ends_with('0') {
+        frac.pop();
+    }
+    let sign = if neg { "-" } else { "" };
+    if frac.is_empty() {
+        format!("{sign}{int}")
+    } else {
+        format!("{sign}{int}.{frac}")
+    }
+}
+
+/// Parses a non-negative decimal (optionally with an exponent) into an integer scaled by
+/// `10^scale`, rounding half-up past the last kept digit. Returns `None` for anything malformed.
+pub(crate) fn parse_scaled_decimal(text: &str, scale: u32) -> Option<i64> {
+    let (mantissa, exp) = match text.find(['e', 'E']) {
+        Some(i) => (&text[..i], text[i + 1..].parse::<i32>().ok()?),
+        None => (text, 0),
+    };
+    let (int_part, frac_part) = match mantissa.split_once('.') {
+        Some((a, b)) => (a, b),
+        None => (mantissa, ""),
+    };
+    if int_part.is_empty() && frac_part.is_empty() {
+        return None;
+    }
+    if !int_part
+        .bytes()
+        .chain(frac_part.bytes())
+        .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let digits: String = format!("{int_part}{frac_part}");
+    // The value is digits × 10^(exp − frac_len); we want it × 10^scale.
+    let shift = exp - frac_part.len() as i32 + scale as i32;
+    let digits = digits.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(0);
+    }
+    if shift >= 0 {
+        if digits.len() as i32 + shift > 18 {
+            return None;
+        }
+        let base: i64 = digits.parse().ok()?;
+        base.checked_mul(10i64.checked_pow(shift as u32)?)
+    } else {
+        let cut = (-shift) as usize;
+        if cut > digits.len() {
+            // Below a tenth of the last kept digit: rounds to zero.
+            return Some(0);
+        }
+        let (keep, dropped) = digits.split_at(digits.len() - cut);
+        if keep.len() > 18 {
+            return None;
+        }
+        let base: i64 = if keep.is_empty() {
+            0
+        } else {
+            keep.parse().ok()?
+        };
+        let round_up = dropped.as_bytes().first().is_some_and(|b| *b >= b'5');
+        Some(base + i64::from(round_up))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn litellm_floats_convert_exactly() {
+        let cases = [
+            (2.5e-06, 2_500_000_000),
+            (1.25e-06, 1_250_000_000),
+            (1e-05, 10_000_000_000),
+            (3.75e-06, 3_750_000_000),
+            (1.3e-10, 130_000),
+            (6.25e-09, 6_250_000),
+            (0.0, 0),
+            (0.00971, 9_710_000_000_000),
+        ];
+        for (f, want) in cases {
+            assert_eq!(
+                RatePerMTok::from_usd_per_token(f),
+                Some(RatePerMTok(want)),
+                "{f}"
+            );
+        }
+        assert_eq!(RatePerMTok::from_usd_per_token(-1e-6), None);
+        assert_eq!(RatePerMTok::from_usd_per_token(f64::NAN), None);
+    }
+
+    #[test]
+    fn user_prices_parse_exactly() {
+        assert_eq!(
+            RatePerMTok::parse_usd_per_mtok("2.50"),
+            Some(RatePerMTok(2_500_000_000))
+        );
+        assert_eq!(
+            RatePerMTok::parse_usd_per_mtok("$0.075"),
+            Some(RatePerMTok(75_000_000))
+        );
+        assert_eq!(
+            RatePerMTok::parse_usd_per_mtok("3"),
+            Some(RatePerMTok(3_000_000_000))
+        );
+        assert_eq!(
+            RatePerMTok::parse_usd_per_mtok(".5"),
+            Some(RatePerMTok(500_000_000))
+        );
+        for bad in ["", "-1", "abc", "1.2.3", "1e", "."] {
+            assert_eq!(RatePerMTok::parse_usd_per_mtok(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn rounding_is_half_up_below_the_nano() {
+        assert_eq!(parse_scaled_decimal("0.0000000015", 9), Some(2));
+        assert_eq!(parse_scaled_decimal("0.0000000014", 9), Some(1));
+        assert_eq!(parse_scaled_decimal("0.00000000004", 9), Some(0));
+        assert_eq!(parse_scaled_decimal("5e-10", 9), Some(1));
+    }
+
+    #[test]
+    fn cost_rounds_half_up_to_the_nano() {
+        // 1 token at $0.0005/M = 0.5 nano → 1 nano.
+        assert_eq!(RatePerMTok(500_000).cost(1), NanoUsd(1));
+        assert_eq!(RatePerMTok(499_999).cost(1), NanoUsd(0));
+        assert_eq!(RatePerMTok(2_500_000_000).cost(1000), NanoUsd(2_500_000));
+        assert_eq!(RatePerMTok(i64::MAX).cost(u64::MAX), NanoUsd(i64::MAX));
+    }
+
+    #[test]
+    fn display_is_exact() {
+        assert_eq!(NanoUsd(9_975_000).to_usd_string(), "0.009975");
+        assert_eq!(NanoUsd(640_000_000).to_usd_string(), "0.64");
+        assert_eq!(NanoUsd(0).to_usd_string(), "0.00");
+        assert_eq!(NanoUsd(-1).to_usd_string(), "-0.000000001");
+        assert_eq!(NanoUsd(12_000_000_000).to_string(), "$12.00");
+        assert_eq!(RatePerMTok(2_500_000_000).usd_per_mtok_string(), "2.5");
+        assert_eq!(RatePerMTok(130_000).usd_per_mtok_string(), "0.00013");
+    }
+}

@@ -1,0 +1,254 @@
+//! The cost of one run: each token component times its rate, in nano-USD, with the rates used.
+//!
+//! Rules (LiteLLM's, see `shared/reference/pricing.md`): a long-context threshold, once the
+//! prompt passes it, applies its rates to the whole request; a missing cache-read or cache-write
+//! rate bills those tokens at the input rate; a missing 1-hour write rate falls back to the
+//! 5-minute one; a missing reasoning rate bills reasoning at the output rate.
+
+use serde::{Deserialize, Serialize};
+
+use crate::money::{NanoUsd, RatePerMTok};
+use crate::pricing::table::{ModelPrice, Rates};
+use crate::pricing::usage::TokenUsage;
+
+/// One billed part of a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Component {
+    /// Uncached input.
+    Input,
+    /// Cache read.
+    CachedInput,
+    /// Cache write, 5-minute (default) TTL.
+    CacheWrite,
+    /// Cache write, 1-hour TTL.
+    CacheWrite1h,
+    /// Visible output.
+    Output,
+    /// Reasoning output.
+    Reasoning,
+}
+
+impl Component {
+    /// All components in bill order.
+    pub const ALL: [Component; 6] = [
+        Component::Input,
+        Component::CachedInput,
+        Component::CacheWrite,
+        Component::CacheWrite1h,
+        Component::Output,
+        Component::Reasoning,
+    ];
+
+    /// Human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Component::Input => "input",
+            Component::CachedInput => "cached input",
+            Component::CacheWrite => "cache write (5m)",
+            Component::CacheWrite1h => "cache write (1h)",
+            Component::Output => "output",
+            Component::Reasoning => "reasoning",
+        }
+    }
+
+    fn tokens(self, u: &TokenUsage) -> u64 {
+        match self {
+            Component::Input => u.input_tokens,
+            Component::CachedInput => u.cached_input_tokens,
+            Component::CacheWrite => u.cache_write_tokens,
+            Component::CacheWrite1h => u.cache_write_1h_tokens,
+            Component::Output => u.output_tokens,
+            Component::Reasoning => u.reasoning_tokens,
+        }
+    }
+}
+
+/// How a cost was obtained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CostSource {
+    /// The provider reported the cost (e.g. OpenRouter `usage.cost`).
+    ProviderReported,
+    /// Computed from reported usage and the price table.
+    Computed,
+    /// The stream was cut before usage arrived; tokens were estimated.
+    Estimated,
+    /// A local model: no per-token charge.
+    Unmetered,
+}
+
+impl CostSource {
+    /// Stable id, as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CostSource::ProviderReported => "provider_reported",
+            CostSource::Computed => "computed",
+            CostSource::Estimated => "estimated",
+            CostSource::Unmetered => "unmetered",
+        }
+    }
+}
+
+/// One line of the bill.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostLine {
+    /// What is billed.
+    pub component: Component,
+    /// How many tokens.
+    pub tokens: u64,
+    /// The rate used, in nano-USD per 1M tokens.
+    pub rate_nano_usd_per_mtok: RatePerMTok,
+    /// tokens × rate, rounded half-up to the nano-USD.
+    pub cost_nano_usd: NanoUsd,
+}
+
+/// A run's bill: one line per component (all six, zero ones included) and their sum.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CostBreakdown {
+    /// Lines in [`Component::ALL`] order.
+    pub lines: Vec<CostLine>,
+    /// Sum of the lines.
+    pub total_nano_usd: NanoUsd,
+    /// The long-context tier applied, e.g. `above_200k_tokens`, or `tier_256001_1000000_tokens`.
+    pub tier: Option<String>,
+    /// Computed, or unmetered for local models.
+    pub cost_source: CostSource,
+}
+
+impl CostBreakdown {
+    /// The line for one component.
+    pub fn line(&self, c: Component) -> Option<&CostLine> {
+        self.lines.iter().find(|l| l.component == c)
+    }
+}
+
+/// Rates resolved for one prompt size, with every fallback applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct EffectiveRates {
+    /// Uncached input.
+    pub input: RatePerMTok,
+    /// Cache read.
+    pub cached_input: RatePerMTok,
+    /// Cache write (5m).
+    pub cache_write: RatePerMTok,
+    /// Cache write (1h).
+    pub cache_write_1h: RatePerMTok,
+    /// Output.
+    pub output: RatePerMTok,
+    /// Reasoning.
+    pub reasoning: RatePerMTok,
+}
+
+impl EffectiveRates {
+    /// The rate for one component.
+    pub fn of(&self, c: Component) -> RatePerMTok {
+        match c {
+            Component::Input => self.input,
+            Component::CachedInput => self.cached_input,
+            Component::CacheWrite => self.cache_write,
+            Component::CacheWrite1h => self.cache_write_1h,
+            Component::Output => self.output,
+            Component::Reasoning => self.reasoning,
+        }
+    }
+
+    /// Every rate zero (local models).
+    pub const ZERO: EffectiveRates = EffectiveRates {
+        input: RatePerMTok(0),
+        cached_input: RatePerMTok(0),
+        cache_write: RatePerMTok(0),
+        cache_write_1h: RatePerMTok(0),
+        output: RatePerMTok(0),
+        reasoning: RatePerMTok(0),
+    };
+}
+
+impl ModelPrice {
+    /// The rates that apply to a request whose whole prompt is `prompt_tokens`, and the tier name.
+    pub fn effective_rates(&self, prompt_tokens: u64) -> (EffectiveRates, Option<String>) {
+        let mut rates: Rates = self.base.clone();
+        let mut tier = None;
+        if let Some(band) = self
+            .bands
+            .iter()
+            .find(|b| prompt_tokens <= b.to_tokens)
+            .or(self.bands.last())
+        {
+            rates.overlay(&band.rates);
+            if self.bands.len() > 1 {
+                tier = Some(format!(
+                    "tier_{}_{}_tokens",
+                    band.from_tokens, band.to_tokens
+                ));
+            }
+        }
+        let passed = |t: u64| {
+            if self.threshold_inclusive {
+                prompt_tokens >= t
+            } else {
+                prompt_tokens > t
+            }
+        };
+        if let Some(th) = self
+            .thresholds
+            .iter()
+            .rev()
+            .find(|t| passed(t.above_tokens))
+        {
+            rates.overlay(&th.rates);
+            tier = Some(format!("above_{}k_tokens", th.above_tokens / 1000));
+        }
+        let input = rates.input.unwrap_or_default();
+        let output = rates.output.unwrap_or_default();
+        let cache_write = rates.cache_write_5m.unwrap_or(input);
+        (
+            EffectiveRates {
+                input,
+                cached_input: rates.cache_read.unwrap_or(input),
+                cache_write,
+                cache_write_1h: rates.cache_write_1h.unwrap_or(cache_write),
+                output,
+                reasoning: rates.reasoning.unwrap_or(output),
+            },
+            tier,
+        )
+    }
+}
+
+/// Bills `usage` at `rates`.
+pub fn bill(
+    usage: &TokenUsage,
+    rates: &EffectiveRates,
+    tier: Option<String>,
+    source: CostSource,
+) -> CostBreakdown {
+    let mut total = NanoUsd::ZERO;
+    let lines = Component::ALL
+        .iter()
+        .map(|&c| {
+            let tokens = c.tokens(usage);
+            let rate = rates.of(c);
+            let cost = rate.cost(tokens);
+            total = total.saturating_add(cost);
+            CostLine {
+                component: c,
+                tokens,
+                rate_nano_usd_per_mtok: rate,
+                cost_nano_usd: cost,
+            }
+        })
+        .collect();
+    CostBreakdown {
+        lines,
+        total_nano_usd: total,
+        tier,
+        cost_source: source,
+    }
+}
+
+/// The cost of `usage` on `price`.
+pub fn compute(price: &ModelPrice, usage: &TokenUsage) -> CostBreakdown {
+    let (rates, tier) = price.effective_rates(usage.prompt_tokens());
+    bill(usage, &rates, tier, CostSource::Computed)
+}

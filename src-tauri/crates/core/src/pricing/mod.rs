@@ -1,0 +1,196 @@
+//! The price engine: the bundled (or imported) LiteLLM table, user overrides, and the cost of a
+//! run in exact nano-USD.
+
+pub mod cost;
+pub mod lookup;
+pub mod overrides;
+pub mod report;
+pub mod table;
+pub mod usage;
+
+use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{CoreError, Result};
+use crate::provider::ProviderKind;
+pub use cost::{Component, CostBreakdown, CostLine, CostSource, EffectiveRates};
+pub use lookup::MatchKind;
+pub use overrides::PriceOverride;
+pub use table::{ModelPrice, PriceTable, Rates, TableVersion};
+pub use usage::TokenUsage;
+
+/// Prices runs: a table plus the user's overrides. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Pricer {
+    table: Arc<PriceTable>,
+    overrides: Arc<HashMap<String, PriceOverride>>,
+}
+
+/// The price a model is billed at.
+#[derive(Debug, Clone)]
+pub struct Quote<'a> {
+    /// The entry (merged with an override where one applies).
+    pub price: Cow<'a, ModelPrice>,
+    /// How the name was matched.
+    pub match_kind: MatchKind,
+}
+
+/// A priced run: which entry was used, from which table, and the bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PricedUsage {
+    /// Provider.
+    pub provider: ProviderKind,
+    /// The model as requested.
+    pub model: String,
+    /// The price-table key (or custom model name) the run was billed at.
+    pub price_key: String,
+    /// How `model` was matched to `price_key`.
+    pub match_kind: MatchKind,
+    /// The table version, recorded on every priced run.
+    pub price_table_version: String,
+    /// The usage billed.
+    pub usage: TokenUsage,
+    /// The bill.
+    pub breakdown: CostBreakdown,
+}
+
+impl Pricer {
+    /// A pricer over `table` with `overrides`.
+    pub fn new(table: Arc<PriceTable>, overrides: Vec<PriceOverride>) -> Pricer {
+        let overrides = overrides
+            .into_iter()
+            .map(|o| (o.model.clone(), o))
+            .collect();
+        Pricer {
+            table,
+            overrides: Arc::new(overrides),
+        }
+    }
+
+    /// The bundled table without overrides.
+    pub fn bundled() -> Pricer {
+        Pricer::new(PriceTable::bundled(), Vec::new())
+    }
+
+    /// The table in use.
+    pub fn table(&self) -> &PriceTable {
+        &self.table
+    }
+
+    /// The overrides in use, by model name.
+    pub fn overrides(&self) -> &HashMap<String, PriceOverride> {
+        &self.overrides
+    }
+
+    fn override_for(&self, names: &[&str]) -> Option<&PriceOverride> {
+        names.iter().find_map(|n| self.overrides.get(*n))
+    }
+
+    /// The price `provider` bills `model` at, or `unknown_model` naming the closest ids.
+    pub fn quote(&self, provider: Option<ProviderKind>, model: &str) -> Result<Quote<'_>> {
+        let name = model.trim();
+        if name.is_empty() {
+            return Err(CoreError::invalid("model", "give a model name"));
+        }
+        let bare = name.split_once('/').map_or(name, |(_, rest)| rest);
+        if let Some((p, kind)) = self.table.resolve(provider, name) {
+            if let Some(o) = self.override_for(&[name, p.key.as_str()]) {
+                return Ok(Quote {
+                    price: Cow::Owned(o.apply_to(p)),
+                    match_kind: MatchKind::Override,
+                });
+            }
+            if provider.is_some_and(ProviderKind::is_unmetered) {
+                return Ok(Quote {
+                    price: Cow::Borrowed(p),
+                    match_kind: MatchKind::Unmetered,
+                });
+            }
+            return Ok(Quote {
+                price: Cow::Borrowed(p),
+                match_kind: kind,
+            });
+        }
+        if let Some(o) = self.override_for(&[name, bare]) {
+            return Ok(Quote {
+                price: Cow::Owned(o.as_custom()?),
+                match_kind: MatchKind::Custom,
+            });
+        }
+        if let Some(kind) = provider.filter(|p| p.is_unmetered()) {
+            // A local model the table does not list: still unmetered, never an error.
+            let key = format!("{}/{}", kind.as_str(), name);
+            let price = ModelPrice {
+                key,
+                litellm_provider: kind.as_str().into(),
+                mode: "chat".into(),
+                max_input_tokens: None,
+                max_output_tokens: None,
+                base: Rates::default(),
+                thresholds: Vec::new(),
+                bands: Vec::new(),
+                threshold_inclusive: false,
+            };
+            return Ok(Quote {
+                price: Cow::Owned(price),
+                match_kind: MatchKind::Unmetered,
+            });
+        }
+        let mut suggestions = self.table.suggest(provider, name, 5);
+        for custom in self.overrides.keys() {
+            if strsim::jaro_winkler(custom, name) > 0.85 && suggestions.len() < 6 {
+                suggestions.insert(0, custom.clone());
+            }
+        }
+        Err(CoreError::UnknownModel {
+            model: name.to_string(),
+            suggestions,
+        })
+    }
+
+    /// Prices one run.
+    pub fn price(
+        &self,
+        provider: ProviderKind,
+        model: &str,
+        usage: &TokenUsage,
+    ) -> Result<PricedUsage> {
+        let quote = self.quote(Some(provider), model)?;
+        let breakdown = if quote.match_kind == MatchKind::Unmetered {
+            cost::bill(usage, &EffectiveRates::ZERO, None, CostSource::Unmetered)
+        } else {
+            cost::compute(&quote.price, usage)
+        };
+        Ok(PricedUsage {
+            provider,
+            model: model.trim().to_string(),
+            price_key: quote.price.key.clone(),
+            match_kind: quote.match_kind,
+            price_table_version: self.table.version().id.clone(),
+            usage: *usage,
+            breakdown,
+        })
+    }
+}
+
+impl PricedUsage {
+    /// Nothing billed (a run that failed before any usage was known).
+    pub fn zero() -> PricedUsage {
+        PricedUsage {
+            provider: ProviderKind::OpenaiCompatible,
+            model: String::new(),
+            price_key: String::new(),
+            match_kind: MatchKind::Exact,
+            price_table_version: String::new(),
+            usage: TokenUsage::default(),
+            breakdown: cost::bill(
+                &TokenUsage::default(),
+                &EffectiveRates::ZERO,
+                None,
+                CostSource::Computed,
+            ),
+        }
+    }
+}

@@ -1,0 +1,5 @@
+//! The app's commands: each is a thin call into `promptledger-core`.
+
+pub mod app;
+pub mod prices;
+pub mod settings;

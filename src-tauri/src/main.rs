@@ -1,0 +1,45 @@
+//! PromptLedger desktop app: the Tauri shell. It opens the ledger, registers the store plugin and
+//! the app's own commands, and hands everything else to `promptledger-core`.
+
+// No console window on Windows release builds.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod settings;
+mod state;
+
+use tauri::Manager;
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "promptledger=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::new().build())
+        .setup(|app| {
+            let notice = settings::quarantine_corrupt_file(app.handle());
+            app.manage(state::AppState::open(notice));
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::prices::prices_list,
+            commands::prices::price_show,
+            commands::prices::price_override_set,
+            commands::prices::price_override_remove,
+            commands::prices::cost_calculate,
+            commands::settings::settings_get,
+            commands::settings::settings_set,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!("PromptLedger could not start: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,38 @@
+// Display formatting for exact integer money. Never sums floats.
+
+const NANO = 1_000_000_000;
+
+/** nano-USD → "$0.009975" (exact, at least 2 decimals). */
+export function usd(nano: number): string {
+  const neg = nano < 0;
+  const abs = Math.abs(Math.trunc(nano));
+  const whole = Math.floor(abs / NANO);
+  let frac = String(abs % NANO).padStart(9, "0");
+  while (frac.length > 2 && frac.endsWith("0")) frac = frac.slice(0, -1);
+  return `${neg ? "−" : ""}$${whole.toLocaleString("en-US")}.${frac}`;
+}
+
+/** nano-USD per 1M tokens → "$2.50" (at least 2 decimals), or "—". */
+export function rate(nanoPerM: number | null | undefined): string {
+  if (nanoPerM === null || nanoPerM === undefined) return "—";
+  return usd(nanoPerM);
+}
+
+/** 1234567 → "1,234,567". */
+export function count(n: number): string {
+  return n.toLocaleString("en-US");
+}
+
+/** Context window → "128k", "1.05M", "—". */
+export function context(n: number | null | undefined): string {
+  if (!n) return "—";
+  if (n >= 1_000_000) return `${Number((n / 1_000_000).toFixed(2))}M`;
+  if (n >= 1000) return `${Math.floor(n / 1000)}k`;
+  return String(n);
+}
+
+/** USD per 1M tokens as an editable string: 2500000000 → "2.5". */
+export function rateInput(nanoPerM: number | null | undefined): string {
+  if (nanoPerM === null || nanoPerM === undefined) return "";
+  return usd(nanoPerM).replace("$", "").replace(/,/g, "").replace(/\.?0+$/, "") || "0";
+}

@@ -1,0 +1,49 @@
+// The ONLY module that calls Tauri's invoke(). Every command is typed here; errors arrive as
+// {code, message} and are rethrown as IpcError so screens can branch on the code.
+import { invoke } from "@tauri-apps/api/core";
+import type {
+  AppInfo,
+  CostReport,
+  ModelRow,
+  OverrideInput,
+  Settings,
+  TokenUsage,
+  UiError,
+} from "./types";
+
+export class IpcError extends Error {
+  code: string;
+  constructor(e: UiError) {
+    super(e.message);
+    this.code = e.code;
+  }
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (e) {
+    if (e && typeof e === "object" && "code" in e && "message" in e) {
+      throw new IpcError(e as UiError);
+    }
+    throw new IpcError({ code: "internal", message: String(e) });
+  }
+}
+
+export const ipc = {
+  appInfo: () => call<AppInfo>("app_info"),
+  pricesList: (search: string, provider: string, chatOnly: boolean) =>
+    call<ModelRow[]>("prices_list", {
+      search: search || null,
+      provider: provider || null,
+      chatOnly,
+    }),
+  priceShow: (model: string, provider?: string) =>
+    call<ModelRow>("price_show", { model, provider: provider || null }),
+  priceOverrideSet: (input: OverrideInput) => call<ModelRow>("price_override_set", { input }),
+  priceOverrideRemove: (model: string) => call<void>("price_override_remove", { model }),
+  costCalculate: (provider: string, model: string, usage: TokenUsage) =>
+    call<CostReport>("cost_calculate", { provider, model, usage }),
+  settingsGet: () => call<Settings>("settings_get"),
+  settingsSet: (settings: Settings) => call<Settings>("settings_set", { settings }),
+};
