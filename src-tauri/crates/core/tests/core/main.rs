@@ -1,0 +1,5 @@
+//! promptledger-core integration tests: pricing vectors computed by hand, and the ledger file.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod ledger;
+mod pricing;
