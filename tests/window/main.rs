@@ -1,1 +1,191 @@
-fn main() {}
+//! The real app window, driven through WebDriver (tauri-driver → WebKitWebDriver) under Xvfb:
+//! open the app, compute a cost in the calculator, check the shown total, browse prices, switch
+//! to dark mode. Screenshots go to `artifacts/`.
+//!
+//! Needs a display (`xvfb-run`), `tauri-driver` on PATH and the app built (`scripts/test.sh`
+//! provides all three).
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// tauri-driver in its own process group; the whole group is killed on drop, so that
+/// WebKitWebDriver does not outlive the test holding its port.
+struct Driver {
+    child: Child,
+    _data: tempfile::TempDir,
+}
+
+impl Driver {
+    fn start(data: tempfile::TempDir) -> Driver {
+        let child =
+            Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
+                .env("XDG_DATA_HOME", data.path())
+                .env_remove("PROMPTLEDGER_DB")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .process_group(0)
+                .spawn()
+                .expect(
+                    "tauri-driver must be installed (cargo install --locked tauri-driver@2.1.0)",
+                );
+        Driver { child, _data: data }
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let pgid = self.child.id();
+        let _ = Command::new("kill")
+            .args(["-TERM", "--", &format!("-{pgid}")])
+            .status();
+        let _ = self.child.wait();
+    }
+}
+
+async fn connect() -> Client {
+    let app = promptledger_e2e::bin("promptledger-app");
+    let mut caps = serde_json::Map::new();
+    caps.insert("browserName".into(), "wry".into());
+    caps.insert(
+        "tauri:options".into(),
+        serde_json::json!({ "application": app }),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        match ClientBuilder::native()
+            .capabilities(caps.clone())
+            .connect("http://127.0.0.1:4444")
+            .await
+        {
+            Ok(c) => return c,
+            Err(_) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            Err(e) => panic!("cannot open a WebDriver session: {e}"),
+        }
+    }
+}
+
+/// Waits until the element's text satisfies `pred`, returning it.
+async fn wait_text(c: &Client, css: &str, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(el) = c.find(Locator::Css(css)).await
+            && let Ok(t) = el.text().await
+        {
+            if pred(&t) {
+                return t;
+            }
+            last = t;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: text never matched; last seen {last:?}");
+}
+
+async fn set_field(c: &Client, css: &str, value: &str) {
+    let el = c.wait().for_element(Locator::Css(css)).await.unwrap();
+    el.clear().await.unwrap();
+    el.send_keys(value).await.unwrap();
+}
+
+async fn screenshot(c: &Client, name: &str) {
+    let png = c.screenshot().await.unwrap();
+    let path = promptledger_e2e::artifacts_dir().join(name);
+    std::fs::write(&path, png).unwrap();
+    eprintln!("screenshot: {}", path.display());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn calculator_prices_and_theme_in_the_real_window() {
+    let _driver = Driver::start(tempfile::tempdir().unwrap());
+    let c = connect().await;
+
+    // The shell opens on Prices, with the whole table loaded.
+    let count = wait_text(&c, "[data-testid=prices-count]", |t| {
+        t.ends_with("models") && !t.starts_with('0')
+    })
+    .await;
+    assert!(
+        count
+            .replace(',', "")
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse::<u32>()
+            .unwrap()
+            > 3000,
+        "{count}"
+    );
+    set_field(&c, "[data-testid=prices-search]", "claude-sonnet-4-5").await;
+    wait_text(&c, "[data-testid=prices-table]", |t| {
+        t.contains("claude-sonnet-4-5") && !t.contains("gpt-4o")
+    })
+    .await;
+    screenshot(&c, "window-prices.png").await;
+
+    // Cost calculator: gpt-4o, 1000 input + 2000 cached + 200 output + 100 reasoning = $0.008.
+    c.find(Locator::Css("[data-screen=calculator]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    set_field(&c, "[data-testid=calc-model]", "gpt-4o").await;
+    set_field(&c, "[data-testid=calc-input_tokens]", "1000").await;
+    set_field(&c, "[data-testid=calc-cached_input_tokens]", "2000").await;
+    set_field(&c, "[data-testid=calc-output_tokens]", "200").await;
+    set_field(&c, "[data-testid=calc-reasoning_tokens]", "100").await;
+    let total = wait_text(&c, "[data-testid=calc-total]", |t| t == "$0.008").await;
+    assert_eq!(total, "$0.008");
+    screenshot(&c, "window-calculator.png").await;
+
+    // An unknown model is an error naming close ids, not $0.
+    set_field(&c, "[data-testid=calc-model]", "gpt-4oo").await;
+    let err = wait_text(&c, "[data-testid=calc-error]", |t| {
+        t.contains("unknown model")
+    })
+    .await;
+    assert!(err.contains("gpt-4o"), "{err}");
+
+    // Dark mode persists through the store plugin.
+    c.find(Locator::Css("[data-screen=settings]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    c.wait()
+        .for_element(Locator::Css("[data-testid=theme-dark]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let theme = c
+            .execute("return document.documentElement.dataset.theme", vec![])
+            .await
+            .unwrap();
+        if theme == "dark" {
+            break;
+        }
+        assert!(Instant::now() < deadline, "theme stayed {theme}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    c.find(Locator::Css("[data-screen=calculator]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&c, "[data-testid=calc-total]", |t| t.starts_with('$')).await;
+    screenshot(&c, "window-calculator-dark.png").await;
+
+    c.close().await.unwrap();
+}

@@ -1,0 +1,46 @@
+# Sourced by run-app.sh and test.sh: installs what a fresh Debian machine lacks (Debian packages,
+# npm packages, tauri-driver) and points cargo at a shared target directory.
+# Nothing is reinstalled when it is already there.
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/promptledger-target}"
+export PATH="$HOME/.cargo/bin:$PATH"
+export DEBIAN_FRONTEND=noninteractive
+
+BUILD_PACKAGES="build-essential pkg-config file curl libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev
+  libjavascriptcoregtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev"
+TEST_PACKAGES="xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools keyutils
+  imagemagick x11-utils xdotool"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+ensure_apt() {
+  local missing=()
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing Debian packages: ${missing[*]}"
+    as_root apt-get update -q
+    as_root apt-get -o DPkg::Lock::Timeout=600 install -y -q --no-install-recommends "${missing[@]}"
+  fi
+}
+
+ensure_node_modules() {
+  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+    echo "setup: installing npm packages (ui/)"
+    (cd ui && npm ci --no-audit --no-fund)
+  fi
+}
+
+ensure_tauri_driver() {
+  if ! command -v tauri-driver >/dev/null 2>&1; then
+    echo "setup: installing tauri-driver"
+    cargo install --locked tauri-driver@2.1.0
+  fi
+}
+
+build_ui() {
+  (cd ui && npm run --silent build)
+}
