@@ -4,6 +4,7 @@
 //! than overwritten, the defaults are used, and the user is told.
 
 use serde::{Deserialize, Serialize};
+use std::path::Path;
 use tauri::{AppHandle, Manager, Runtime};
 
 /// The store file's name.
@@ -52,7 +53,11 @@ impl Settings {
 
 /// Moves an unreadable settings file aside before the store plugin opens it.
 pub fn quarantine_corrupt_file<R: Runtime>(app: &AppHandle<R>) -> Option<String> {
-    let dir = app.path().app_data_dir().ok()?;
+    quarantine_in(&app.path().app_data_dir().ok()?)
+}
+
+/// [`quarantine_corrupt_file`] for a known directory: returns the notice to show, if any.
+fn quarantine_in(dir: &Path) -> Option<String> {
     let path = dir.join(STORE_FILE);
     let bytes = std::fs::read(&path).ok()?;
     if serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&bytes).is_ok() {
@@ -74,5 +79,46 @@ pub fn quarantine_corrupt_file<R: Runtime>(app: &AppHandle<R>) -> Option<String>
         Err(e) => Some(format!(
             "Your settings file could not be read ({e}); defaults are in use."
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_corrupt_settings_file_is_kept_aside_not_overwritten() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(quarantine_in(dir.path()), None, "no file, nothing to say");
+        std::fs::write(
+            dir.path().join(STORE_FILE),
+            br#"{"settings": {"theme": "dark"}}"#,
+        )
+        .unwrap();
+        assert_eq!(quarantine_in(dir.path()), None, "a valid file stays");
+        std::fs::write(dir.path().join(STORE_FILE), b"{\"settings\": {\"theme\": ").unwrap();
+        let notice = quarantine_in(dir.path()).unwrap();
+        assert!(notice.contains("defaults are in use"), "{notice}");
+        assert!(!dir.path().join(STORE_FILE).exists());
+        let kept: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(kept.len(), 1);
+        assert!(
+            kept[0]
+                .to_string_lossy()
+                .starts_with("settings.json.corrupt-")
+        );
+    }
+
+    #[test]
+    fn settings_validate() {
+        assert!(Settings::default().validate().is_ok());
+        let bad = Settings {
+            theme: "neon".into(),
+            ..Settings::default()
+        };
+        assert!(bad.validate().is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! The real app window, driven through WebDriver (tauri-driver → WebKitWebDriver) under Xvfb:
-//! open the app, compute a cost in the calculator, check the shown total, browse prices, switch
-//! to dark mode. Screenshots go to `artifacts/`.
+//! open the app, browse prices and set an override, compute a cost in the calculator and check
+//! the shown total, switch to dark mode. Screenshots go to `artifacts/`.
 //!
 //! Needs a display (`xvfb-run`), `tauri-driver` on PATH and the app built (`scripts/test.sh`
 //! provides all three).
@@ -84,7 +84,21 @@ async fn wait_text(c: &Client, css: &str, pred: impl Fn(&str) -> bool) -> String
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    screenshot(c, "window-failure.png").await;
     panic!("{css}: text never matched; last seen {last:?}");
+}
+
+/// Waits until an element matching `css` exists (or, with `present = false`, until none does).
+async fn wait_for(c: &Client, css: &str, present: bool) {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < deadline {
+        if c.find(Locator::Css(css)).await.is_ok() == present {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(c, "window-failure.png").await;
+    panic!("{css}: expected present={present}");
 }
 
 async fn set_field(c: &Client, css: &str, value: &str) {
@@ -122,11 +136,33 @@ async fn calculator_prices_and_theme_in_the_real_window() {
         "{count}"
     );
     set_field(&c, "[data-testid=prices-search]", "claude-sonnet-4-5").await;
-    wait_text(&c, "[data-testid=prices-table]", |t| {
-        t.contains("claude-sonnet-4-5") && !t.contains("gpt-4o")
-    })
-    .await;
+    // (Rows are matched through data-key: WebKitWebDriver leaves ellipsized cells out of text.)
+    wait_for(&c, "[data-key='claude-sonnet-4-5']", true).await;
+    wait_for(&c, "[data-key='gpt-4o']", false).await;
     screenshot(&c, "window-prices.png").await;
+
+    // Set your own price for gpt-4o-mini from its detail panel; the row is marked as yours.
+    set_field(&c, "[data-testid=prices-search]", "gpt-4o-mini").await;
+    wait_for(&c, "[data-key='claude-sonnet-4-5']", false).await;
+    c.wait()
+        .for_element(Locator::Css("[data-key='gpt-4o-mini']"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    set_field(&c, "[data-testid=override-input]", "0.10").await;
+    set_field(&c, "[data-testid=override-output]", "0.40").await;
+    c.find(Locator::Css("aside button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_for(&c, "[data-key='gpt-4o-mini'] .badge.override", true).await;
+    let row = wait_text(&c, "[data-key='gpt-4o-mini']", |t| t.contains("$0.10")).await;
+    assert!(row.contains("$0.40"), "{row}");
+    screenshot(&c, "window-prices-override.png").await;
 
     // Cost calculator: gpt-4o, 1000 input + 2000 cached + 200 output + 100 reasoning = $0.008.
     c.find(Locator::Css("[data-screen=calculator]"))
@@ -143,6 +179,14 @@ async fn calculator_prices_and_theme_in_the_real_window() {
     let total = wait_text(&c, "[data-testid=calc-total]", |t| t == "$0.008").await;
     assert_eq!(total, "$0.008");
     screenshot(&c, "window-calculator.png").await;
+
+    // The calculator prices with the override: 1,000,000 input at $0.10/1M.
+    set_field(&c, "[data-testid=calc-model]", "gpt-4o-mini").await;
+    set_field(&c, "[data-testid=calc-input_tokens]", "1000000").await;
+    set_field(&c, "[data-testid=calc-cached_input_tokens]", "0").await;
+    set_field(&c, "[data-testid=calc-output_tokens]", "0").await;
+    set_field(&c, "[data-testid=calc-reasoning_tokens]", "0").await;
+    wait_text(&c, "[data-testid=calc-total]", |t| t == "$0.10").await;
 
     // An unknown model is an error naming close ids, not $0.
     set_field(&c, "[data-testid=calc-model]", "gpt-4oo").await;

@@ -26,7 +26,7 @@ pub struct AppInfo {
 
 /// Facts about this installation.
 #[tauri::command]
-#[tracing::instrument(skip(state), err)]
+#[tracing::instrument(skip(state), err(level = "info"))]
 pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
     let schema_version = state.with_ledger(|l| Ok(l.schema_version()?)).ok();
     Ok(AppInfo {

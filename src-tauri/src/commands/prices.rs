@@ -12,7 +12,7 @@ use crate::state::AppState;
 
 /// Searchable model list.
 #[tauri::command]
-#[tracing::instrument(skip(state), err)]
+#[tracing::instrument(skip(state), err(level = "info"))]
 pub async fn prices_list(
     state: State<'_, AppState>,
     search: Option<String>,
@@ -28,7 +28,7 @@ pub async fn prices_list(
 
 /// One model, resolved the way runs resolve it.
 #[tauri::command]
-#[tracing::instrument(skip(state), err)]
+#[tracing::instrument(skip(state), err(level = "info"))]
 pub async fn price_show(
     state: State<'_, AppState>,
     provider: Option<String>,
@@ -67,7 +67,7 @@ fn rate(field: &str, v: &Option<String>) -> Result<Option<RatePerMTok>, CoreErro
 
 /// Saves an override (or a custom model) and returns the model's new row.
 #[tauri::command]
-#[tracing::instrument(skip(state), err)]
+#[tracing::instrument(skip(state), err(level = "info"))]
 pub async fn price_override_set(
     state: State<'_, AppState>,
     input: OverrideInput,
@@ -95,7 +95,7 @@ pub async fn price_override_set(
 
 /// Removes an override or custom model.
 #[tauri::command]
-#[tracing::instrument(skip(state), err)]
+#[tracing::instrument(skip(state), err(level = "info"))]
 pub async fn price_override_remove(state: State<'_, AppState>, model: String) -> CmdResult<()> {
     state.with_ledger(|l| {
         l.remove_override(&model)?;
@@ -105,7 +105,7 @@ pub async fn price_override_remove(state: State<'_, AppState>, model: String) ->
 
 /// The cost calculator: prices token counts on a model.
 #[tauri::command]
-#[tracing::instrument(skip(state), err)]
+#[tracing::instrument(skip(state), err(level = "info"))]
 pub async fn cost_calculate(
     state: State<'_, AppState>,
     provider: String,

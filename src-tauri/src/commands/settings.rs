@@ -14,7 +14,7 @@ fn store_err(e: impl std::fmt::Display) -> UiError {
 
 /// The saved settings (defaults for anything unset or unreadable).
 #[tauri::command]
-#[tracing::instrument(skip(app), err)]
+#[tracing::instrument(skip(app), err(level = "info"))]
 pub async fn settings_get(app: AppHandle) -> CmdResult<Settings> {
     let store = app.store(STORE_FILE).map_err(store_err)?;
     Ok(store
@@ -26,7 +26,7 @@ pub async fn settings_get(app: AppHandle) -> CmdResult<Settings> {
 
 /// Validates and saves settings; returns what was saved.
 #[tauri::command]
-#[tracing::instrument(skip(app), err)]
+#[tracing::instrument(skip(app), err(level = "info"))]
 pub async fn settings_set(app: AppHandle, settings: Settings) -> CmdResult<Settings> {
     settings
         .validate()
