@@ -3,9 +3,8 @@
 
 use clap::{Args, Subcommand};
 use promptledger_core::ledger::Ledger;
-use promptledger_core::money::RatePerMTok;
+use promptledger_core::pricing::OverrideText;
 use promptledger_core::pricing::report::ModelFilter;
-use promptledger_core::pricing::{PriceOverride, Rates};
 use promptledger_core::{CoreError, ProviderKind, Result};
 use std::path::PathBuf;
 
@@ -86,19 +85,6 @@ pub struct SetArgs {
     note: Option<String>,
 }
 
-fn price(flag: &str, v: &Option<String>) -> Result<Option<RatePerMTok>> {
-    v.as_deref()
-        .map(|s| {
-            RatePerMTok::parse_usd_per_mtok(s).ok_or_else(|| {
-                CoreError::invalid(
-                    flag,
-                    format!("`{s}` is not a price in USD per 1M tokens (e.g. 2.50)"),
-                )
-            })
-        })
-        .transpose()
-}
-
 pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> {
     match cmd {
         PricesCommand::List {
@@ -160,20 +146,18 @@ pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> 
             Ok(())
         }
         PricesCommand::Set(a) => {
-            let o = PriceOverride {
-                model: a.model.trim().to_string(),
-                rates: Rates {
-                    input: price("--input-per-mtok", &a.input_per_mtok)?,
-                    output: price("--output-per-mtok", &a.output_per_mtok)?,
-                    cache_read: price("--cached-per-mtok", &a.cached_per_mtok)?,
-                    cache_write_5m: price("--cache-write-per-mtok", &a.cache_write_per_mtok)?,
-                    cache_write_1h: price("--cache-write-1h-per-mtok", &a.cache_write_1h_per_mtok)?,
-                    reasoning: price("--reasoning-per-mtok", &a.reasoning_per_mtok)?,
-                },
-                max_input_tokens: a.context_window,
+            let o = OverrideText {
+                model: a.model,
+                input: a.input_per_mtok,
+                output: a.output_per_mtok,
+                cached: a.cached_per_mtok,
+                cache_write: a.cache_write_per_mtok,
+                cache_write_1h: a.cache_write_1h_per_mtok,
+                reasoning: a.reasoning_per_mtok,
+                context_window: a.context_window,
                 note: a.note,
-                updated_at: promptledger_core::ledger::now_rfc3339(),
-            };
+            }
+            .parse(promptledger_core::ledger::now_rfc3339())?;
             let mut ledger = open()?;
             ledger.set_override(&o)?;
             let row = ledger.pricer()?.show(None, &o.model)?;

@@ -17,7 +17,7 @@ use crate::error::{CoreError, Result};
 use crate::provider::ProviderKind;
 pub use cost::{Component, CostBreakdown, CostLine, CostSource, EffectiveRates};
 pub use lookup::MatchKind;
-pub use overrides::PriceOverride;
+pub use overrides::{OverrideText, PriceOverride};
 pub use table::{ModelPrice, PriceTable, Rates, TableVersion};
 pub use usage::TokenUsage;
 

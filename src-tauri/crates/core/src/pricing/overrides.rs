@@ -8,6 +8,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
+use crate::money::RatePerMTok;
 use crate::pricing::table::{ModelPrice, Rates};
 
 /// A user's price for one model name.
@@ -76,5 +77,64 @@ impl PriceOverride {
             bands: Vec::new(),
             threshold_inclusive: false,
         })
+    }
+}
+
+/// An override as a person types it (prices in USD per 1M tokens, as text): the CLI's flags and
+/// the app's form both fill this. Empty fields mean "keep the table's price".
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(rename_all = "camelCase", default)]
+pub struct OverrideText {
+    /// Model name.
+    pub model: String,
+    /// Input price.
+    pub input: Option<String>,
+    /// Output price.
+    pub output: Option<String>,
+    /// Cached-input (cache read) price.
+    pub cached: Option<String>,
+    /// Cache-write price (5-minute TTL).
+    pub cache_write: Option<String>,
+    /// Cache-write price (1-hour TTL).
+    #[serde(rename = "cacheWrite1h")]
+    pub cache_write_1h: Option<String>,
+    /// Reasoning price.
+    pub reasoning: Option<String>,
+    /// Context window in tokens.
+    pub context_window: Option<u64>,
+    /// Free text.
+    pub note: Option<String>,
+}
+
+impl OverrideText {
+    /// Parses the prices; a field that is not a price is an `invalid_input` error naming it.
+    pub fn parse(&self, updated_at: String) -> Result<PriceOverride> {
+        let rate = |field: &str, v: &Option<String>| -> Result<Option<RatePerMTok>> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(s) => RatePerMTok::parse_usd_per_mtok(s).map(Some).ok_or_else(|| {
+                    CoreError::invalid(
+                        field,
+                        format!("`{s}` is not a price in USD per 1M tokens (e.g. 2.50)"),
+                    )
+                }),
+            }
+        };
+        let o = PriceOverride {
+            model: self.model.trim().to_string(),
+            rates: Rates {
+                input: rate("input price", &self.input)?,
+                output: rate("output price", &self.output)?,
+                cache_read: rate("cached-input price", &self.cached)?,
+                cache_write_5m: rate("cache-write price", &self.cache_write)?,
+                cache_write_1h: rate("1-hour cache-write price", &self.cache_write_1h)?,
+                reasoning: rate("reasoning price", &self.reasoning)?,
+            },
+            max_input_tokens: self.context_window,
+            note: self.note.clone().filter(|n| !n.trim().is_empty()),
+            updated_at,
+        };
+        o.validate()?;
+        Ok(o)
     }
 }

@@ -265,3 +265,23 @@ fn two_writers_on_one_file_both_land() {
         .sum();
     assert_eq!(total, 400);
 }
+
+#[test]
+fn a_recorded_runs_billing_cannot_be_rewritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite3");
+    let mut ledger = Ledger::open(&path).unwrap();
+    let id = ledger
+        .insert_run(&priced_run(&ledger, "gpt-4o", DAY1, 1000, 500))
+        .unwrap();
+    let conn = Connection::open(&path).unwrap();
+    let err = conn
+        .execute("UPDATE runs SET cost_total_nano = 1 WHERE id = ?1", [id])
+        .unwrap_err();
+    assert!(err.to_string().contains("billing cannot change"), "{err}");
+    // Columns outside the bill (the output text, say) may still be filled in.
+    conn.execute("UPDATE runs SET output = 'hello' WHERE id = ?1", [id])
+        .unwrap();
+    let day = ledger.rollup("2025-11-21", "2025-11-21").unwrap();
+    assert_eq!((day[0].runs, day[0].cost), (1, NanoUsd(7_500_000)));
+}
