@@ -1,6 +1,9 @@
 //! The core's one error type and the small, stable error codes the UI and CLI branch on.
 
 use serde::Serialize;
+use std::time::Duration;
+
+use crate::providers::ProviderErrorKind;
 
 /// Result alias used throughout the core.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
@@ -60,6 +63,23 @@ pub enum CoreError {
         /// Highest schema version this build knows.
         supported: i64,
     },
+    /// A provider refused or failed the request; `kind` says what it means.
+    #[error("{provider}: {message}")]
+    Provider {
+        /// The provider's display name.
+        provider: &'static str,
+        /// What the failure means.
+        kind: ProviderErrorKind,
+        /// The provider's own words (never the key).
+        message: String,
+        /// HTTP status, if the provider answered.
+        status: Option<u16>,
+        /// How long the provider asked us to wait, if it did.
+        retry_after: Option<Duration>,
+    },
+    /// The user stopped the run.
+    #[error("cancelled")]
+    Cancelled,
     /// SQLite failed (disk full, locked beyond the busy timeout, corrupt file).
     #[error("ledger storage error: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -104,6 +124,28 @@ pub enum ErrorCode {
     UnsupportedDatabase,
     /// A bug.
     Internal,
+    /// The key was rejected.
+    InvalidKey,
+    /// The key has no access.
+    PermissionDenied,
+    /// Out of credit / over a spend limit.
+    QuotaExceeded,
+    /// Rate limited.
+    RateLimited,
+    /// Provider down or overloaded.
+    ProviderUnavailable,
+    /// Prompt longer than the context window.
+    ContextTooLong,
+    /// Request refused as malformed.
+    InvalidRequest,
+    /// No answer in time.
+    Timeout,
+    /// Connection failed or cut.
+    Network,
+    /// Not the provider's documented format.
+    InvalidResponse,
+    /// Stopped by the user.
+    Cancelled,
 }
 
 impl CoreError {
@@ -119,6 +161,20 @@ impl CoreError {
             CoreError::Storage(_) | CoreError::Migration(_) | CoreError::Io { .. } => {
                 ErrorCode::Storage
             }
+            CoreError::Cancelled => ErrorCode::Cancelled,
+            CoreError::Provider { kind, .. } => match kind {
+                ProviderErrorKind::InvalidKey => ErrorCode::InvalidKey,
+                ProviderErrorKind::PermissionDenied => ErrorCode::PermissionDenied,
+                ProviderErrorKind::QuotaExceeded => ErrorCode::QuotaExceeded,
+                ProviderErrorKind::RateLimited => ErrorCode::RateLimited,
+                ProviderErrorKind::ProviderUnavailable => ErrorCode::ProviderUnavailable,
+                ProviderErrorKind::ContextTooLong => ErrorCode::ContextTooLong,
+                ProviderErrorKind::NotFound => ErrorCode::NotFound,
+                ProviderErrorKind::InvalidRequest => ErrorCode::InvalidRequest,
+                ProviderErrorKind::Timeout => ErrorCode::Timeout,
+                ProviderErrorKind::Network => ErrorCode::Network,
+                ProviderErrorKind::InvalidResponse => ErrorCode::InvalidResponse,
+            },
         }
     }
 
@@ -141,6 +197,17 @@ impl ErrorCode {
             ErrorCode::Storage => "storage",
             ErrorCode::UnsupportedDatabase => "unsupported_database",
             ErrorCode::Internal => "internal",
+            ErrorCode::InvalidKey => "invalid_key",
+            ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::ProviderUnavailable => "provider_unavailable",
+            ErrorCode::ContextTooLong => "context_too_long",
+            ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::Timeout => "timeout",
+            ErrorCode::Network => "network",
+            ErrorCode::InvalidResponse => "invalid_response",
+            ErrorCode::Cancelled => "cancelled",
         }
     }
 }

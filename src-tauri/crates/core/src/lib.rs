@@ -9,6 +9,9 @@ pub mod ledger;
 pub mod money;
 pub mod pricing;
 pub mod provider;
+pub mod providers;
+pub mod runner;
+pub mod vault;
 
 pub use error::{CoreError, ErrorCode, Result};
 pub use money::{NanoUsd, RatePerMTok};

@@ -41,6 +41,15 @@ impl NanoUsd {
         self.to_usd_string().parse().unwrap_or(0.0)
     }
 
+    /// A provider-reported USD amount (e.g. OpenRouter `usage.cost`), converted exactly through
+    /// its shortest decimal form. `None` for negative or non-finite values.
+    pub fn from_usd_f64(usd: f64) -> Option<NanoUsd> {
+        if !usd.is_finite() || usd < 0.0 {
+            return None;
+        }
+        parse_scaled_decimal(&format!("{usd:e}"), 9).map(NanoUsd)
+    }
+
     /// Sum that saturates instead of wrapping (an i64 of nano-USD holds $9.2 billion).
     pub fn saturating_add(self, other: NanoUsd) -> NanoUsd {
         NanoUsd(self.0.saturating_add(other.0))

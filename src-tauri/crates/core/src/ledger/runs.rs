@@ -79,6 +79,16 @@ pub struct RunRecord {
     pub attempts: i64,
     /// Tag / project.
     pub tag: Option<String>,
+    /// Key metadata id.
+    pub key_id: Option<String>,
+    /// Cost the provider reported (the total is this when present).
+    pub provider_cost: Option<NanoUsd>,
+    /// The provider's request id.
+    pub request_id: Option<String>,
+    /// The user's prompt (last turn).
+    pub prompt: Option<String>,
+    /// The output text.
+    pub output: Option<String>,
 }
 
 /// A run to record.
@@ -122,6 +132,8 @@ pub struct NewRun {
     pub output: Option<String>,
     /// Request parameters as JSON.
     pub params_json: Option<String>,
+    /// The provider's request id.
+    pub request_id: Option<String>,
 }
 
 fn i(v: u64) -> i64 {
@@ -158,10 +170,10 @@ impl Ledger {
                 cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
                 cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano,
                 provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
-                prompt, system_prompt, output, params_json)
+                prompt, system_prompt, output, params_json, request_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
-                ?34, ?35, ?36, ?37, ?38, ?39, ?40)",
+                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)",
             params![
                 run.started_at_ms,
                 run.provider,
@@ -191,7 +203,7 @@ impl Ledger {
                 cost(Component::CacheWrite1h),
                 cost(Component::Output),
                 cost(Component::Reasoning),
-                p.breakdown.total_nano_usd.0,
+                run.provider_cost.unwrap_or(p.breakdown.total_nano_usd).0,
                 run.provider_cost.map(|c| c.0),
                 source.as_str(),
                 p.breakdown.tier,
@@ -203,6 +215,7 @@ impl Ledger {
                 run.system_prompt,
                 run.output,
                 run.params_json,
+                run.request_id,
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -258,7 +271,8 @@ const SELECT_RUN: &str = "SELECT id, started_at_ms, provider, model_requested, m
     reasoning_tokens, rate_input, rate_cached_input, rate_cache_write, rate_cache_write_1h,
     rate_output, rate_reasoning, cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
     cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano, cost_source,
-    price_tier, latency_ms, ttft_ms, attempts, tag FROM runs";
+    price_tier, latency_ms, ttft_ms, attempts, tag, key_id, provider_cost_nano, request_id, prompt,
+    output FROM runs";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let usage = TokenUsage {
@@ -315,5 +329,10 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
         ttft_ms: r.get(32)?,
         attempts: r.get(33)?,
         tag: r.get(34)?,
+        key_id: r.get(35)?,
+        provider_cost: r.get::<_, Option<i64>>(36)?.map(NanoUsd),
+        request_id: r.get(37)?,
+        prompt: r.get(38)?,
+        output: r.get(39)?,
     })
 }

@@ -1,0 +1,89 @@
+//! What a provider failure means for the user, and whether trying again can help.
+
+use serde::{Deserialize, Serialize};
+
+/// The kind of a provider failure, mapped from each provider's status and error body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderErrorKind {
+    /// The key was rejected (401, Gemini's API_KEY_INVALID).
+    InvalidKey,
+    /// The key has no access to this (403).
+    PermissionDenied,
+    /// Out of credit or over a spend limit (OpenAI `insufficient_quota`, Anthropic
+    /// `enforced_spend_limit_reached`, 402): retrying will not help.
+    QuotaExceeded,
+    /// Too many requests for now (429).
+    RateLimited,
+    /// The provider is down or overloaded (5xx, 529).
+    ProviderUnavailable,
+    /// The prompt is longer than the model's context window.
+    ContextTooLong,
+    /// The model (or endpoint) does not exist for this key (404).
+    NotFound,
+    /// The request itself was refused as malformed (other 4xx).
+    InvalidRequest,
+    /// No answer in time (connect, overall, or between stream chunks).
+    Timeout,
+    /// The connection failed or was cut.
+    Network,
+    /// The provider answered something that is not its documented format.
+    InvalidResponse,
+}
+
+impl ProviderErrorKind {
+    /// Stable snake_case code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProviderErrorKind::InvalidKey => "invalid_key",
+            ProviderErrorKind::PermissionDenied => "permission_denied",
+            ProviderErrorKind::QuotaExceeded => "quota_exceeded",
+            ProviderErrorKind::RateLimited => "rate_limited",
+            ProviderErrorKind::ProviderUnavailable => "provider_unavailable",
+            ProviderErrorKind::ContextTooLong => "context_too_long",
+            ProviderErrorKind::NotFound => "not_found",
+            ProviderErrorKind::InvalidRequest => "invalid_request",
+            ProviderErrorKind::Timeout => "timeout",
+            ProviderErrorKind::Network => "network",
+            ProviderErrorKind::InvalidResponse => "invalid_response",
+        }
+    }
+
+    /// Whether another attempt may succeed (never for keys, quota, or bad requests).
+    pub fn retryable(self) -> bool {
+        matches!(
+            self,
+            ProviderErrorKind::RateLimited
+                | ProviderErrorKind::ProviderUnavailable
+                | ProviderErrorKind::Timeout
+                | ProviderErrorKind::Network
+        )
+    }
+
+    /// The kind an HTTP status means when the body says nothing more specific.
+    pub fn from_status(status: u16) -> ProviderErrorKind {
+        match status {
+            401 => ProviderErrorKind::InvalidKey,
+            402 => ProviderErrorKind::QuotaExceeded,
+            403 => ProviderErrorKind::PermissionDenied,
+            404 => ProviderErrorKind::NotFound,
+            408 => ProviderErrorKind::Timeout,
+            409 | 500..=599 => ProviderErrorKind::ProviderUnavailable,
+            413 => ProviderErrorKind::ContextTooLong,
+            429 => ProviderErrorKind::RateLimited,
+            _ => ProviderErrorKind::InvalidRequest,
+        }
+    }
+}
+
+/// Heuristic for "the prompt is too long" across providers' wording.
+pub(crate) fn mentions_context_length(code: &str, message: &str) -> bool {
+    let m = message.to_ascii_lowercase();
+    code == "context_length_exceeded"
+        || code == "request_too_large"
+        || m.contains("context length")
+        || m.contains("context window")
+        || m.contains("prompt is too long")
+        || m.contains("maximum context")
+        || (m.contains("input token count") && m.contains("exceeds"))
+}

@@ -1,0 +1,234 @@
+//! OpenAI Chat Completions — and every OpenAI-compatible endpoint (OpenRouter, Groq, DeepSeek,
+//! Mistral, LM Studio, vLLM, Ollama's /v1…) at another base URL.
+//!
+//! Usage: `prompt_tokens` includes cached tokens and `completion_tokens` includes reasoning
+//! (normalized by `TokenUsage::from_provider_json`). Streaming asks for
+//! `stream_options.include_usage`; the usage chunk is found by a non-null `usage`, not by an
+//! empty `choices`, since compatible servers differ.
+
+use reqwest::RequestBuilder;
+use serde_json::{Value, json};
+
+use crate::ProviderKind;
+use crate::error::{CoreError, Result};
+use crate::money::NanoUsd;
+use crate::pricing::TokenUsage;
+use crate::providers::error::{ProviderErrorKind, mentions_context_length};
+use crate::providers::http::invalid_response;
+use crate::providers::stream::Decoder;
+use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, Role, StreamEvent};
+
+fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
+    let mut rb = rb;
+    if let Some(k) = ep.api_key.as_ref().filter(|k| !k.is_empty()) {
+        rb = rb.bearer_auth(k.expose());
+    }
+    if let Some(o) = &ep.organization {
+        rb = rb.header("OpenAI-Organization", o);
+    }
+    if let Some(p) = &ep.project {
+        rb = rb.header("OpenAI-Project", p);
+    }
+    for (k, v) in &ep.extra_headers {
+        rb = rb.header(k, v);
+    }
+    rb
+}
+
+pub(crate) fn chat_request(
+    c: &reqwest::Client,
+    ep: &Endpoint,
+    req: &ChatRequest,
+) -> RequestBuilder {
+    let mut messages = Vec::with_capacity(req.messages.len() + 1);
+    if let Some(s) = req.system.as_deref().filter(|s| !s.is_empty()) {
+        messages.push(json!({"role": "system", "content": s}));
+    }
+    for m in &req.messages {
+        let role = match m.role {
+            Role::User => "user",
+            Role::Assistant => "assistant",
+        };
+        messages.push(json!({"role": role, "content": m.content}));
+    }
+    let mut body = json!({"model": req.model, "messages": messages, "stream": req.stream});
+    if let Some(t) = req.temperature {
+        body["temperature"] = json!(t);
+    }
+    if let Some(n) = req.max_tokens {
+        // OpenAI deprecated max_tokens (o-series reject it); compatible servers mostly know only it.
+        let field = if ep.provider == ProviderKind::Openai {
+            "max_completion_tokens"
+        } else {
+            "max_tokens"
+        };
+        body[field] = json!(n);
+    }
+    if req.stream {
+        body["stream_options"] = json!({"include_usage": true});
+    }
+    authed(c.post(format!("{}/chat/completions", ep.base_url)), ep).json(&body)
+}
+
+pub(crate) fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+    authed(c.get(format!("{}/models", ep.base_url)), ep)
+}
+
+pub(crate) fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
+    let data = v.get("data").and_then(Value::as_array).ok_or_else(|| {
+        invalid_response(
+            ProviderKind::Openai,
+            "model list has no `data` array".into(),
+        )
+    })?;
+    Ok(data
+        .iter()
+        .filter_map(|m| m.get("id").and_then(Value::as_str))
+        .map(|id| ModelInfo {
+            id: id.to_string(),
+            display_name: None,
+            context_window: None,
+        })
+        .collect())
+}
+
+fn take_usage(u: &Value, x: &mut Exchange) -> Result<()> {
+    x.usage = Some(TokenUsage::from_provider_json(ProviderKind::Openai, u)?);
+    // OpenRouter and other gateways report what they charged.
+    if let Some(cost) = u.get("cost").and_then(Value::as_f64) {
+        x.provider_cost = NanoUsd::from_usd_f64(cost);
+    }
+    Ok(())
+}
+
+pub(crate) fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
+    if let Some(err) = v.get("error").filter(|e| e.is_object()) {
+        return Err(error_object(200, err));
+    }
+    let choice = v
+        .get("choices")
+        .and_then(|c| c.get(0))
+        .ok_or_else(|| invalid_response(ProviderKind::Openai, "response has no choices".into()))?;
+    x.text = choice
+        .pointer("/message/content")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_string();
+    x.finish_reason = choice
+        .get("finish_reason")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    x.resolved_model = v.get("model").and_then(Value::as_str).map(str::to_string);
+    if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+        take_usage(u, x)?;
+        x.usage_final = true;
+    }
+    Ok(())
+}
+
+/// Reads Chat Completions chunks.
+pub(crate) struct StreamDecoder;
+
+impl Decoder for StreamDecoder {
+    fn event(
+        &mut self,
+        _name: &str,
+        data: &str,
+        x: &mut Exchange,
+        out: &mut dyn FnMut(StreamEvent),
+    ) -> Result<bool> {
+        let data = data.trim();
+        if data == "[DONE]" {
+            return Ok(true);
+        }
+        if data.is_empty() {
+            return Ok(false);
+        }
+        let v: Value = serde_json::from_str(data).map_err(|e| {
+            invalid_response(
+                ProviderKind::Openai,
+                format!("stream chunk is not JSON: {e}"),
+            )
+        })?;
+        if let Some(err) = v.get("error").filter(|e| e.is_object()) {
+            return Err(error_object(200, err));
+        }
+        if x.resolved_model.is_none() {
+            x.resolved_model = v.get("model").and_then(Value::as_str).map(str::to_string);
+        }
+        if let Some(choice) = v.get("choices").and_then(|c| c.get(0)) {
+            if let Some(t) = choice
+                .pointer("/delta/content")
+                .and_then(Value::as_str)
+                .filter(|t| !t.is_empty())
+            {
+                x.text.push_str(t);
+                out(StreamEvent::TextDelta(t.to_string()));
+            }
+            if let Some(r) = choice.get("finish_reason").and_then(Value::as_str) {
+                x.finish_reason = Some(r.to_string());
+            }
+        }
+        if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
+            take_usage(u, x)?;
+            x.usage_final = true;
+            if let Some(u) = x.usage {
+                out(StreamEvent::Usage(u));
+            }
+        }
+        Ok(false)
+    }
+
+    fn complete_at_eof(&self, x: &Exchange) -> bool {
+        x.finish_reason.is_some()
+    }
+}
+
+fn error_object(status: u16, err: &Value) -> CoreError {
+    let (kind, message) = classify(status, &json!({ "error": err }));
+    CoreError::Provider {
+        provider: ProviderKind::Openai.display_name(),
+        kind,
+        message: message.unwrap_or_else(|| "the provider reported an error".into()),
+        status: None,
+        retry_after: None,
+    }
+}
+
+/// Kind and message from an OpenAI-style error body.
+pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
+    let err = v.get("error");
+    // Some gateways send `{"error": "text"}`.
+    let message = err
+        .and_then(|e| {
+            e.get("message")
+                .and_then(Value::as_str)
+                .or_else(|| e.as_str())
+        })
+        .map(str::to_string);
+    let field = |k: &str| {
+        err.and_then(|e| e.get(k))
+            .and_then(Value::as_str)
+            .unwrap_or("")
+    };
+    let (etype, code) = (field("type"), field("code"));
+    let msg = message.as_deref().unwrap_or("");
+    let kind = if etype == "insufficient_quota" || code == "insufficient_quota" || status == 402 {
+        ProviderErrorKind::QuotaExceeded
+    } else if mentions_context_length(code, msg) {
+        ProviderErrorKind::ContextTooLong
+    } else if code == "invalid_api_key" || status == 401 {
+        ProviderErrorKind::InvalidKey
+    } else if code == "model_not_found" {
+        ProviderErrorKind::NotFound
+    } else if status == 200 {
+        match etype {
+            "server_error" | "api_error" => ProviderErrorKind::ProviderUnavailable,
+            "rate_limit_error" | "requests" | "tokens" => ProviderErrorKind::RateLimited,
+            _ => ProviderErrorKind::InvalidRequest,
+        }
+    } else {
+        ProviderErrorKind::from_status(status)
+    };
+    (kind, message)
+}
