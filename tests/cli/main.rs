@@ -2,6 +2,8 @@
 //! overrides, imports, and bad input that must fail cleanly without touching the ledger.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod run;
+
 use promptledger_core::ledger::Ledger;
 use serde_json::Value;
 use std::io::Write;

@@ -6,6 +6,7 @@
 mod cost;
 mod format;
 mod prices;
+mod run;
 
 use clap::{Parser, Subcommand};
 use promptledger_core::ledger::{Ledger, resolve_path};
@@ -33,12 +34,20 @@ enum Command {
     /// Browse the price table, set your own prices, import a newer table.
     #[command(subcommand)]
     Prices(prices::PricesCommand),
+    /// Send a prompt, stream the answer, and record exactly what it cost.
+    Run(run::RunArgs),
+    /// List a provider's models (also checks the key; costs no tokens).
+    Models(run::ModelsArgs),
+    /// List recorded runs, newest first.
+    History(run::HistoryArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+    match dispatch(cli) {
+        Ok(true) => ExitCode::SUCCESS,
+        // The run was recorded, and its summary says what went wrong.
+        Ok(false) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error[{}]: {e}", e.code().as_str());
             ExitCode::FAILURE
@@ -46,11 +55,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// Runs the command; `Ok(false)` means a recorded run did not complete.
+fn dispatch(cli: Cli) -> Result<bool> {
     let open = || -> Result<Ledger> { Ledger::open(&resolve_path(cli.db.as_deref())?) };
     match cli.command {
-        Command::Cost(args) => cost::run(&open()?, args),
-        Command::Prices(cmd) => prices::run(open, cmd),
+        Command::Cost(args) => cost::run(&open()?, args).map(|()| true),
+        Command::Prices(cmd) => prices::run(open, cmd).map(|()| true),
+        Command::Run(args) => run::run(open()?, args),
+        Command::Models(args) => run::models(args).map(|()| true),
+        Command::History(args) => run::history(&open()?, args).map(|()| true),
     }
 }
 

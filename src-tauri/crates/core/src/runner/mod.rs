@@ -3,6 +3,7 @@
 //! token, or dropping the future) keeps what arrived. Safe to run many at once.
 
 pub mod tokens;
+pub mod view;
 
 use serde::Serialize;
 use std::sync::{Arc, Mutex};

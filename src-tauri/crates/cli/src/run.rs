@@ -1,0 +1,361 @@
+//! `promptledger run`, `models` and `history`: send a prompt and record what it cost; list a
+//! provider's models; list recorded runs.
+
+use clap::Args;
+use promptledger_core::ledger::Ledger;
+use promptledger_core::ledger::runs::RunStatus;
+use promptledger_core::providers::{
+    ChatRequest, Endpoint, HttpSettings, Message, ProviderClient, Role,
+};
+use promptledger_core::runner::view::RunView;
+use promptledger_core::runner::{RunEvent, RunSpec, Runner};
+use promptledger_core::vault::Secret;
+use promptledger_core::{CoreError, NanoUsd, ProviderKind, Result};
+use std::io::{IsTerminal, Read, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+use crate::format;
+
+/// Network settings shared by `run` and `models`.
+#[derive(Debug, Args)]
+pub struct NetArgs {
+    /// Base URL (a proxy, a gateway, an OpenAI-compatible server; required for openai-compatible)
+    #[arg(long, value_name = "URL")]
+    base_url: Option<String>,
+    /// Retries after a retryable failure (429, 5xx, 529, connection errors)
+    #[arg(long, value_name = "N", default_value_t = 2)]
+    max_retries: u32,
+    /// Seconds to wait for a connection
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    connect_timeout: f64,
+    /// Seconds the whole request may take
+    #[arg(long, value_name = "SECONDS", default_value_t = 600.0)]
+    timeout: f64,
+    /// Seconds of silence between stream chunks before giving up
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    idle_timeout: f64,
+}
+
+impl NetArgs {
+    fn settings(&self) -> Result<HttpSettings> {
+        let secs = |flag: &str, v: f64| {
+            Duration::try_from_secs_f64(v)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| {
+                    CoreError::invalid(flag, format!("`{v}` is not a number of seconds > 0"))
+                })
+        };
+        Ok(HttpSettings {
+            connect_timeout: secs("--connect-timeout", self.connect_timeout)?,
+            overall_timeout: secs("--timeout", self.timeout)?,
+            idle_timeout: secs("--idle-timeout", self.idle_timeout)?,
+            max_retries: self.max_retries,
+            ..HttpSettings::default()
+        })
+    }
+}
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Keys: until keys are saved in the keychain, the key comes from OPENAI_API_KEY,
+ANTHROPIC_API_KEY or GEMINI_API_KEY for this one invocation (never stored). Ollama needs none
+(OLLAMA_HOST or http://127.0.0.1:11434).
+
+Examples:
+  promptledger run -p openai -m gpt-4o-mini \"Write a haiku about invoices\"
+  echo \"Summarize: …\" | promptledger run -p anthropic -m claude-haiku-4-5 --max-tokens 200 -
+  promptledger run -p openai-compatible --base-url http://127.0.0.1:8000/v1 -m my-vllm-llama \"Hi\""
+)]
+pub struct RunArgs {
+    /// openai, anthropic, gemini, ollama or openai-compatible
+    #[arg(long, short = 'p')]
+    provider: String,
+    /// Model id
+    #[arg(long, short = 'm')]
+    model: String,
+    /// A saved key's id (default: the provider's default key)
+    #[arg(long, value_name = "ID")]
+    key: Option<String>,
+    /// System prompt
+    #[arg(long, short = 's')]
+    system: Option<String>,
+    /// Sampling temperature
+    #[arg(long, short = 't')]
+    temperature: Option<f64>,
+    /// Most output tokens
+    #[arg(long, value_name = "N")]
+    max_tokens: Option<u32>,
+    /// Tag or project the run is filed under
+    #[arg(long)]
+    tag: Option<String>,
+    /// Wait for the whole answer instead of streaming it
+    #[arg(long)]
+    no_stream: bool,
+    /// Print the recorded run as JSON instead of streaming text
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    net: NetArgs,
+    /// The prompt; `-` (or nothing, with piped input) reads stdin
+    prompt: Option<String>,
+}
+
+/// The key for one invocation, from the provider's environment variable.
+fn env_key(provider: ProviderKind) -> Option<Secret> {
+    let names: &[&str] = match provider {
+        ProviderKind::Openai | ProviderKind::OpenaiCompatible => &["OPENAI_API_KEY"],
+        ProviderKind::Anthropic => &["ANTHROPIC_API_KEY"],
+        ProviderKind::Gemini => &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+        ProviderKind::Ollama => &["OLLAMA_API_KEY"],
+    };
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+        .map(Secret::new)
+}
+
+fn endpoint(provider: ProviderKind, key: Option<&str>, base_url: Option<&str>) -> Result<Endpoint> {
+    if let Some(id) = key {
+        return Err(CoreError::NotFound {
+            what: "saved key",
+            id: id.to_string(),
+        });
+    }
+    let secret = env_key(provider);
+    let needs_key = matches!(
+        provider,
+        ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini
+    );
+    if needs_key && secret.is_none() {
+        let var = match provider {
+            ProviderKind::Anthropic => "ANTHROPIC_API_KEY",
+            ProviderKind::Gemini => "GEMINI_API_KEY",
+            _ => "OPENAI_API_KEY",
+        };
+        return Err(CoreError::invalid(
+            "API key",
+            format!("no key for {}: set {var}", provider.display_name()),
+        ));
+    }
+    Endpoint::new(provider, base_url, secret)
+}
+
+fn read_prompt(arg: Option<String>) -> Result<String> {
+    let text = match arg.as_deref() {
+        Some("-") | None => {
+            if arg.is_none() && std::io::stdin().is_terminal() {
+                return Err(CoreError::invalid(
+                    "prompt",
+                    "give a prompt, or pipe one in with `-`",
+                ));
+            }
+            let mut s = String::new();
+            std::io::stdin()
+                .read_to_string(&mut s)
+                .map_err(|source| CoreError::Io {
+                    action: "cannot read",
+                    path: "stdin".into(),
+                    source,
+                })?;
+            s
+        }
+        Some(p) => p.to_string(),
+    };
+    if text.trim().is_empty() {
+        return Err(CoreError::invalid("prompt", "the prompt is empty"));
+    }
+    Ok(text)
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|source| CoreError::Io {
+            action: "cannot start the async runtime",
+            path: String::new(),
+            source,
+        })
+}
+
+/// Runs the prompt; the run is recorded whatever happens. Returns whether it completed.
+pub fn run(ledger: Ledger, a: RunArgs) -> Result<bool> {
+    let provider: ProviderKind = a.provider.parse()?;
+    if let Some(t) = a.temperature.filter(|t| !(0.0..=2.0).contains(t)) {
+        return Err(CoreError::invalid(
+            "--temperature",
+            format!("{t} is outside 0–2"),
+        ));
+    }
+    let ep = endpoint(provider, a.key.as_deref(), a.net.base_url.as_deref())?;
+    let prompt = read_prompt(a.prompt)?;
+    let pricer = ledger.pricer()?;
+    let runner = Runner::new(
+        ProviderClient::new(a.net.settings()?)?,
+        Arc::new(Mutex::new(ledger)),
+        pricer,
+    );
+    let spec = RunSpec {
+        endpoint: ep,
+        chat: ChatRequest {
+            model: a.model,
+            system: a.system,
+            messages: vec![Message {
+                role: Role::User,
+                content: prompt,
+            }],
+            temperature: a.temperature,
+            max_tokens: a.max_tokens,
+            stream: !a.no_stream,
+        },
+        key_id: None,
+        tag: a.tag,
+    };
+    let json = a.json;
+    let cancel = CancellationToken::new();
+    let outcome = runtime()?.block_on(async {
+        let stopper = cancel.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                stopper.cancel();
+            }
+        });
+        let mut stdout = std::io::stdout();
+        let mut on_event = |ev: RunEvent| {
+            if let (RunEvent::Text(t), false) = (&ev, json) {
+                let _ = stdout.write_all(t.as_bytes());
+                let _ = stdout.flush();
+            }
+        };
+        runner.run(&spec, &mut on_event, &cancel).await
+    })?;
+    let view = RunView::from(&outcome.record);
+    if json {
+        crate::print_json(&view)?;
+    } else {
+        if !view.output.ends_with('\n') {
+            println!();
+        }
+        eprintln!("{}", summary(&view));
+    }
+    Ok(view.status == RunStatus::Ok)
+}
+
+/// One line: tokens, cost, latency, and the error if any.
+fn summary(v: &RunView) -> String {
+    let u = &v.usage;
+    let input =
+        u.input_tokens + u.cached_input_tokens + u.cache_write_tokens + u.cache_write_1h_tokens;
+    let mut s = format!(
+        "{} · run {} · {} in / {} out tokens · {} ({}) · {:.2} s",
+        v.resolved_model.as_deref().unwrap_or(&v.model),
+        v.run_id,
+        format::thousands(input),
+        format::thousands(u.output_tokens + u.reasoning_tokens),
+        NanoUsd(v.cost_nano_usd),
+        v.cost_source.as_str(),
+        v.latency_ms.unwrap_or(0) as f64 / 1000.0,
+    );
+    if let Some(t) = v.ttft_ms {
+        s += &format!(", first token {:.2} s", t as f64 / 1000.0);
+    }
+    if v.attempts > 1 {
+        s += &format!(", {} attempts", v.attempts);
+    }
+    if let Some(e) = &v.error {
+        s += &format!("\nerror[{}]: {}", e.code, e.message);
+    } else if v.status == RunStatus::Cancelled {
+        s += "\ncancelled: the partial answer and its estimated cost were recorded";
+    }
+    s
+}
+
+#[derive(Debug, Args)]
+pub struct ModelsArgs {
+    /// openai, anthropic, gemini, ollama or openai-compatible
+    #[arg(long, short = 'p')]
+    provider: String,
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    net: NetArgs,
+}
+
+/// Lists the provider's models (this also checks the key; it costs no tokens).
+pub fn models(a: ModelsArgs) -> Result<()> {
+    let provider: ProviderKind = a.provider.parse()?;
+    let ep = endpoint(provider, None, a.net.base_url.as_deref())?;
+    let client = ProviderClient::new(a.net.settings()?)?;
+    let models = runtime()?.block_on(client.list_models(&ep))?;
+    if a.json {
+        return crate::print_json(&models);
+    }
+    for m in &models {
+        match (&m.display_name, m.context_window) {
+            (Some(n), Some(c)) => println!("{}  ({n}, {} context)", m.id, format::context(Some(c))),
+            (Some(n), None) => println!("{}  ({n})", m.id),
+            _ => println!("{}", m.id),
+        }
+    }
+    eprintln!("{} models", models.len());
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    /// How many runs, newest first
+    #[arg(long, short = 'n', default_value_t = 20)]
+    limit: usize,
+    /// Print JSON
+    #[arg(long)]
+    json: bool,
+}
+
+/// Lists recorded runs.
+pub fn history(ledger: &Ledger, a: HistoryArgs) -> Result<()> {
+    let runs: Vec<RunView> = ledger
+        .recent_runs(a.limit)?
+        .iter()
+        .map(RunView::from)
+        .collect();
+    if a.json {
+        return crate::print_json(&runs);
+    }
+    println!(
+        "{:>6}  {:<19}  {:<10} {:<28} {:<11} {:>9} {:>9} {:>12} {:>8}",
+        "run", "time", "provider", "model", "status", "in", "out", "cost", "latency"
+    );
+    for v in &runs {
+        let local = chrono::DateTime::parse_from_rfc3339(&v.started_at)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M:%S")
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let u = &v.usage;
+        let model: String = v.model.chars().take(28).collect();
+        println!(
+            "{:>6}  {:<19}  {:<10} {:<28} {:<11} {:>9} {:>9} {:>12} {:>7.2}s",
+            v.run_id,
+            local,
+            v.provider,
+            model,
+            v.status.as_str(),
+            format::thousands(
+                u.input_tokens
+                    + u.cached_input_tokens
+                    + u.cache_write_tokens
+                    + u.cache_write_1h_tokens
+            ),
+            format::thousands(u.output_tokens + u.reasoning_tokens),
+            NanoUsd(v.cost_nano_usd).to_string(),
+            v.latency_ms.unwrap_or(0) as f64 / 1000.0
+        );
+    }
+    Ok(())
+}

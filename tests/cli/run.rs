@@ -1,0 +1,391 @@
+//! `promptledger run`, `models` and `history` through the built binary against loopback fake
+//! providers: what is printed, the exit code, and the ledger row.
+
+use promptledger_testkit::wire::{self, Counts};
+use promptledger_testkit::{FakeServer, Reply, StreamEnd};
+use serde_json::Value;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Command, Output, Stdio};
+
+struct Env {
+    _dir: tempfile::TempDir,
+    db: PathBuf,
+}
+
+impl Env {
+    fn new() -> Env {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("ledger.sqlite3");
+        Env { _dir: dir, db }
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(promptledger_e2e::bin("promptledger"));
+        c.arg("--db").arg(&self.db).args(args);
+        for var in [
+            "PROMPTLEDGER_DB",
+            "OPENAI_API_KEY",
+            "ANTHROPIC_API_KEY",
+            "GEMINI_API_KEY",
+            "GOOGLE_API_KEY",
+            "OLLAMA_HOST",
+        ] {
+            c.env_remove(var);
+        }
+        c
+    }
+
+    fn run(&self, args: &[&str], key: Option<(&str, &str)>) -> Output {
+        let mut c = self.cmd(args);
+        if let Some((k, v)) = key {
+            c.env(k, v);
+        }
+        c.stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn history(&self) -> Vec<Value> {
+        let out = self.run(&["history", "--json"], None);
+        assert!(out.status.success());
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+const KEY: (&str, &str) = ("OPENAI_API_KEY", "sk-test-cli-key-9876");
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+#[test]
+fn streams_the_answer_prints_a_summary_and_records_the_run() {
+    let c = Counts {
+        prompt: 3000,
+        cached: 2000,
+        output: 300,
+        reasoning: 100,
+        ..Counts::default()
+    };
+    let server = FakeServer::start(vec![Reply::stream(
+        "text/event-stream",
+        wire::openai_sse("gpt-4o-2024-08-06", &["Hel", "lo", "!"], Some(c), None),
+        StreamEnd::Finish,
+    )]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+    let out = env.run(
+        &[
+            "run",
+            "-p",
+            "openai",
+            "-m",
+            "gpt-4o",
+            "--base-url",
+            &base,
+            "--tag",
+            "cli-test",
+            "Say hello",
+        ],
+        Some(KEY),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Hello!\n");
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("$0.008") && err.contains("computed") && err.contains("3,000 in / 300 out"),
+        "{err}"
+    );
+    let req = &server.requests()[0];
+    assert_eq!(
+        req.header("authorization"),
+        Some("Bearer sk-test-cli-key-9876")
+    );
+    let runs = env.history();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0]["cost_nano_usd"], 8_000_000);
+    assert_eq!(runs[0]["status"], "ok");
+    assert_eq!(runs[0]["resolved_model"], "gpt-4o-2024-08-06");
+}
+
+#[test]
+fn json_prints_the_run_record() {
+    let c = Counts {
+        prompt: 1000,
+        cached: 2000,
+        cache_write: 500,
+        output: 300,
+        ..Counts::default()
+    };
+    let server = FakeServer::start(vec![Reply::json(wire::anthropic_message(
+        "claude-sonnet-4-5-20250929",
+        "Hi",
+        c,
+    ))]);
+    let env = Env::new();
+    let mut child = env
+        .cmd(&[
+            "run",
+            "-p",
+            "anthropic",
+            "-m",
+            "claude-sonnet-4-5",
+            "--base-url",
+            server.url(),
+            "--no-stream",
+            "--json",
+            "-",
+        ])
+        .env("ANTHROPIC_API_KEY", "sk-ant-test-0000")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"Greet me from stdin")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for f in [
+        "run_id",
+        "provider",
+        "model",
+        "resolved_model",
+        "status",
+        "output",
+        "usage",
+        "cost_nano_usd",
+        "cost_usd",
+        "cost_source",
+        "latency_ms",
+        "ttft_ms",
+        "attempts",
+        "error",
+    ] {
+        assert!(v.get(f).is_some(), "missing {f}: {v}");
+    }
+    for f in [
+        "input_tokens",
+        "cached_input_tokens",
+        "cache_write_tokens",
+        "output_tokens",
+        "reasoning_tokens",
+    ] {
+        assert!(v["usage"].get(f).is_some(), "missing usage.{f}");
+    }
+    assert_eq!(v["cost_nano_usd"], 9_975_000);
+    assert_eq!(v["usage"]["cache_write_tokens"], 500);
+    assert!(server.requests()[0].body.contains("Greet me from stdin"));
+}
+
+#[test]
+fn a_failed_run_exits_non_zero_and_is_still_recorded() {
+    let server = FakeServer::start(vec![Reply::status_json(
+        401,
+        wire::openai_error(
+            "invalid_request_error",
+            "invalid_api_key",
+            "Incorrect API key provided: sk-...9876.",
+        ),
+    )]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+    let out = env.run(
+        &[
+            "run",
+            "-p",
+            "openai",
+            "-m",
+            "gpt-4o",
+            "--base-url",
+            &base,
+            "hi",
+        ],
+        Some(KEY),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(err.contains("error[invalid_key]"), "{err}");
+    assert!(!err.contains("sk-test-cli-key-9876"));
+    let runs = env.history();
+    assert_eq!(
+        (
+            runs[0]["status"].as_str(),
+            runs[0]["error"]["code"].as_str()
+        ),
+        (Some("error"), Some("invalid_key"))
+    );
+}
+
+#[test]
+fn a_cut_stream_is_recorded_as_interrupted_with_an_estimated_cost() {
+    let pieces = wire::openai_sse("gpt-4o", &["partial ", "answer"], None, None);
+    let server = FakeServer::start(vec![Reply::stream(
+        "text/event-stream",
+        pieces[..3].to_vec(),
+        StreamEnd::Cut,
+    )]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+    let out = env.run(
+        &[
+            "run",
+            "-p",
+            "openai",
+            "-m",
+            "gpt-4o",
+            "--base-url",
+            &base,
+            "--json",
+            "hi",
+        ],
+        Some(KEY),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["cost_source"].as_str()),
+        (Some("interrupted"), Some("estimated"))
+    );
+    assert_eq!(v["output"], "partial answer");
+    assert!(v["cost_nano_usd"].as_i64().unwrap() > 0);
+}
+
+#[test]
+fn bad_run_input_is_refused_before_anything_is_sent_or_recorded() {
+    let server = FakeServer::start(vec![Reply::json("{}")]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+    let cases: Vec<(Vec<&str>, Option<(&str, &str)>, &str)> = vec![
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                &base,
+                "hi",
+            ],
+            None,
+            "set OPENAI_API_KEY",
+        ),
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-9-ultra",
+                "--base-url",
+                &base,
+                "hi",
+            ],
+            Some(KEY),
+            "error[unknown_model]",
+        ),
+        (
+            vec!["run", "-p", "openai-compatible", "-m", "gpt-4o", "hi"],
+            Some(KEY),
+            "needs --base-url",
+        ),
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                "ftp://x",
+                "hi",
+            ],
+            Some(KEY),
+            "not an http(s) URL",
+        ),
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                &base,
+                "--temperature",
+                "7",
+                "hi",
+            ],
+            Some(KEY),
+            "outside 0–2",
+        ),
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                &base,
+                "   ",
+            ],
+            Some(KEY),
+            "prompt is empty",
+        ),
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                &base,
+                "--key",
+                "k1",
+                "hi",
+            ],
+            Some(KEY),
+            "error[not_found]",
+        ),
+    ];
+    for (args, key, needle) in cases {
+        let out = env.run(&args, key);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = text(&out.stderr);
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+    assert_eq!(server.hits(), 0);
+    assert!(env.history().is_empty());
+}
+
+#[test]
+fn models_lists_what_the_provider_offers() {
+    let server = FakeServer::start(vec![Reply::json(wire::ollama_tags(&[
+        "llama3.2:latest",
+        "qwen3:8b",
+    ]))]);
+    let env = Env::new();
+    let out = env.run(
+        &["models", "-p", "ollama", "--base-url", server.url()],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "llama3.2:latest\nqwen3:8b\n");
+    let out = env.run(&["history"], None);
+    assert!(
+        text(&out.stdout).starts_with("   run  time"),
+        "{}",
+        text(&out.stdout)
+    );
+}
