@@ -264,7 +264,8 @@ fn bad_run_input_is_refused_before_anything_is_sent_or_recorded() {
     let server = FakeServer::start(vec![Reply::json("{}")]);
     let env = Env::new();
     let base = format!("{}/v1", server.url());
-    let cases: Vec<(Vec<&str>, Option<(&str, &str)>, &str)> = vec![
+    type Case<'a> = (Vec<&'a str>, Option<(&'a str, &'a str)>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             vec![
                 "run",
