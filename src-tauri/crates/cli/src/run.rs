@@ -36,6 +36,9 @@ pub struct NetArgs {
     /// Seconds of silence between stream chunks before giving up
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     idle_timeout: f64,
+    /// Extra request header for gateways, e.g. `HTTP-Referer: https://example.org` (repeatable)
+    #[arg(long = "header", value_name = "NAME: VALUE")]
+    headers: Vec<String>,
 }
 
 impl NetArgs {
@@ -117,7 +120,7 @@ fn env_key(provider: ProviderKind) -> Option<Secret> {
         .map(Secret::new)
 }
 
-fn endpoint(provider: ProviderKind, key: Option<&str>, base_url: Option<&str>) -> Result<Endpoint> {
+fn endpoint(provider: ProviderKind, key: Option<&str>, net: &NetArgs) -> Result<Endpoint> {
     if let Some(id) = key {
         return Err(CoreError::NotFound {
             what: "saved key",
@@ -140,7 +143,24 @@ fn endpoint(provider: ProviderKind, key: Option<&str>, base_url: Option<&str>) -
             format!("no key for {}: set {var}", provider.display_name()),
         ));
     }
-    Endpoint::new(provider, base_url, secret)
+    let mut ep = Endpoint::new(provider, net.base_url.as_deref(), secret)?;
+    if provider == ProviderKind::Openai {
+        // The OpenAI SDKs' variables, so runs can be attributed per organization and project.
+        let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
+        ep.organization = var("OPENAI_ORG_ID");
+        ep.project = var("OPENAI_PROJECT_ID");
+    }
+    for h in &net.headers {
+        let (name, value) = h
+            .split_once(':')
+            .map(|(n, v)| (n.trim(), v.trim()))
+            .filter(|(n, _)| {
+                !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+            })
+            .ok_or_else(|| CoreError::invalid("--header", format!("`{h}` is not `Name: value`")))?;
+        ep.extra_headers.push((name.to_string(), value.to_string()));
+    }
+    Ok(ep)
 }
 
 fn read_prompt(arg: Option<String>) -> Result<String> {
@@ -190,7 +210,7 @@ pub fn run(ledger: Ledger, a: RunArgs) -> Result<bool> {
             format!("{t} is outside 0–2"),
         ));
     }
-    let ep = endpoint(provider, a.key.as_deref(), a.net.base_url.as_deref())?;
+    let ep = endpoint(provider, a.key.as_deref(), &a.net)?;
     let prompt = read_prompt(a.prompt)?;
     let pricer = ledger.pricer()?;
     let runner = Runner::new(
@@ -288,7 +308,7 @@ pub struct ModelsArgs {
 /// Lists the provider's models (this also checks the key; it costs no tokens).
 pub fn models(a: ModelsArgs) -> Result<()> {
     let provider: ProviderKind = a.provider.parse()?;
-    let ep = endpoint(provider, None, a.net.base_url.as_deref())?;
+    let ep = endpoint(provider, None, &a.net)?;
     let client = ProviderClient::new(a.net.settings()?)?;
     let models = runtime()?.block_on(client.list_models(&ep))?;
     if a.json {

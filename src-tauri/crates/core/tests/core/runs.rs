@@ -779,3 +779,54 @@ async fn concurrent_runs_are_all_recorded() {
     assert_eq!(ids.len(), 8);
     assert_eq!(rig.ledger.lock().unwrap().run_count().unwrap(), 8);
 }
+
+#[tokio::test]
+async fn a_server_that_never_answers_times_out_and_is_retried() {
+    let server = FakeServer::start(vec![Reply::Stall]);
+    let settings = HttpSettings {
+        overall_timeout: Duration::from_millis(300),
+        max_retries: 1,
+        ..fast()
+    };
+    let rig = rig(settings);
+    let (out, _) = go(
+        &rig,
+        &spec(ProviderKind::Openai, server.url(), "gpt-4o", false),
+    )
+    .await;
+    let r = &out.record;
+    assert_eq!(
+        (r.status, r.error_code.as_deref()),
+        (RunStatus::Error, Some("timeout"))
+    );
+    assert_eq!((r.attempts, server.hits()), (2, 2));
+    assert_eq!(r.breakdown.total_nano_usd, NanoUsd(0));
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_network_error() {
+    // Bind and drop a listener to get a port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let rig = rig(HttpSettings {
+        max_retries: 1,
+        ..fast()
+    });
+    let (out, _) = go(
+        &rig,
+        &spec(
+            ProviderKind::Openai,
+            &format!("http://127.0.0.1:{port}"),
+            "gpt-4o",
+            true,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (out.record.error_code.as_deref(), out.record.attempts),
+        (Some("network"), 2)
+    );
+}
