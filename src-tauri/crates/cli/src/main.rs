@@ -5,6 +5,7 @@
 
 mod cost;
 mod format;
+mod keys;
 mod prices;
 mod run;
 
@@ -40,6 +41,9 @@ enum Command {
     Models(run::ModelsArgs),
     /// List recorded runs, newest first.
     History(run::HistoryArgs),
+    /// Save, check, rotate and remove API keys (kept only in the OS keychain).
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
 }
 
 fn main() -> ExitCode {
@@ -62,7 +66,11 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::Cost(args) => cost::run(&open()?, args).map(|()| true),
         Command::Prices(cmd) => prices::run(open, cmd).map(|()| true),
         Command::Run(args) => run::run(open()?, args),
-        Command::Models(args) => run::models(args).map(|()| true),
+        Command::Models(args) => run::models(open()?, args).map(|()| true),
+        Command::Keys(cmd) => {
+            let manager = run::key_manager(open()?)?;
+            keys::run(&manager, &run::runtime()?, cmd).map(|()| true)
+        }
         Command::History(args) => run::history(&open()?, args).map(|()| true),
     }
 }

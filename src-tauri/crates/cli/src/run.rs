@@ -2,14 +2,16 @@
 //! provider's models; list recorded runs.
 
 use clap::Args;
+use promptledger_core::keys::KeyManager;
 use promptledger_core::ledger::Ledger;
+use promptledger_core::ledger::keys::KeyRecord;
 use promptledger_core::ledger::runs::RunStatus;
 use promptledger_core::providers::{
     ChatRequest, Endpoint, HttpSettings, Message, ProviderClient, Role,
 };
 use promptledger_core::runner::view::RunView;
 use promptledger_core::runner::{RunEvent, RunSpec, Runner};
-use promptledger_core::vault::Secret;
+use promptledger_core::vault::{KeyringStore, Secret};
 use promptledger_core::{CoreError, NanoUsd, ProviderKind, Result};
 use std::io::{IsTerminal, Read, Write};
 use std::sync::{Arc, Mutex};
@@ -120,31 +122,79 @@ fn env_key(provider: ProviderKind) -> Option<Secret> {
         .map(Secret::new)
 }
 
-fn endpoint(provider: ProviderKind, key: Option<&str>, net: &NetArgs) -> Result<Endpoint> {
-    if let Some(id) = key {
-        return Err(CoreError::NotFound {
-            what: "saved key",
-            id: id.to_string(),
-        });
+fn env_var_name(provider: ProviderKind) -> &'static str {
+    match provider {
+        ProviderKind::Anthropic => "ANTHROPIC_API_KEY",
+        ProviderKind::Gemini => "GEMINI_API_KEY",
+        ProviderKind::Ollama => "OLLAMA_API_KEY",
+        _ => "OPENAI_API_KEY",
     }
-    let secret = env_key(provider);
-    let needs_key = matches!(
+}
+
+/// A key manager over the OS keychain and `ledger`.
+pub fn key_manager(ledger: Ledger) -> Result<KeyManager> {
+    Ok(KeyManager::new(
+        Arc::new(KeyringStore),
+        ProviderClient::new(HttpSettings::default())?,
+        Arc::new(Mutex::new(ledger)),
+    ))
+}
+
+/// The endpoint to call: `--key ID`, else the provider's environment variable (this invocation
+/// only), else the provider's default saved key; flags then override base URL and headers.
+fn endpoint(
+    provider: ProviderKind,
+    key: Option<&str>,
+    net: &NetArgs,
+    keys: &KeyManager,
+) -> Result<(Endpoint, Option<KeyRecord>)> {
+    let saved = |id: &str| -> Result<(Endpoint, Option<KeyRecord>)> {
+        let (ep, rec) = keys.endpoint(id)?;
+        if ep.provider != provider {
+            return Err(CoreError::invalid(
+                "--key",
+                format!(
+                    "key {id} is a {} key, not {}",
+                    rec.provider,
+                    provider.as_str()
+                ),
+            ));
+        }
+        Ok((ep, Some(rec)))
+    };
+    let (mut ep, rec) = if let Some(id) = key {
+        saved(id)?
+    } else if let Some(secret) = env_key(provider) {
+        (
+            Endpoint::new(provider, net.base_url.as_deref(), Some(secret))?,
+            None,
+        )
+    } else if let Some(def) = keys.default_for(provider)? {
+        saved(&def.id)?
+    } else if matches!(
         provider,
         ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini
-    );
-    if needs_key && secret.is_none() {
-        let var = match provider {
-            ProviderKind::Anthropic => "ANTHROPIC_API_KEY",
-            ProviderKind::Gemini => "GEMINI_API_KEY",
-            _ => "OPENAI_API_KEY",
-        };
+    ) {
         return Err(CoreError::invalid(
             "API key",
-            format!("no key for {}: set {var}", provider.display_name()),
+            format!(
+                "no key for {}: save one with `promptledger keys add --provider {} --label NAME`, or \
+                 set {} for this invocation",
+                provider.display_name(),
+                provider.as_str(),
+                env_var_name(provider)
+            ),
         ));
+    } else {
+        (
+            Endpoint::new(provider, net.base_url.as_deref(), None)?,
+            None,
+        )
+    };
+    if let Some(url) = net.base_url.as_deref() {
+        ep.base_url = Endpoint::new(provider, Some(url), None)?.base_url;
     }
-    let mut ep = Endpoint::new(provider, net.base_url.as_deref(), secret)?;
-    if provider == ProviderKind::Openai {
+    if provider == ProviderKind::Openai && rec.is_none() {
         // The OpenAI SDKs' variables, so runs can be attributed per organization and project.
         let var = |n: &str| std::env::var(n).ok().filter(|v| !v.trim().is_empty());
         ep.organization = var("OPENAI_ORG_ID");
@@ -160,7 +210,7 @@ fn endpoint(provider: ProviderKind, key: Option<&str>, net: &NetArgs) -> Result<
             .ok_or_else(|| CoreError::invalid("--header", format!("`{h}` is not `Name: value`")))?;
         ep.extra_headers.push((name.to_string(), value.to_string()));
     }
-    Ok(ep)
+    Ok((ep, rec))
 }
 
 fn read_prompt(arg: Option<String>) -> Result<String> {
@@ -190,7 +240,8 @@ fn read_prompt(arg: Option<String>) -> Result<String> {
     Ok(text)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+/// A single-threaded async runtime for one command.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -210,14 +261,13 @@ pub fn run(ledger: Ledger, a: RunArgs) -> Result<bool> {
             format!("{t} is outside 0–2"),
         ));
     }
-    let ep = endpoint(provider, a.key.as_deref(), &a.net)?;
-    let prompt = read_prompt(a.prompt)?;
     let pricer = ledger.pricer()?;
-    let runner = Runner::new(
-        ProviderClient::new(a.net.settings()?)?,
-        Arc::new(Mutex::new(ledger)),
-        pricer,
-    );
+    let ledger = Arc::new(Mutex::new(ledger));
+    let client = ProviderClient::new(a.net.settings()?)?;
+    let keys = KeyManager::new(Arc::new(KeyringStore), client.clone(), ledger.clone());
+    let (ep, key) = endpoint(provider, a.key.as_deref(), &a.net, &keys)?;
+    let prompt = read_prompt(a.prompt)?;
+    let runner = Runner::new(client, ledger, pricer);
     let spec = RunSpec {
         endpoint: ep,
         chat: ChatRequest {
@@ -231,7 +281,8 @@ pub fn run(ledger: Ledger, a: RunArgs) -> Result<bool> {
             max_tokens: a.max_tokens,
             stream: !a.no_stream,
         },
-        key_id: None,
+        key_id: key.as_ref().map(|k| k.id.clone()),
+        key_label: key.as_ref().map(|k| k.label.clone()),
         tag: a.tag,
     };
     let json = a.json;
@@ -285,6 +336,9 @@ fn summary(v: &RunView) -> String {
     if v.attempts > 1 {
         s += &format!(", {} attempts", v.attempts);
     }
+    if let Some(k) = &v.key_label {
+        s += &format!(", key “{k}”");
+    }
     if let Some(e) = &v.error {
         s += &format!("\nerror[{}]: {}", e.code, e.message);
     } else if v.status == RunStatus::Cancelled {
@@ -298,6 +352,9 @@ pub struct ModelsArgs {
     /// openai, anthropic, gemini, ollama or openai-compatible
     #[arg(long, short = 'p')]
     provider: String,
+    /// A saved key's id (default: the provider's default key)
+    #[arg(long, value_name = "ID")]
+    key: Option<String>,
     /// Print JSON
     #[arg(long)]
     json: bool,
@@ -306,9 +363,10 @@ pub struct ModelsArgs {
 }
 
 /// Lists the provider's models (this also checks the key; it costs no tokens).
-pub fn models(a: ModelsArgs) -> Result<()> {
+pub fn models(ledger: Ledger, a: ModelsArgs) -> Result<()> {
     let provider: ProviderKind = a.provider.parse()?;
-    let ep = endpoint(provider, None, &a.net)?;
+    let keys = key_manager(ledger)?;
+    let (ep, _) = endpoint(provider, a.key.as_deref(), &a.net, &keys)?;
     let client = ProviderClient::new(a.net.settings()?)?;
     let models = runtime()?.block_on(client.list_models(&ep))?;
     if a.json {

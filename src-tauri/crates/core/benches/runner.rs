@@ -47,6 +47,7 @@ fn spec(base: &str, stream: bool) -> RunSpec {
             stream,
         },
         key_id: None,
+        key_label: None,
         tag: None,
     }
 }

@@ -80,6 +80,17 @@ pub enum CoreError {
     /// The user stopped the run.
     #[error("cancelled")]
     Cancelled,
+    /// No usable OS keychain (no Secret Service running, a locked collection, no D-Bus session).
+    /// Keys are never kept anywhere else.
+    #[error(
+        "the system keychain is not available ({detail}). PromptLedger keeps API keys only in the \
+         keychain: on Linux start and unlock a Secret Service (GNOME Keyring or KWallet) in your \
+         session; on macOS and Windows unlock your login keychain / Credential Manager"
+    )]
+    KeychainUnavailable {
+        /// What the keychain said.
+        detail: String,
+    },
     /// SQLite failed (disk full, locked beyond the busy timeout, corrupt file).
     #[error("ledger storage error: {0}")]
     Storage(#[from] rusqlite::Error),
@@ -146,6 +157,8 @@ pub enum ErrorCode {
     InvalidResponse,
     /// Stopped by the user.
     Cancelled,
+    /// No OS keychain.
+    KeychainUnavailable,
 }
 
 impl CoreError {
@@ -162,6 +175,7 @@ impl CoreError {
                 ErrorCode::Storage
             }
             CoreError::Cancelled => ErrorCode::Cancelled,
+            CoreError::KeychainUnavailable { .. } => ErrorCode::KeychainUnavailable,
             CoreError::Provider { kind, .. } => match kind {
                 ProviderErrorKind::InvalidKey => ErrorCode::InvalidKey,
                 ProviderErrorKind::PermissionDenied => ErrorCode::PermissionDenied,
@@ -208,6 +222,7 @@ impl ErrorCode {
             ErrorCode::Network => "network",
             ErrorCode::InvalidResponse => "invalid_response",
             ErrorCode::Cancelled => "cancelled",
+            ErrorCode::KeychainUnavailable => "keychain_unavailable",
         }
     }
 }

@@ -81,6 +81,8 @@ pub struct RunRecord {
     pub tag: Option<String>,
     /// Key metadata id.
     pub key_id: Option<String>,
+    /// The key's label when the run was made.
+    pub key_label: Option<String>,
     /// Cost the provider reported (the total is this when present).
     pub provider_cost: Option<NanoUsd>,
     /// The provider's request id.
@@ -122,6 +124,8 @@ pub struct NewRun {
     pub attempts: i64,
     /// Key metadata id.
     pub key_id: Option<String>,
+    /// The key's label, kept on the run even after the key is removed.
+    pub key_label: Option<String>,
     /// Tag / project.
     pub tag: Option<String>,
     /// Prompt text.
@@ -170,10 +174,10 @@ impl Ledger {
                 cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
                 cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano,
                 provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
-                prompt, system_prompt, output, params_json, request_id)
+                prompt, system_prompt, output, params_json, request_id, key_label)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
-                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41)",
+                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42)",
             params![
                 run.started_at_ms,
                 run.provider,
@@ -216,6 +220,7 @@ impl Ledger {
                 run.output,
                 run.params_json,
                 run.request_id,
+                run.key_label,
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -272,7 +277,7 @@ const SELECT_RUN: &str = "SELECT id, started_at_ms, provider, model_requested, m
     rate_output, rate_reasoning, cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
     cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano, cost_source,
     price_tier, latency_ms, ttft_ms, attempts, tag, key_id, provider_cost_nano, request_id, prompt,
-    output FROM runs";
+    output, key_label FROM runs";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let usage = TokenUsage {
@@ -334,5 +339,6 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
         request_id: r.get(37)?,
         prompt: r.get(38)?,
         output: r.get(39)?,
+        key_label: r.get(40)?,
     })
 }

@@ -25,6 +25,8 @@ pub struct RunSpec {
     pub chat: ChatRequest,
     /// Key metadata id (for per-key spend), when the key came from the keychain.
     pub key_id: Option<String>,
+    /// That key's label, kept on the run.
+    pub key_label: Option<String>,
     /// Tag / project.
     pub tag: Option<String>,
 }
@@ -144,6 +146,10 @@ impl Runner {
         let record = {
             let mut ledger = self.ledger.lock().map_err(|_| poisoned())?;
             let id = ledger.insert_run(&run)?;
+            if let Some(key_id) = &spec.key_id {
+                let err = run.error_code.as_deref().zip(run.error_message.as_deref());
+                ledger.note_key_used(key_id, run.started_at_ms, err)?;
+            }
             ledger.run(id)?
         };
         Ok(RunOutcome { record, output })
@@ -222,6 +228,7 @@ impl Runner {
                 .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             attempts: i64::from(x.attempts.max(1)),
             key_id: spec.key_id.clone(),
+            key_label: spec.key_label.clone(),
             tag: spec.tag.clone(),
             prompt,
             system_prompt: spec.chat.system.clone(),

@@ -68,6 +68,8 @@ pub struct RunView {
     pub attempts: i64,
     /// Provider request id.
     pub request_id: Option<String>,
+    /// Label of the saved key used, if any.
+    pub key_label: Option<String>,
     /// Error, when it did not complete.
     pub error: Option<ErrorView>,
 }
@@ -102,6 +104,7 @@ impl From<&RunRecord> for RunView {
             ttft_ms: r.ttft_ms,
             attempts: r.attempts,
             request_id: r.request_id.clone(),
+            key_label: r.key_label.clone(),
             error: r.error_code.as_ref().map(|code| ErrorView {
                 code: code.clone(),
                 message: r.error_message.clone().unwrap_or_else(|| code.clone()),

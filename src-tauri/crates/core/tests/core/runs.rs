@@ -62,6 +62,7 @@ fn spec(provider: ProviderKind, url: &str, model: &str, stream: bool) -> RunSpec
             stream,
         },
         key_id: None,
+        key_label: None,
         tag: Some("tests".into()),
     }
 }

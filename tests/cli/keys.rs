@@ -1,0 +1,328 @@
+//! `promptledger keys …` against the real keychain (Secret Service in the test session) and a
+//! loopback provider: validation before saving, the default key in `run`, rotation, removal,
+//! the keychain-unavailable path, and a scan proving the secret is written nowhere else.
+
+use promptledger_testkit::wire::{self, Counts};
+use promptledger_testkit::{FakeServer, Reply};
+use serde_json::Value;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+struct Env {
+    dir: tempfile::TempDir,
+}
+
+impl Env {
+    fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn data(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn cmd(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(promptledger_e2e::bin("promptledger"));
+        c.args(args).env("XDG_DATA_HOME", self.data());
+        for var in [
+            "PROMPTLEDGER_DB",
+            "OPENAI_API_KEY",
+            "ANTHROPIC_API_KEY",
+            "GEMINI_API_KEY",
+            "GOOGLE_API_KEY",
+        ] {
+            c.env_remove(var);
+        }
+        c
+    }
+
+    fn with_stdin(&self, mut c: Command, input: &str) -> Output {
+        let mut child = c
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.cmd(args).stdin(Stdio::null()).output().unwrap()
+    }
+
+    fn keys(&self) -> Vec<Value> {
+        let out = self.run(&["keys", "list", "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        serde_json::from_slice::<Value>(&out.stdout)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .clone()
+    }
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).to_string()
+}
+
+fn models() -> Reply {
+    Reply::json(wire::openai_models(&["gpt-4o"]))
+}
+
+fn bad_key() -> Reply {
+    Reply::status_json(
+        401,
+        wire::openai_error(
+            "invalid_request_error",
+            "invalid_api_key",
+            "Incorrect API key provided.",
+        ),
+    )
+}
+
+/// Every byte of every file under `dir`.
+fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(files(&p));
+        } else {
+            out.push((p.clone(), std::fs::read(&p).unwrap()));
+        }
+    }
+    out
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn add_run_rotate_remove_and_the_secret_is_written_nowhere() {
+    const SECRET: &str = "sk-test-leakcheck-Zq81xYp0aBcD";
+    let c = Counts {
+        prompt: 1000,
+        output: 500,
+        ..Counts::default()
+    };
+    let server = FakeServer::start(vec![
+        models(),                                                // keys add
+        Reply::json(wire::openai_chat("gpt-4o", "hi there", c)), // run (ok)
+        bad_key(),                                               // run (fails)
+        models(),                                                // keys rotate
+    ]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+
+    let out = env.with_stdin(
+        env.cmd(&[
+            "keys",
+            "add",
+            "-p",
+            "openai",
+            "-l",
+            "work",
+            "--base-url",
+            &base,
+            "--project",
+            "proj_9",
+        ]),
+        &format!("{SECRET}\n"),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("…aBcD (valid)"),
+        "{}",
+        text(&out.stdout)
+    );
+    let keys = env.keys();
+    assert_eq!(keys.len(), 1);
+    let id = keys[0]["id"].as_str().unwrap().to_string();
+    assert_eq!(
+        (keys[0]["preview"].as_str(), keys[0]["is_default"].as_bool()),
+        (Some("…aBcD"), Some(true))
+    );
+
+    // run uses the default key from the keychain.
+    let ok = env.run(&[
+        "run",
+        "-p",
+        "openai",
+        "-m",
+        "gpt-4o",
+        "--no-stream",
+        "--json",
+        "hello",
+    ]);
+    assert!(
+        ok.status.success(),
+        "{}{}",
+        text(&ok.stderr),
+        text(&ok.stdout)
+    );
+    let v: Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(
+        (v["key_label"].as_str(), v["cost_nano_usd"].as_i64()),
+        (Some("work"), Some(7_500_000))
+    );
+    let req = &server.requests()[1];
+    assert_eq!(
+        req.header("authorization"),
+        Some(format!("Bearer {SECRET}").as_str())
+    );
+    assert_eq!(req.header("openai-project"), Some("proj_9"));
+    let failed = env.run(&[
+        "run",
+        "-p",
+        "openai",
+        "-m",
+        "gpt-4o",
+        "--key",
+        &id,
+        "hello again",
+    ]);
+    assert_eq!(failed.status.code(), Some(1));
+    let k = &env.keys()[0];
+    assert_eq!(
+        (
+            k["status"].as_str(),
+            k["runs_this_month"].as_i64(),
+            k["error_count"].as_i64()
+        ),
+        (Some("invalid"), Some(2), Some(1))
+    );
+
+    // Rotation keeps the id.
+    let out = env.with_stdin(env.cmd(&["keys", "rotate", &id]), "sk-test-rotated-9999\n");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(env.keys()[0]["preview"], "…9999");
+
+    // Nothing on disk, and nothing printed, holds the secret.
+    let history = env.run(&["history", "--json"]);
+    let list = env.run(&["keys", "list"]);
+    for (name, bytes) in [
+        ("history", &history.stdout),
+        ("keys list", &list.stdout),
+        ("run", &ok.stdout),
+        ("run stderr", &failed.stderr),
+    ] {
+        assert!(
+            !contains(bytes, SECRET.as_bytes()),
+            "{name} printed the secret"
+        );
+    }
+    let on_disk = files(&env.data());
+    assert!(
+        on_disk.iter().any(|(p, _)| p.ends_with("ledger.sqlite3")),
+        "{:?}",
+        on_disk.iter().map(|f| &f.0).collect::<Vec<_>>()
+    );
+    for (path, bytes) in &on_disk {
+        assert!(
+            !contains(bytes, SECRET.as_bytes()),
+            "{} holds the secret",
+            path.display()
+        );
+        assert!(
+            !contains(bytes, b"sk-test-rotated-9999"),
+            "{} holds the rotated secret",
+            path.display()
+        );
+    }
+
+    // Removal deletes the keychain entry; the runs keep the label.
+    let out = env.run(&["keys", "remove", &id]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(env.keys().is_empty());
+    let again = env.run(&["run", "-p", "openai", "-m", "gpt-4o", "--key", &id, "hi"]);
+    assert!(
+        text(&again.stderr).contains("error[not_found]"),
+        "{}",
+        text(&again.stderr)
+    );
+    let h: Value = serde_json::from_slice(&env.run(&["history", "--json"]).stdout).unwrap();
+    assert!(
+        h.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["key_label"] == "work")
+    );
+}
+
+#[test]
+fn a_rejected_key_shows_the_providers_reason_and_saves_nothing() {
+    let server = FakeServer::start(vec![bad_key()]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+    let out = env.with_stdin(
+        env.cmd(&[
+            "keys",
+            "add",
+            "-p",
+            "openai",
+            "-l",
+            "bad",
+            "--base-url",
+            &base,
+        ]),
+        "sk-test-nope-0000\n",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error[invalid_key]") && err.contains("Incorrect API key provided"),
+        "{err}"
+    );
+    assert!(env.keys().is_empty());
+    let help = text(&env.run(&["keys", "add", "--help"]).stdout);
+    assert!(
+        !help.contains("--secret") && !help.contains("--api-key"),
+        "the secret is never a flag"
+    );
+}
+
+#[test]
+fn without_a_keychain_adding_a_key_fails_clearly_and_saves_nothing() {
+    let server = FakeServer::start(vec![models()]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+    let mut c = env.cmd(&[
+        "keys",
+        "add",
+        "-p",
+        "openai",
+        "-l",
+        "work",
+        "--base-url",
+        &base,
+    ]);
+    c.env(
+        "DBUS_SESSION_BUS_ADDRESS",
+        "unix:path=/nonexistent/promptledger-test-bus",
+    );
+    let out = env.with_stdin(c, "sk-test-nokeychain-1234\n");
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("error[keychain_unavailable]") && err.contains("Secret Service"),
+        "{err}"
+    );
+    assert!(env.keys().is_empty());
+    for (path, bytes) in files(&env.data()) {
+        assert!(
+            !contains(&bytes, b"sk-test-nokeychain-1234"),
+            "{} holds the secret",
+            path.display()
+        );
+    }
+}
