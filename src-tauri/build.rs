@@ -3,6 +3,13 @@
 fn main() {
     let commands = &[
         "app_info",
+        "keys_list",
+        "key_add",
+        "key_test",
+        "key_rotate",
+        "key_set_default",
+        "key_rename",
+        "key_remove",
         "prices_list",
         "price_show",
         "price_override_set",

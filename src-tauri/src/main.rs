@@ -29,6 +29,13 @@ fn main() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::keys::keys_list,
+            commands::keys::key_add,
+            commands::keys::key_test,
+            commands::keys::key_rotate,
+            commands::keys::key_set_default,
+            commands::keys::key_rename,
+            commands::keys::key_remove,
             commands::prices::prices_list,
             commands::prices::price_show,
             commands::prices::price_override_set,

@@ -1,15 +1,25 @@
-//! The app's shared state: the open ledger and the pricer built from it.
+//! The app's shared state: the open ledger, the pricer built from it, the HTTP client and the
+//! key manager over the OS keychain.
 
+use promptledger_core::keys::KeyManager;
 use promptledger_core::ledger::{Ledger, resolve_path};
 use promptledger_core::pricing::Pricer;
+use promptledger_core::providers::{HttpSettings, ProviderClient};
+use promptledger_core::vault::KeyringStore;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::error::{CmdResult, UiError};
 
+/// What exists only when the ledger opened.
+struct Open {
+    ledger: Arc<Mutex<Ledger>>,
+    keys: KeyManager,
+}
+
 /// Shared by every command.
 pub struct AppState {
-    ledger: Mutex<Option<Ledger>>,
+    open: Option<Open>,
     pricer: RwLock<Pricer>,
     /// Where the ledger is (or would be).
     pub ledger_path: Option<PathBuf>,
@@ -29,18 +39,23 @@ impl AppState {
             }
             Err(e) => (None, Err(UiError::from(e))),
         };
-        match opened {
-            Ok((pricer, ledger)) => AppState {
-                ledger: Mutex::new(Some(ledger)),
-                pricer: RwLock::new(pricer),
-                ledger_path,
-                startup_error: None,
-                notice,
-            },
-            Err(e) => {
+        let client = ProviderClient::new(HttpSettings::default()).map_err(UiError::from);
+        match (opened, client) {
+            (Ok((pricer, ledger)), Ok(client)) => {
+                let ledger = Arc::new(Mutex::new(ledger));
+                let keys = KeyManager::new(Arc::new(KeyringStore), client, ledger.clone());
+                AppState {
+                    open: Some(Open { ledger, keys }),
+                    pricer: RwLock::new(pricer),
+                    ledger_path,
+                    startup_error: None,
+                    notice,
+                }
+            }
+            (Err(e), _) | (_, Err(e)) => {
                 tracing::error!("cannot open the ledger: {}", e.message);
                 AppState {
-                    ledger: Mutex::new(None),
+                    open: None,
                     pricer: RwLock::new(Pricer::bundled()),
                     ledger_path,
                     startup_error: Some(e),
@@ -50,19 +65,27 @@ impl AppState {
         }
     }
 
+    fn opened(&self) -> CmdResult<&Open> {
+        self.open.as_ref().ok_or_else(|| {
+            self.startup_error
+                .clone()
+                .unwrap_or_else(|| UiError::new("storage", "the ledger is not open"))
+        })
+    }
+
     /// Runs `f` with the open ledger.
     pub fn with_ledger<T>(&self, f: impl FnOnce(&mut Ledger) -> CmdResult<T>) -> CmdResult<T> {
-        let mut guard: MutexGuard<'_, Option<Ledger>> = self
+        let mut guard = self
+            .opened()?
             .ledger
             .lock()
             .map_err(|_| UiError::new("internal", "the ledger lock was poisoned"))?;
-        match guard.as_mut() {
-            Some(l) => f(l),
-            None => Err(self
-                .startup_error
-                .clone()
-                .unwrap_or_else(|| UiError::new("storage", "the ledger is not open"))),
-        }
+        f(&mut guard)
+    }
+
+    /// The key manager.
+    pub fn keys(&self) -> CmdResult<&KeyManager> {
+        Ok(&self.opened()?.keys)
     }
 
     /// The current pricer (cheap clone).

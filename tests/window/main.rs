@@ -6,6 +6,8 @@
 //! provides all three).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod keys;
+
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
@@ -15,23 +17,31 @@ use std::time::{Duration, Instant};
 /// WebKitWebDriver does not outlive the test holding its port.
 struct Driver {
     child: Child,
-    _data: tempfile::TempDir,
+    data: tempfile::TempDir,
+    port: u16,
 }
 
 impl Driver {
-    fn start(data: tempfile::TempDir) -> Driver {
-        let child =
-            Command::new(std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into()))
-                .env("XDG_DATA_HOME", data.path())
-                .env_remove("PROMPTLEDGER_DB")
-                .stdout(Stdio::null())
-                .stderr(Stdio::inherit())
-                .process_group(0)
-                .spawn()
-                .expect(
-                    "tauri-driver must be installed (cargo install --locked tauri-driver@2.1.0)",
-                );
-        Driver { child, _data: data }
+    /// Tests run in parallel, so each gets its own WebDriver port (and the next one for
+    /// WebKitWebDriver).
+    fn start(port: u16) -> Driver {
+        let data = tempfile::tempdir().unwrap();
+        let driver = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
+        let child = Command::new(driver)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &(port + 1).to_string(),
+            ])
+            .env("XDG_DATA_HOME", data.path())
+            .env_remove("PROMPTLEDGER_DB")
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .process_group(0)
+            .spawn()
+            .expect("tauri-driver must be installed (cargo install --locked tauri-driver@2.1.0)");
+        Driver { child, data, port }
     }
 }
 
@@ -45,7 +55,7 @@ impl Drop for Driver {
     }
 }
 
-async fn connect() -> Client {
+async fn connect(driver: &Driver) -> Client {
     let app = promptledger_e2e::bin("promptledger-app");
     let mut caps = serde_json::Map::new();
     caps.insert("browserName".into(), "wry".into());
@@ -57,7 +67,7 @@ async fn connect() -> Client {
     loop {
         match ClientBuilder::native()
             .capabilities(caps.clone())
-            .connect("http://127.0.0.1:4444")
+            .connect(&format!("http://127.0.0.1:{}", driver.port))
             .await
         {
             Ok(c) => return c,
@@ -116,8 +126,8 @@ async fn screenshot(c: &Client, name: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn calculator_prices_and_theme_in_the_real_window() {
-    let _driver = Driver::start(tempfile::tempdir().unwrap());
-    let c = connect().await;
+    let driver = Driver::start(4444);
+    let c = connect(&driver).await;
 
     // The shell opens on Prices, with the whole table loaded.
     let count = wait_text(&c, "[data-testid=prices-count]", |t| {

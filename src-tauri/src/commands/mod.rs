@@ -1,5 +1,6 @@
 //! The app's commands: each is a thin call into `promptledger-core`.
 
 pub mod app;
+pub mod keys;
 pub mod prices;
 pub mod settings;

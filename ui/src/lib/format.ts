@@ -36,3 +36,27 @@ export function rateInput(nanoPerM: number | null | undefined): string {
   if (nanoPerM === null || nanoPerM === undefined) return "";
   return usd(nanoPerM).replace("$", "").replace(/,/g, "").replace(/\.?0+$/, "") || "0";
 }
+
+/** ms since the epoch → "2026-11-21 14:03" in local time, or "never". */
+export function when(ms: number | null | undefined): string {
+  if (!ms) return "never";
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, "0");
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+}
+
+/** Plain-language lead for an error code. */
+export function explain(code: string): string {
+  switch (code) {
+    case "invalid_key": return "The provider rejected this key.";
+    case "permission_denied": return "This key has no access to that.";
+    case "quota_exceeded": return "The account is out of credit or over its spend limit — check billing.";
+    case "rate_limited": return "The provider is rate-limiting this key; try again shortly.";
+    case "provider_unavailable": return "The provider is down or overloaded.";
+    case "timeout": return "The provider did not answer in time.";
+    case "network": return "Could not reach the provider.";
+    case "keychain_unavailable": return "The system keychain is not available.";
+    case "invalid_input": return "Check the form.";
+    default: return "";
+  }
+}

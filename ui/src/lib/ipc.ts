@@ -4,6 +4,8 @@ import { invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
   CostReport,
+  KeyInput,
+  KeyRecord,
   ModelRow,
   OverrideInput,
   Settings,
@@ -44,6 +46,14 @@ export const ipc = {
   priceOverrideRemove: (model: string) => call<void>("price_override_remove", { model }),
   costCalculate: (provider: string, model: string, usage: TokenUsage) =>
     call<CostReport>("cost_calculate", { provider, model, usage }),
+  keysList: () => call<KeyRecord[]>("keys_list"),
+  // The secret crosses IPC here, inbound only; no command ever returns it.
+  keyAdd: (input: KeyInput) => call<KeyRecord>("key_add", { input }),
+  keyTest: (id: string) => call<KeyRecord>("key_test", { id }),
+  keyRotate: (id: string, secret: string) => call<KeyRecord>("key_rotate", { id, secret }),
+  keySetDefault: (id: string) => call<KeyRecord>("key_set_default", { id }),
+  keyRename: (id: string, label: string) => call<KeyRecord>("key_rename", { id, label }),
+  keyRemove: (id: string) => call<void>("key_remove", { id }),
   settingsGet: () => call<Settings>("settings_get"),
   settingsSet: (settings: Settings) => call<Settings>("settings_set", { settings }),
 };

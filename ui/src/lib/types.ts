@@ -104,3 +104,34 @@ export const PROVIDERS: { id: string; name: string }[] = [
   { id: "ollama", name: "Ollama (local)" },
   { id: "openai_compatible", name: "OpenAI-compatible" },
 ];
+
+export interface KeyRecord {
+  id: string;
+  provider: string;
+  label: string;
+  preview: string;
+  base_url: string | null;
+  organization: string | null;
+  project: string | null;
+  display_name: string | null;
+  is_default: boolean;
+  status: "valid" | "invalid" | "error" | "unvalidated";
+  created_at_ms: number;
+  last_used_at_ms: number | null;
+  last_validated_at_ms: number | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  runs_this_month: number;
+  spend_this_month_nano_usd: number;
+  error_count: number;
+}
+
+export interface KeyInput {
+  provider: string;
+  label: string;
+  secret: string;
+  baseUrl?: string;
+  organization?: string;
+  project?: string;
+  displayName?: string;
+}

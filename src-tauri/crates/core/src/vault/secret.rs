@@ -51,6 +51,13 @@ impl fmt::Display for Secret {
     }
 }
 
+/// A secret can be received (the UI sends it once, inbound) but never serialized back out.
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        String::deserialize(d).map(Secret::new)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
