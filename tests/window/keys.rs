@@ -98,6 +98,11 @@ async fn keys_screen_validates_before_saving() {
         server.requests()[0].header("authorization"),
         Some(format!("Bearer {GOOD}").as_str())
     );
+    let log = std::fs::read_to_string(driver.data.path().join("app.log")).unwrap();
+    assert!(
+        log.contains("key_add"),
+        "the app's command log is captured: {log}"
+    );
     for secret in [GOOD, BAD] {
         let found = holds(driver.data.path(), secret.as_bytes());
         assert!(found.is_empty(), "{secret} found in {found:?}");

@@ -26,6 +26,9 @@ impl Driver {
     /// WebKitWebDriver).
     fn start(port: u16) -> Driver {
         let data = tempfile::tempdir().unwrap();
+        // The app's log (stderr, through tauri-driver) goes into the data dir, so leak scans
+        // cover it.
+        let log = std::fs::File::create(data.path().join("app.log")).unwrap();
         let driver = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
         let child = Command::new(driver)
             .args([
@@ -37,7 +40,7 @@ impl Driver {
             .env("XDG_DATA_HOME", data.path())
             .env_remove("PROMPTLEDGER_DB")
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .process_group(0)
             .spawn()
             .expect("tauri-driver must be installed (cargo install --locked tauri-driver@2.1.0)");
