@@ -154,7 +154,7 @@ impl Ledger {
 
     /// Records a validated key; the first key of a provider becomes its default.
     pub fn insert_key(&mut self, k: &NewKeyRecord, validated_at_ms: i64) -> Result<KeyRecord> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         let has_default: bool = tx.query_row(
             "SELECT EXISTS(SELECT 1 FROM api_keys WHERE provider = ?1 AND is_default = 1 AND removed_at_ms IS NULL)",
             [&k.provider],
@@ -230,7 +230,7 @@ impl Ledger {
     /// Makes `id` its provider's default.
     pub fn set_default_key(&mut self, id: &str) -> Result<()> {
         let provider = self.key(id)?.provider;
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         tx.execute(
             "UPDATE api_keys SET is_default = 0 WHERE provider = ?1",
             [&provider],
@@ -255,7 +255,7 @@ impl Ledger {
     /// remaining key becomes the default.
     pub fn delete_key(&mut self, id: &str) -> Result<()> {
         let k = self.key(id)?;
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         tx.execute(
             "UPDATE api_keys SET removed_at_ms = ?2, is_default = 0 WHERE id = ?1",
             params![id, crate::ledger::now_ms()],

@@ -11,6 +11,10 @@ const FILES: &[(&str, &str)] = &[
         "20261121_0002_daily_rollup.sql",
         include_str!("migrations/20261121_0002_daily_rollup.sql"),
     ),
+    (
+        "20261122_0003_history_search.sql",
+        include_str!("migrations/20261122_0003_history_search.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

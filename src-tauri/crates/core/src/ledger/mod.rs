@@ -94,8 +94,13 @@ impl Ledger {
         &self.conn
     }
 
-    pub(crate) fn conn_mut(&mut self) -> &mut Connection {
-        &mut self.conn
+    /// A write transaction that takes the write lock at BEGIN (waiting up to the busy timeout),
+    /// so two processes writing at once queue instead of failing with "database is locked"
+    /// when a deferred transaction would have to upgrade a stale read snapshot.
+    pub(crate) fn write_tx(&mut self) -> Result<rusqlite::Transaction<'_>> {
+        Ok(self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?)
     }
 }
 

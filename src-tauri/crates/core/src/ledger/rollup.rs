@@ -57,7 +57,7 @@ impl Ledger {
 
     /// Recomputes the roll-up from the runs table (after a crash mid-import, or by request).
     pub fn rebuild_rollup(&mut self) -> Result<()> {
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         tx.execute_batch(
             "DELETE FROM daily_rollup;
              INSERT INTO daily_rollup

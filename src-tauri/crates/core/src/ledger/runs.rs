@@ -163,7 +163,7 @@ impl Ledger {
         let rate = |c: Component| line(c).map_or(0, |l| l.rate_nano_usd_per_mtok.0);
         let cost = |c: Component| line(c).map_or(0, |l| l.cost_nano_usd.0);
         let source = run.cost_source.unwrap_or(p.breakdown.cost_source);
-        let tx = self.conn_mut().transaction()?;
+        let tx = self.write_tx()?;
         tx.execute(
             "INSERT INTO runs (started_at_ms, provider, model_requested, model_resolved, price_key,
                 price_table_version, key_id, status, error_code, error_message,
