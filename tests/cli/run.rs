@@ -77,21 +77,24 @@ fn streams_the_answer_prints_a_summary_and_records_the_run() {
     )]);
     let env = Env::new();
     let base = format!("{}/v1", server.url());
-    let out = env.run(
-        &[
-            "run",
-            "-p",
-            "openai",
-            "-m",
-            "gpt-4o",
-            "--base-url",
-            &base,
-            "--tag",
-            "cli-test",
-            "Say hello",
-        ],
-        Some(KEY),
-    );
+    let mut cmd = env.cmd(&[
+        "run",
+        "-p",
+        "openai",
+        "-m",
+        "gpt-4o",
+        "--base-url",
+        &base,
+        "--tag",
+        "cli-test",
+        "--header",
+        "X-Gateway: team-a",
+        "Say hello",
+    ]);
+    cmd.env(KEY.0, KEY.1)
+        .env("OPENAI_ORG_ID", "org-123")
+        .env("OPENAI_PROJECT_ID", "proj_456");
+    let out = cmd.stdin(Stdio::null()).output().unwrap();
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), "Hello!\n");
     let err = text(&out.stderr);
@@ -104,11 +107,14 @@ fn streams_the_answer_prints_a_summary_and_records_the_run() {
         req.header("authorization"),
         Some("Bearer sk-test-cli-key-9876")
     );
+    assert_eq!(req.header("openai-organization"), Some("org-123"));
+    assert_eq!(req.header("openai-project"), Some("proj_456"));
+    assert_eq!(req.header("x-gateway"), Some("team-a"));
     let runs = env.history();
     assert_eq!(runs.len(), 1);
     assert_eq!(runs[0]["cost_nano_usd"], 8_000_000);
     assert_eq!(runs[0]["status"], "ok");
-    assert_eq!(runs[0]["resolved_model"], "gpt-4o-2024-08-06");
+    assert_eq!(runs[0]["model"], "gpt-4o-2024-08-06");
 }
 
 #[test]
@@ -217,10 +223,7 @@ fn a_failed_run_exits_non_zero_and_is_still_recorded() {
     assert!(!err.contains("sk-test-cli-key-9876"));
     let runs = env.history();
     assert_eq!(
-        (
-            runs[0]["status"].as_str(),
-            runs[0]["error"]["code"].as_str()
-        ),
+        (runs[0]["status"].as_str(), runs[0]["error_code"].as_str()),
         (Some("error"), Some("invalid_key"))
     );
 }
@@ -389,4 +392,221 @@ fn models_lists_what_the_provider_offers() {
         "{}",
         text(&out.stdout)
     );
+}
+
+#[test]
+fn templates_conversations_search_and_show() {
+    let c1 = Counts {
+        prompt: 100,
+        output: 50,
+        ..Counts::default()
+    };
+    let c2 = Counts {
+        prompt: 300,
+        output: 60,
+        ..Counts::default()
+    };
+    let server = FakeServer::start(vec![
+        Reply::json(wire::openai_chat("gpt-4o", "Bonjour le monde", c1)),
+        Reply::json(wire::openai_chat("gpt-4o", "Hola mundo", c2)),
+    ]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+    let ok = |args: &[&str]| {
+        let out = env.run(args, Some(KEY));
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    let saved = ok(&[
+        "templates",
+        "save",
+        "translate",
+        "--system",
+        "You translate.",
+        "Translate {{text}} into {{language}}.",
+    ]);
+    assert!(
+        saved.contains("translate v1 (variables: text, language)"),
+        "{saved}"
+    );
+
+    // A template fills the prompt; the run records template id and version and starts a conversation.
+    let first: Value = serde_json::from_str(&ok(&[
+        "run",
+        "-p",
+        "openai",
+        "-m",
+        "gpt-4o",
+        "--base-url",
+        &base,
+        "--no-stream",
+        "--json",
+        "--template",
+        "translate",
+        "--var",
+        "text=hello world",
+        "--var",
+        "language=French",
+        "--conversation",
+    ]))
+    .unwrap();
+    let sent = server.requests()[0].json();
+    assert_eq!(sent["messages"][0]["content"], "You translate.");
+    assert_eq!(
+        sent["messages"][1]["content"],
+        "Translate hello world into French."
+    );
+    let conv = first["conversation_id"].as_i64().unwrap();
+
+    // Continue the conversation: the first turn is sent along.
+    let conv_arg = conv.to_string();
+    ok(&[
+        "run",
+        "-p",
+        "openai",
+        "-m",
+        "gpt-4o",
+        "--base-url",
+        &base,
+        "--no-stream",
+        "--continue",
+        &conv_arg,
+        "Now Spanish.",
+    ]);
+    let sent = server.requests()[1].json();
+    let msgs = sent["messages"].as_array().unwrap();
+    assert_eq!(msgs.len(), 3);
+    assert_eq!(
+        (msgs[1]["content"].as_str(), msgs[2]["content"].as_str()),
+        (Some("Bonjour le monde"), Some("Now Spanish."))
+    );
+
+    // Find the run by searching its output, then show it in full.
+    let found: Value =
+        serde_json::from_str(&ok(&["history", "--search", "bonjour", "--json"])).unwrap();
+    let found = found.as_array().unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["id"], first["run_id"]);
+    let by_cost: Value =
+        serde_json::from_str(&ok(&["history", "--sort", "cost", "--json"])).unwrap();
+    assert_eq!(
+        by_cost[0]["cost_nano_usd"], 1_350_000,
+        "the second turn (300 in, 60 out) first"
+    );
+    let shown = ok(&["show", &first["run_id"].to_string()]);
+    assert!(
+        shown.contains("# prompt\nTranslate hello world into French.")
+            && shown.contains("# output\nBonjour le monde"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("input") && shown.contains("$2.50"),
+        "{shown}"
+    );
+    let full: Value =
+        serde_json::from_str(&ok(&["show", &first["run_id"].to_string(), "--json"])).unwrap();
+    assert_eq!(full["template"][1], 1);
+    assert_eq!(full["system_prompt"], "You translate.");
+    let list = ok(&["templates", "list"]);
+    assert!(list.contains("translate") && list.contains("1"), "{list}");
+}
+
+#[test]
+fn bad_template_and_limits_send_nothing() {
+    let server = FakeServer::start(vec![Reply::json("{}")]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+    assert!(
+        env.run(&["templates", "save", "greet", "Hello {{name}}"], None)
+            .status
+            .success()
+    );
+    for (args, needle) in [
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                &base,
+                "--template",
+                "greet",
+                "--var",
+                "nmae=Ann",
+            ],
+            "`nmae` is not in the template (its variables: name)",
+        ),
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                &base,
+                "--template",
+                "greet",
+            ],
+            "give a value for name",
+        ),
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                &base,
+                "--template",
+                "nope",
+            ],
+            "error[not_found]",
+        ),
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                &base,
+                "--max-tokens",
+                "100000",
+                "hi",
+            ],
+            "over gpt-4o's output limit of 16384",
+        ),
+        (
+            vec![
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o",
+                "--base-url",
+                &base,
+                "--continue",
+                "999",
+                "hi",
+            ],
+            "error[not_found]",
+        ),
+        (vec!["history", "--from", "21/11/2025"], "not a date"),
+        (vec!["show", "12345"], "error[not_found]"),
+    ] {
+        let out = env.run(&args, Some(KEY));
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            text(&out.stderr).contains(needle),
+            "{args:?}: {}",
+            text(&out.stderr)
+        );
+    }
+    assert_eq!(server.hits(), 0);
+    assert!(env.history().is_empty());
 }

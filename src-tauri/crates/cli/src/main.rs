@@ -8,6 +8,7 @@ mod format;
 mod keys;
 mod prices;
 mod run;
+mod templates;
 
 use clap::{Parser, Subcommand};
 use promptledger_core::ledger::{Ledger, resolve_path};
@@ -39,8 +40,13 @@ enum Command {
     Run(run::RunArgs),
     /// List a provider's models (also checks the key; costs no tokens).
     Models(run::ModelsArgs),
-    /// List recorded runs, newest first.
+    /// Find recorded runs: search, filter, sort.
     History(run::HistoryArgs),
+    /// Show one run in full: prompt, output, usage, cost breakdown with rates.
+    Show(run::ShowArgs),
+    /// Save and list prompt templates with {{variables}}.
+    #[command(subcommand)]
+    Templates(templates::TemplatesCommand),
     /// Save, check, rotate and remove API keys (kept only in the OS keychain).
     #[command(subcommand)]
     Keys(keys::KeysCommand),
@@ -72,6 +78,8 @@ fn dispatch(cli: Cli) -> Result<bool> {
             keys::run(&manager, &run::runtime()?, cmd).map(|()| true)
         }
         Command::History(args) => run::history(&open()?, args).map(|()| true),
+        Command::Show(args) => run::show(&open()?, args).map(|()| true),
+        Command::Templates(cmd) => templates::run(&mut open()?, cmd).map(|()| true),
     }
 }
 

@@ -49,6 +49,8 @@ fn spec(base: &str, stream: bool) -> RunSpec {
         key_id: None,
         key_label: None,
         tag: None,
+        conversation_id: None,
+        template: None,
     }
 }
 

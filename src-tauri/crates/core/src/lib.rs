@@ -12,6 +12,7 @@ pub mod pricing;
 pub mod provider;
 pub mod providers;
 pub mod runner;
+pub mod templates;
 pub mod vault;
 
 pub use error::{CoreError, ErrorCode, Result};

@@ -2,6 +2,8 @@
 //! price tables. WAL mode, foreign keys, a busy timeout (the app and the CLI may write at once),
 //! forward-only migrations, and a refusal to open a file written by a newer PromptLedger.
 
+pub mod conversations;
+pub mod history;
 pub mod keys;
 mod migrations;
 pub mod overrides;
@@ -9,6 +11,7 @@ pub mod paths;
 pub mod price_tables;
 pub mod rollup;
 pub mod runs;
+pub mod templates;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};

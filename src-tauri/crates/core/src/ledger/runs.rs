@@ -83,6 +83,14 @@ pub struct RunRecord {
     pub key_id: Option<String>,
     /// The key's label when the run was made.
     pub key_label: Option<String>,
+    /// System prompt.
+    pub system_prompt: Option<String>,
+    /// Request parameters (JSON).
+    pub params_json: Option<String>,
+    /// Conversation it is a turn of.
+    pub conversation_id: Option<i64>,
+    /// Template id and version.
+    pub template: Option<(i64, i64)>,
     /// Cost the provider reported (the total is this when present).
     pub provider_cost: Option<NanoUsd>,
     /// The provider's request id.
@@ -138,6 +146,10 @@ pub struct NewRun {
     pub params_json: Option<String>,
     /// The provider's request id.
     pub request_id: Option<String>,
+    /// Conversation this run is a turn of.
+    pub conversation_id: Option<i64>,
+    /// Template and version it was made from.
+    pub template: Option<(i64, i64)>,
 }
 
 fn i(v: u64) -> i64 {
@@ -174,10 +186,11 @@ impl Ledger {
                 cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
                 cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano,
                 provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
-                prompt, system_prompt, output, params_json, request_id, key_label)
+                prompt, system_prompt, output, params_json, request_id, key_label,
+                conversation_id, template_id, template_version)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
-                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42)",
+                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45)",
             params![
                 run.started_at_ms,
                 run.provider,
@@ -221,6 +234,9 @@ impl Ledger {
                 run.params_json,
                 run.request_id,
                 run.key_label,
+                run.conversation_id,
+                run.template.map(|t| t.0),
+                run.template.map(|t| t.1),
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -277,7 +293,8 @@ const SELECT_RUN: &str = "SELECT id, started_at_ms, provider, model_requested, m
     rate_output, rate_reasoning, cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
     cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano, cost_source,
     price_tier, latency_ms, ttft_ms, attempts, tag, key_id, provider_cost_nano, request_id, prompt,
-    output, key_label FROM runs";
+    output, key_label, system_prompt, params_json, conversation_id, template_id, template_version
+    FROM runs";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let usage = TokenUsage {
@@ -340,5 +357,11 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
         prompt: r.get(38)?,
         output: r.get(39)?,
         key_label: r.get(40)?,
+        system_prompt: r.get(41)?,
+        params_json: r.get(42)?,
+        conversation_id: r.get(43)?,
+        template: r
+            .get::<_, Option<i64>>(44)?
+            .zip(r.get::<_, Option<i64>>(45)?),
     })
 }

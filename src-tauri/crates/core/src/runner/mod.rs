@@ -29,6 +29,25 @@ pub struct RunSpec {
     pub key_label: Option<String>,
     /// Tag / project.
     pub tag: Option<String>,
+    /// Conversation this run continues.
+    pub conversation_id: Option<i64>,
+    /// Template id and version the prompt was made from.
+    pub template: Option<(i64, i64)>,
+}
+
+impl RunSpec {
+    /// A run of `chat` at `endpoint`, with no key, tag, conversation or template.
+    pub fn new(endpoint: Endpoint, chat: ChatRequest) -> RunSpec {
+        RunSpec {
+            endpoint,
+            chat,
+            key_id: None,
+            key_label: None,
+            tag: None,
+            conversation_id: None,
+            template: None,
+        }
+    }
 }
 
 /// The pre-flight estimate: input tokens counted locally, output up to the limit.
@@ -95,6 +114,27 @@ impl Runner {
         let quote = self
             .pricer
             .quote(Some(spec.endpoint.provider), &spec.chat.model)?;
+        let last = spec.chat.messages.last().map_or("", |m| m.content.as_str());
+        if last.trim().is_empty() {
+            return Err(CoreError::invalid("prompt", "the prompt is empty"));
+        }
+        if spec.chat.max_tokens == Some(0) {
+            return Err(CoreError::invalid(
+                "max tokens",
+                "give at least 1 output token",
+            ));
+        }
+        if let (Some(asked), Some(limit)) = (spec.chat.max_tokens, quote.price.max_output_tokens)
+            && u64::from(asked) > limit
+        {
+            return Err(CoreError::invalid(
+                "max tokens",
+                format!(
+                    "{asked} is over {}'s output limit of {limit} tokens",
+                    spec.chat.model
+                ),
+            ));
+        }
         let input = tokens::prompt_tokens(&spec.chat);
         let max_out = spec
             .chat
@@ -146,6 +186,9 @@ impl Runner {
         let record = {
             let mut ledger = self.ledger.lock().map_err(|_| poisoned())?;
             let id = ledger.insert_run(&run)?;
+            if let Some(c) = spec.conversation_id {
+                ledger.touch_conversation(c)?;
+            }
             if let Some(key_id) = &spec.key_id {
                 let err = run.error_code.as_deref().zip(run.error_message.as_deref());
                 ledger.note_key_used(key_id, run.started_at_ms, err)?;
@@ -230,6 +273,8 @@ impl Runner {
             key_id: spec.key_id.clone(),
             key_label: spec.key_label.clone(),
             tag: spec.tag.clone(),
+            conversation_id: spec.conversation_id,
+            template: spec.template,
             prompt,
             system_prompt: spec.chat.system.clone(),
             output: Some(x.text),

@@ -70,6 +70,8 @@ pub struct RunView {
     pub request_id: Option<String>,
     /// Label of the saved key used, if any.
     pub key_label: Option<String>,
+    /// Conversation it is a turn of.
+    pub conversation_id: Option<i64>,
     /// Error, when it did not complete.
     pub error: Option<ErrorView>,
 }
@@ -105,6 +107,7 @@ impl From<&RunRecord> for RunView {
             attempts: r.attempts,
             request_id: r.request_id.clone(),
             key_label: r.key_label.clone(),
+            conversation_id: r.conversation_id,
             error: r.error_code.as_ref().map(|code| ErrorView {
                 code: code.clone(),
                 message: r.error_message.clone().unwrap_or_else(|| code.clone()),

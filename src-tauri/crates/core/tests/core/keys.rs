@@ -203,6 +203,8 @@ async fn runs_with_a_saved_key_count_toward_its_spend_and_keep_its_label() {
         key_id: Some(record.id.clone()),
         key_label: Some(record.label.clone()),
         tag: None,
+        conversation_id: None,
+        template: None,
     };
     let ok = runner
         .run(&spec, &mut |_| {}, &CancellationToken::new())

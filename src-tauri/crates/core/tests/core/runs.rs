@@ -64,6 +64,8 @@ fn spec(provider: ProviderKind, url: &str, model: &str, stream: bool) -> RunSpec
         key_id: None,
         key_label: None,
         tag: Some("tests".into()),
+        conversation_id: None,
+        template: None,
     }
 }
 

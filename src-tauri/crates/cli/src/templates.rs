@@ -1,0 +1,97 @@
+//! `promptledger templates …`: save (a new version each time), list and show prompt templates.
+
+use clap::Subcommand;
+use promptledger_core::ledger::Ledger;
+use promptledger_core::{CoreError, NanoUsd, Result};
+use std::io::Read;
+
+#[derive(Debug, Subcommand)]
+pub enum TemplatesCommand {
+    /// Save a template (saving an existing name adds a version). Use {{name}} placeholders.
+    Save {
+        /// Template name
+        name: String,
+        /// System prompt
+        #[arg(long, short = 's')]
+        system: Option<String>,
+        /// The body; `-` reads stdin
+        body: String,
+    },
+    /// List templates with their use and spend.
+    List {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a template's latest version.
+    Show {
+        /// Template name
+        name: String,
+    },
+}
+
+pub fn run(ledger: &mut Ledger, cmd: TemplatesCommand) -> Result<()> {
+    match cmd {
+        TemplatesCommand::Save { name, system, body } => {
+            let body = if body == "-" {
+                let mut s = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut s)
+                    .map_err(|source| CoreError::Io {
+                        action: "cannot read",
+                        path: "stdin".into(),
+                        source,
+                    })?;
+                s
+            } else {
+                body
+            };
+            let t = ledger.save_template(&name, &body, system.as_deref())?;
+            println!(
+                "saved {} v{} (variables: {})",
+                t.name,
+                t.version,
+                if t.variables.is_empty() {
+                    "none".into()
+                } else {
+                    t.variables.join(", ")
+                }
+            );
+        }
+        TemplatesCommand::List { json } => {
+            let list = ledger.templates()?;
+            if json {
+                return crate::print_json(&list);
+            }
+            println!(
+                "{:<24} {:>4} {:>6} {:>12}  variables",
+                "name", "ver", "runs", "spend"
+            );
+            for t in &list {
+                println!(
+                    "{:<24} {:>4} {:>6} {:>12}  {}",
+                    t.name,
+                    t.version,
+                    t.usage_count,
+                    NanoUsd(t.spend_nano_usd).to_string(),
+                    t.variables.join(", ")
+                );
+            }
+        }
+        TemplatesCommand::Show { name } => {
+            let t = ledger.template(&name)?;
+            println!(
+                "{} v{} · {} runs · {}",
+                t.name,
+                t.version,
+                t.usage_count,
+                NanoUsd(t.spend_nano_usd)
+            );
+            if let Some(s) = &t.system_prompt {
+                println!("# system\n{s}");
+            }
+            println!("# body\n{}", t.body);
+        }
+    }
+    Ok(())
+}
