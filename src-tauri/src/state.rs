@@ -6,8 +6,10 @@ use promptledger_core::ledger::{Ledger, resolve_path};
 use promptledger_core::pricing::Pricer;
 use promptledger_core::providers::{HttpSettings, ProviderClient};
 use promptledger_core::vault::KeyringStore;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{CmdResult, UiError};
 
@@ -15,11 +17,14 @@ use crate::error::{CmdResult, UiError};
 struct Open {
     ledger: Arc<Mutex<Ledger>>,
     keys: KeyManager,
+    client: ProviderClient,
 }
 
 /// Shared by every command.
 pub struct AppState {
     open: Option<Open>,
+    /// Cancellation tokens of runs in flight, by the UI's run token.
+    running: Mutex<HashMap<String, CancellationToken>>,
     pricer: RwLock<Pricer>,
     /// Where the ledger is (or would be).
     pub ledger_path: Option<PathBuf>,
@@ -43,9 +48,14 @@ impl AppState {
         match (opened, client) {
             (Ok((pricer, ledger)), Ok(client)) => {
                 let ledger = Arc::new(Mutex::new(ledger));
-                let keys = KeyManager::new(Arc::new(KeyringStore), client, ledger.clone());
+                let keys = KeyManager::new(Arc::new(KeyringStore), client.clone(), ledger.clone());
                 AppState {
-                    open: Some(Open { ledger, keys }),
+                    open: Some(Open {
+                        ledger,
+                        keys,
+                        client,
+                    }),
+                    running: Mutex::new(HashMap::new()),
                     pricer: RwLock::new(pricer),
                     ledger_path,
                     startup_error: None,
@@ -56,6 +66,7 @@ impl AppState {
                 tracing::error!("cannot open the ledger: {}", e.message);
                 AppState {
                     open: None,
+                    running: Mutex::new(HashMap::new()),
                     pricer: RwLock::new(Pricer::bundled()),
                     ledger_path,
                     startup_error: Some(e),
@@ -86,6 +97,39 @@ impl AppState {
     /// The key manager.
     pub fn keys(&self) -> CmdResult<&KeyManager> {
         Ok(&self.opened()?.keys)
+    }
+
+    /// The shared ledger handle (for the runner).
+    pub fn ledger(&self) -> CmdResult<Arc<Mutex<Ledger>>> {
+        Ok(self.opened()?.ledger.clone())
+    }
+
+    /// The shared HTTP client.
+    pub fn client(&self) -> CmdResult<&ProviderClient> {
+        Ok(&self.opened()?.client)
+    }
+
+    /// Remembers a run's cancellation token.
+    pub fn register_run(&self, token: &str, cancel: CancellationToken) {
+        if let Ok(mut m) = self.running.lock() {
+            m.insert(token.to_string(), cancel);
+        }
+    }
+
+    /// Forgets a finished run.
+    pub fn forget_run(&self, token: &str) {
+        if let Ok(mut m) = self.running.lock() {
+            m.remove(token);
+        }
+    }
+
+    /// Cancels a run in flight (no-op when it already finished).
+    pub fn cancel_run(&self, token: &str) {
+        if let Ok(m) = self.running.lock()
+            && let Some(c) = m.get(token)
+        {
+            c.cancel();
+        }
     }
 
     /// The current pricer (cheap clone).

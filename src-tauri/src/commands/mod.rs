@@ -3,4 +3,5 @@
 pub mod app;
 pub mod keys;
 pub mod prices;
+pub mod runs;
 pub mod settings;

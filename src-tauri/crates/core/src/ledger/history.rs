@@ -136,8 +136,15 @@ impl Ledger {
         );
         let mut args: Vec<SqlValue> = Vec::new();
         let mut wh: Vec<String> = Vec::new();
-        if let Some(m) = some(&q.search).and_then(fts_query) {
-            sql.push_str(" JOIN runs_fts f ON f.rowid = r.id");
+        let search = some(&q.search).and_then(fts_query);
+        if let Some(m) = search.clone() {
+            // The FTS index drives the query, so a search sorted by time walks matches newest
+            // first (FTS5 serves rowid order itself) and stops at the page size.
+            sql = sql.replacen(
+                "FROM runs r",
+                "FROM runs_fts f JOIN runs r ON r.id = f.rowid",
+                1,
+            );
             args.push(SqlValue::Text(m));
             wh.push(format!("runs_fts MATCH ?{}", args.len()));
         }
@@ -176,6 +183,9 @@ impl Ledger {
         }
         let dir = if q.ascending { "ASC" } else { "DESC" };
         let order = match q.sort {
+            // Runs are recorded in order, so for search results the FTS rowid (the run id) is
+            // the time order; it lets SQLite stop after one page instead of sorting every match.
+            HistorySort::Time if search.is_some() => format!("f.rowid {dir}"),
             HistorySort::Time => format!("r.started_at_ms {dir}, r.id {dir}"),
             HistorySort::Cost => format!("r.cost_total_nano {dir}, r.id {dir}"),
             HistorySort::Latency => format!("r.latency_ms {dir}, r.id {dir}"),

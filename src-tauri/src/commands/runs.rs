@@ -1,0 +1,294 @@
+//! Playground and History commands: estimate, run (streamed over a channel), cancel, history,
+//! run detail and delete, conversations and templates.
+
+use promptledger_core::ProviderKind;
+use promptledger_core::ledger::conversations::ConversationRecord;
+use promptledger_core::ledger::history::{HistoryQuery, RunSummary};
+use promptledger_core::ledger::runs::RunRecord;
+use promptledger_core::ledger::templates::TemplateRecord;
+use promptledger_core::pricing::TokenUsage;
+use promptledger_core::providers::{ChatRequest, Endpoint, Message, ModelInfo, Role};
+use promptledger_core::runner::view::RunView;
+use promptledger_core::runner::{Estimate, RunEvent, RunSpec, Runner};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use tauri::State;
+use tauri::ipc::Channel;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{CmdResult, UiError};
+use crate::state::AppState;
+
+/// The Playground form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlayInput {
+    /// Client-chosen id, used to cancel.
+    run_token: String,
+    provider: String,
+    key_id: Option<String>,
+    model: String,
+    system: Option<String>,
+    prompt: String,
+    temperature: Option<f64>,
+    max_tokens: Option<u32>,
+    tag: Option<String>,
+    /// Continue this conversation (its earlier turns are sent along).
+    conversation_id: Option<i64>,
+    /// Start a conversation with this run.
+    #[serde(default)]
+    new_conversation: bool,
+    /// Fill this template instead of using `prompt`.
+    template: Option<String>,
+    #[serde(default)]
+    vars: BTreeMap<String, String>,
+}
+
+/// Live events of a run, for the UI.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum PlayEvent {
+    /// Before sending.
+    Estimate {
+        /// The estimate.
+        estimate: Estimate,
+    },
+    /// More output.
+    Text {
+        /// The delta.
+        text: String,
+    },
+    /// Usage so far.
+    Usage {
+        /// Tokens.
+        usage: TokenUsage,
+    },
+}
+
+fn provider(p: &str) -> CmdResult<ProviderKind> {
+    Ok(p.parse::<ProviderKind>()?)
+}
+
+/// Builds the run: endpoint from the chosen (or default) key, prompt from the template, earlier
+/// turns from the conversation.
+fn build(state: &AppState, input: &PlayInput) -> CmdResult<(RunSpec, String)> {
+    let kind = provider(&input.provider)?;
+    let (endpoint, key) = match input.key_id.as_deref().filter(|k| !k.is_empty()) {
+        Some(id) => {
+            let (ep, k) = state.keys()?.endpoint(id)?;
+            (ep, Some(k))
+        }
+        None => match state.keys()?.default_for(kind)? {
+            Some(k) => {
+                let (ep, k) = state.keys()?.endpoint(&k.id)?;
+                (ep, Some(k))
+            }
+            None if matches!(kind, ProviderKind::Ollama) => {
+                (Endpoint::new(kind, None, None)?, None)
+            }
+            None => {
+                return Err(UiError::new(
+                    "invalid_key",
+                    format!(
+                        "No {} key yet: add one on the Keys screen.",
+                        kind.display_name()
+                    ),
+                ));
+            }
+        },
+    };
+    let (prompt, system, template) = match input.template.as_deref().filter(|t| !t.is_empty()) {
+        Some(name) => {
+            let t = state.with_ledger(|l| Ok(l.template(name)?))?;
+            let text = promptledger_core::templates::render(&t.body, &input.vars)?;
+            let system = input
+                .system
+                .clone()
+                .filter(|s| !s.trim().is_empty())
+                .or(t.system_prompt.clone());
+            (text, system, Some((t.id, t.version)))
+        }
+        None => (input.prompt.clone(), input.system.clone(), None),
+    };
+    let mut messages = match input.conversation_id {
+        Some(id) => state.with_ledger(|l| Ok(l.conversation_messages(id)?))?,
+        None => Vec::new(),
+    };
+    messages.push(Message {
+        role: Role::User,
+        content: prompt.clone(),
+    });
+    let mut spec = RunSpec::new(
+        endpoint,
+        ChatRequest {
+            model: input.model.trim().to_string(),
+            system: system.filter(|s| !s.trim().is_empty()),
+            messages,
+            temperature: input.temperature,
+            max_tokens: input.max_tokens,
+            stream: true,
+        },
+    );
+    spec.key_id = key.as_ref().map(|k| k.id.clone());
+    spec.key_label = key.map(|k| k.label);
+    spec.tag = input.tag.clone().filter(|t| !t.trim().is_empty());
+    spec.template = template;
+    spec.conversation_id = input.conversation_id;
+    Ok((spec, prompt))
+}
+
+fn runner(state: &AppState) -> CmdResult<Runner> {
+    Ok(Runner::new(
+        state.client()?.clone(),
+        state.ledger()?,
+        state.pricer(),
+    ))
+}
+
+/// The pre-flight estimate while typing: input tokens, cost range, context-window use.
+#[tauri::command]
+#[tracing::instrument(skip(state, input), err(level = "info"))]
+pub async fn run_estimate(state: State<'_, AppState>, input: PlayInput) -> CmdResult<Estimate> {
+    let (spec, _) = build(&state, &input)?;
+    Ok(runner(&state)?.estimate(&spec)?)
+}
+
+/// Runs a prompt, streaming events over `channel`; returns the committed run.
+#[tauri::command]
+#[tracing::instrument(skip(state, input, channel), fields(model = %input.model), err(level = "info"))]
+pub async fn run_start(
+    state: State<'_, AppState>,
+    input: PlayInput,
+    channel: Channel<PlayEvent>,
+) -> CmdResult<RunView> {
+    let (mut spec, prompt) = build(&state, &input)?;
+    let runner = runner(&state)?;
+    runner.estimate(&spec)?;
+    if spec.conversation_id.is_none() && input.new_conversation {
+        spec.conversation_id = Some(state.with_ledger(|l| Ok(l.create_conversation(&prompt)?))?);
+    }
+    let cancel = CancellationToken::new();
+    state.register_run(&input.run_token, cancel.clone());
+    let mut on_event = |ev: RunEvent| {
+        let out = match ev {
+            RunEvent::Estimate(estimate) => PlayEvent::Estimate { estimate },
+            RunEvent::Text(text) => PlayEvent::Text { text },
+            RunEvent::Usage(usage) => PlayEvent::Usage { usage },
+        };
+        let _ = channel.send(out);
+    };
+    let result = runner.run(&spec, &mut on_event, &cancel).await;
+    state.forget_run(&input.run_token);
+    Ok(RunView::from(&result?.record))
+}
+
+/// Stops a running prompt; what arrived is kept and recorded.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn run_cancel(state: State<'_, AppState>, run_token: String) -> CmdResult<()> {
+    state.cancel_run(&run_token);
+    Ok(())
+}
+
+/// Models a local Ollama server has pulled (empty when none is running).
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn ollama_models(state: State<'_, AppState>) -> CmdResult<Vec<ModelInfo>> {
+    let ep = Endpoint::new(ProviderKind::Ollama, None, None)?;
+    let quick = promptledger_core::providers::ProviderClient::new(
+        promptledger_core::providers::HttpSettings {
+            connect_timeout: std::time::Duration::from_millis(500),
+            overall_timeout: std::time::Duration::from_secs(2),
+            max_retries: 0,
+            ..state.client()?.settings().clone()
+        },
+    )?;
+    Ok(quick.list_models(&ep).await.unwrap_or_default())
+}
+
+/// One page of the History table.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn history_query(
+    state: State<'_, AppState>,
+    query: HistoryQuery,
+) -> CmdResult<Vec<RunSummary>> {
+    state.with_ledger(|l| Ok(l.history(&query)?))
+}
+
+/// A run in full.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn run_detail(state: State<'_, AppState>, id: i64) -> CmdResult<RunRecord> {
+    state.with_ledger(|l| Ok(l.run(id)?))
+}
+
+/// Deletes a run (after the UI's confirmation).
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn run_delete(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
+    state.with_ledger(|l| Ok(l.delete_run(id)?))
+}
+
+/// Recent conversations.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn conversations_list(state: State<'_, AppState>) -> CmdResult<Vec<ConversationRecord>> {
+    state.with_ledger(|l| Ok(l.conversations(200)?))
+}
+
+/// A conversation's turns (runs), oldest first.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn conversation_turns(state: State<'_, AppState>, id: i64) -> CmdResult<Vec<RunView>> {
+    state.with_ledger(|l| {
+        l.conversation(id)?;
+        let q = HistoryQuery {
+            conversation_id: Some(id),
+            ascending: true,
+            limit: Some(1000),
+            ..HistoryQuery::default()
+        };
+        let rows = l.history(&q)?;
+        rows.iter()
+            .map(|r| Ok(RunView::from(&l.run(r.id)?)))
+            .collect()
+    })
+}
+
+/// Renames a conversation.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn conversation_rename(
+    state: State<'_, AppState>,
+    id: i64,
+    title: String,
+) -> CmdResult<()> {
+    state.with_ledger(|l| Ok(l.rename_conversation(id, &title)?))
+}
+
+/// Deletes a conversation (its runs stay in History).
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn conversation_delete(state: State<'_, AppState>, id: i64) -> CmdResult<()> {
+    state.with_ledger(|l| Ok(l.delete_conversation(id)?))
+}
+
+/// Templates with their use and spend.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn templates_list(state: State<'_, AppState>) -> CmdResult<Vec<TemplateRecord>> {
+    state.with_ledger(|l| Ok(l.templates()?))
+}
+
+/// Saves a template (a new version when the name exists).
+#[tauri::command]
+#[tracing::instrument(skip(state, body), err(level = "info"))]
+pub async fn template_save(
+    state: State<'_, AppState>,
+    name: String,
+    body: String,
+    system: Option<String>,
+) -> CmdResult<TemplateRecord> {
+    state.with_ledger(|l| Ok(l.save_template(&name, &body, system.as_deref())?))
+}
