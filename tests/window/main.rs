@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod keys;
+mod play;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::os::unix::process::CommandExt;
@@ -132,7 +133,14 @@ async fn calculator_prices_and_theme_in_the_real_window() {
     let driver = Driver::start(4444);
     let c = connect(&driver).await;
 
-    // The shell opens on Prices, with the whole table loaded.
+    // The Prices screen, with the whole table loaded.
+    c.wait()
+        .for_element(Locator::Css("[data-screen=prices]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     let count = wait_text(&c, "[data-testid=prices-count]", |t| {
         t.ends_with("models") && !t.starts_with('0')
     })

@@ -1,8 +1,18 @@
 // The ONLY module that calls Tauri's invoke(). Every command is typed here; errors arrive as
 // {code, message} and are rethrown as IpcError so screens can branch on the code.
-import { invoke } from "@tauri-apps/api/core";
+import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
+  ConversationRecord,
+  Estimate,
+  HistoryQuery,
+  ModelInfo,
+  PlayEvent,
+  PlayInput,
+  RunRecord,
+  RunSummary,
+  RunView,
+  TemplateRecord,
   CostReport,
   KeyInput,
   KeyRecord,
@@ -54,6 +64,24 @@ export const ipc = {
   keySetDefault: (id: string) => call<KeyRecord>("key_set_default", { id }),
   keyRename: (id: string, label: string) => call<KeyRecord>("key_rename", { id, label }),
   keyRemove: (id: string) => call<void>("key_remove", { id }),
+  runEstimate: (input: PlayInput) => call<Estimate>("run_estimate", { input }),
+  runStart: (input: PlayInput, onEvent: (e: PlayEvent) => void) => {
+    const channel = new Channel<PlayEvent>();
+    channel.onmessage = onEvent;
+    return call<RunView>("run_start", { input, channel });
+  },
+  runCancel: (runToken: string) => call<void>("run_cancel", { runToken }),
+  ollamaModels: () => call<ModelInfo[]>("ollama_models"),
+  historyQuery: (query: HistoryQuery) => call<RunSummary[]>("history_query", { query }),
+  runDetail: (id: number) => call<RunRecord>("run_detail", { id }),
+  runDelete: (id: number) => call<void>("run_delete", { id }),
+  conversationsList: () => call<ConversationRecord[]>("conversations_list"),
+  conversationTurns: (id: number) => call<RunView[]>("conversation_turns", { id }),
+  conversationRename: (id: number, title: string) => call<void>("conversation_rename", { id, title }),
+  conversationDelete: (id: number) => call<void>("conversation_delete", { id }),
+  templatesList: () => call<TemplateRecord[]>("templates_list"),
+  templateSave: (name: string, body: string, system: string | null) =>
+    call<TemplateRecord>("template_save", { name, body, system }),
   settingsGet: () => call<Settings>("settings_get"),
   settingsSet: (settings: Settings) => call<Settings>("settings_set", { settings }),
 };

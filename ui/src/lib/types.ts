@@ -135,3 +135,161 @@ export interface KeyInput {
   project?: string;
   displayName?: string;
 }
+
+export interface Estimate {
+  input_tokens: number;
+  max_output_tokens: number;
+  min_cost: number;
+  max_cost: number;
+  price_key: string;
+  context_window: number | null;
+  long_context_tier: string | null;
+}
+
+export interface RunView {
+  run_id: number;
+  started_at: string;
+  provider: string;
+  model: string;
+  resolved_model: string | null;
+  status: "ok" | "error" | "interrupted" | "cancelled";
+  prompt: string;
+  output: string;
+  usage: {
+    input_tokens: number;
+    cached_input_tokens: number;
+    cache_write_tokens: number;
+    cache_write_1h_tokens: number;
+    output_tokens: number;
+    reasoning_tokens: number;
+  };
+  cost_nano_usd: number;
+  cost_usd: number;
+  cost_source: string;
+  price_key: string | null;
+  price_table_version: string | null;
+  latency_ms: number | null;
+  ttft_ms: number | null;
+  attempts: number;
+  request_id: string | null;
+  error: { code: string; message: string } | null;
+  key_label: string | null;
+  conversation_id: number | null;
+}
+
+export type PlayEvent =
+  | { kind: "estimate"; estimate: Estimate }
+  | { kind: "text"; text: string }
+  | { kind: "usage"; usage: TokenUsage };
+
+export interface PlayInput {
+  runToken: string;
+  provider: string;
+  keyId?: string | null;
+  model: string;
+  system?: string;
+  prompt: string;
+  temperature?: number | null;
+  maxTokens?: number | null;
+  tag?: string;
+  conversationId?: number | null;
+  newConversation?: boolean;
+  template?: string | null;
+  vars?: Record<string, string>;
+}
+
+export interface RunSummary {
+  id: number;
+  started_at_ms: number;
+  provider: string;
+  model: string;
+  tag: string | null;
+  input_tokens: number;
+  output_tokens: number;
+  cost_nano_usd: number;
+  cost_source: string;
+  latency_ms: number | null;
+  status: string;
+  error_code: string | null;
+  prompt_preview: string;
+  conversation_id: number | null;
+  key_label: string | null;
+}
+
+export interface HistoryQuery {
+  search?: string;
+  provider?: string;
+  model?: string;
+  status?: string;
+  tag?: string;
+  from_ms?: number | null;
+  to_ms?: number | null;
+  conversation_id?: number | null;
+  sort?: "time" | "cost" | "latency";
+  ascending?: boolean;
+  limit?: number;
+  offset?: number;
+}
+
+export interface CostLine {
+  component: string;
+  tokens: number;
+  rate_nano_usd_per_mtok: number;
+  cost_nano_usd: number;
+}
+
+export interface RunRecord {
+  id: number;
+  started_at_ms: number;
+  provider: string;
+  model_requested: string;
+  model_resolved: string | null;
+  price_key: string | null;
+  price_table_version: string | null;
+  status: string;
+  error_code: string | null;
+  error_message: string | null;
+  usage: TokenUsage;
+  breakdown: { lines: CostLine[]; total_nano_usd: number; tier: string | null; cost_source: string };
+  latency_ms: number | null;
+  ttft_ms: number | null;
+  attempts: number;
+  tag: string | null;
+  key_id: string | null;
+  key_label: string | null;
+  system_prompt: string | null;
+  params_json: string | null;
+  conversation_id: number | null;
+  template: [number, number] | null;
+  provider_cost: number | null;
+  request_id: string | null;
+  prompt: string | null;
+  output: string | null;
+}
+
+export interface ConversationRecord {
+  id: number;
+  title: string;
+  turns: number;
+  cost_nano_usd: number;
+  last_context_tokens: number;
+  updated_at_ms: number;
+}
+
+export interface TemplateRecord {
+  id: number;
+  name: string;
+  version: number;
+  body: string;
+  system_prompt: string | null;
+  variables: string[];
+  usage_count: number;
+  spend_nano_usd: number;
+  updated_at_ms: number;
+}
+
+export interface ModelInfo {
+  id: string;
+  display_name: string | null;
+  context_window: number | null;
+}

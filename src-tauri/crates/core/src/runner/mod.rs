@@ -65,6 +65,9 @@ pub struct Estimate {
     pub price_key: String,
     /// The model's context window, if known.
     pub context_window: Option<u64>,
+    /// The long-context price tier this prompt falls into, if any (its rates apply to the whole
+    /// request).
+    pub long_context_tier: Option<String>,
 }
 
 /// Live events of a run.
@@ -142,7 +145,7 @@ impl Runner {
             .map(u64::from)
             .or(quote.price.max_output_tokens)
             .unwrap_or(DEFAULT_MAX_OUTPUT);
-        let (rates, _) = quote.price.effective_rates(input);
+        let (rates, tier) = quote.price.effective_rates(input);
         let (min_cost, max_cost) = if quote.match_kind == MatchKind::Unmetered {
             (NanoUsd::ZERO, NanoUsd::ZERO)
         } else {
@@ -156,6 +159,7 @@ impl Runner {
             max_cost,
             price_key: quote.price.key.clone(),
             context_window: quote.price.max_input_tokens,
+            long_context_tier: tier.filter(|t| t.starts_with("above_")),
         })
     }
 

@@ -46,6 +46,8 @@ pub struct RunView {
     pub resolved_model: Option<String>,
     /// `ok`, `error`, `interrupted`, `cancelled`.
     pub status: RunStatus,
+    /// The user's prompt (the last turn).
+    pub prompt: String,
     /// Output text (partial for cut runs).
     pub output: String,
     /// Tokens.
@@ -88,6 +90,7 @@ impl From<&RunRecord> for RunView {
             model: r.model_requested.clone(),
             resolved_model: r.model_resolved.clone(),
             status: r.status,
+            prompt: r.prompt.clone().unwrap_or_default(),
             output: r.output.clone().unwrap_or_default(),
             usage: UsageView {
                 input_tokens: r.usage.input_tokens,
