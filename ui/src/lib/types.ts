@@ -218,6 +218,7 @@ export interface RunSummary {
 
 export interface HistoryQuery {
   search?: string;
+  key_id?: string;
   provider?: string;
   model?: string;
   status?: string;
