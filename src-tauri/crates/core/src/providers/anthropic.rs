@@ -13,22 +13,20 @@ use crate::error::{CoreError, Result};
 use crate::pricing::TokenUsage;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
 use crate::providers::http::invalid_response;
+use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
-use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, Role, StreamEvent};
+use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, StreamEvent};
 
 const VERSION: &str = "2023-06-01";
 /// Anthropic requires `max_tokens`; this is used when the user sets none.
 pub const DEFAULT_MAX_TOKENS: u32 = 4096;
 
 fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
-    let mut rb = rb.header("anthropic-version", VERSION);
-    if let Some(k) = ep.api_key.as_ref().filter(|k| !k.is_empty()) {
-        rb = rb.header("x-api-key", k.expose());
-    }
-    for (k, v) in &ep.extra_headers {
-        rb = rb.header(k, v);
-    }
-    rb
+    shared::authed(
+        rb.header("anthropic-version", VERSION),
+        ep,
+        Auth::Header("x-api-key"),
+    )
 }
 
 pub(crate) fn chat_request(
@@ -36,17 +34,7 @@ pub(crate) fn chat_request(
     ep: &Endpoint,
     req: &ChatRequest,
 ) -> RequestBuilder {
-    let messages: Vec<Value> = req
-        .messages
-        .iter()
-        .map(|m| {
-            let role = match m.role {
-                Role::User => "user",
-                Role::Assistant => "assistant",
-            };
-            json!({"role": role, "content": m.content})
-        })
-        .collect();
+    let messages = shared::role_messages(req, false);
     let mut body = json!({
         "model": req.model,
         "max_tokens": req.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
@@ -67,25 +55,14 @@ pub(crate) fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuild
 }
 
 pub(crate) fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
-    let data = v.get("data").and_then(Value::as_array).ok_or_else(|| {
-        invalid_response(
-            ProviderKind::Anthropic,
-            "model list has no `data` array".into(),
-        )
-    })?;
-    Ok(data
-        .iter()
-        .filter_map(|m| {
-            Some(ModelInfo {
-                id: m.get("id")?.as_str()?.to_string(),
-                display_name: m
-                    .get("display_name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                context_window: None,
-            })
-        })
-        .collect())
+    shared::model_list(
+        v,
+        ProviderKind::Anthropic,
+        "data",
+        "id",
+        "display_name",
+        "context_window",
+    )
 }
 
 fn usage_of(v: &Value) -> Result<TokenUsage> {

@@ -13,18 +13,12 @@ use crate::error::{CoreError, Result};
 use crate::pricing::TokenUsage;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
 use crate::providers::http::invalid_response;
+use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
 use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, Role, StreamEvent};
 
 fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
-    let mut rb = rb;
-    if let Some(k) = ep.api_key.as_ref().filter(|k| !k.is_empty()) {
-        rb = rb.header("x-goog-api-key", k.expose());
-    }
-    for (k, v) in &ep.extra_headers {
-        rb = rb.header(k, v);
-    }
-    rb
+    shared::authed(rb, ep, Auth::Header("x-goog-api-key"))
 }
 
 pub(crate) fn chat_request(
@@ -77,26 +71,14 @@ pub(crate) fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuild
 }
 
 pub(crate) fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
-    let models = v.get("models").and_then(Value::as_array).ok_or_else(|| {
-        invalid_response(
-            ProviderKind::Gemini,
-            "model list has no `models` array".into(),
-        )
-    })?;
-    Ok(models
-        .iter()
-        .filter_map(|m| {
-            let name = m.get("name")?.as_str()?;
-            Some(ModelInfo {
-                id: name.strip_prefix("models/").unwrap_or(name).to_string(),
-                display_name: m
-                    .get("displayName")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-                context_window: m.get("inputTokenLimit").and_then(Value::as_u64),
-            })
-        })
-        .collect())
+    shared::model_list(
+        v,
+        ProviderKind::Gemini,
+        "models",
+        "name",
+        "displayName",
+        "inputTokenLimit",
+    )
 }
 
 /// Applies one `GenerateContentResponse` (a whole answer, or one stream chunk) to `x`; returns

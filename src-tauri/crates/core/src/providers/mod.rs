@@ -9,6 +9,7 @@ mod gemini;
 mod http;
 mod ollama;
 mod openai;
+mod shared;
 mod stream;
 
 use serde::{Deserialize, Serialize};

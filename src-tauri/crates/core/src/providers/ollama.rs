@@ -9,19 +9,13 @@ use crate::error::{CoreError, Result};
 use crate::pricing::TokenUsage;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
 use crate::providers::http::invalid_response;
+use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
-use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, Role, StreamEvent};
+use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, StreamEvent};
 
 fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
-    let mut rb = rb;
     // A reverse proxy in front of Ollama may want a key.
-    if let Some(k) = ep.api_key.as_ref().filter(|k| !k.is_empty()) {
-        rb = rb.bearer_auth(k.expose());
-    }
-    for (k, v) in &ep.extra_headers {
-        rb = rb.header(k, v);
-    }
-    rb
+    shared::authed(rb, ep, Auth::Bearer)
 }
 
 pub(crate) fn chat_request(
@@ -29,17 +23,7 @@ pub(crate) fn chat_request(
     ep: &Endpoint,
     req: &ChatRequest,
 ) -> RequestBuilder {
-    let mut messages = Vec::with_capacity(req.messages.len() + 1);
-    if let Some(s) = req.system.as_deref().filter(|s| !s.is_empty()) {
-        messages.push(json!({"role": "system", "content": s}));
-    }
-    for m in &req.messages {
-        let role = match m.role {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        };
-        messages.push(json!({"role": role, "content": m.content}));
-    }
+    let messages = shared::role_messages(req, true);
     let mut options = serde_json::Map::new();
     if let Some(t) = req.temperature {
         options.insert("temperature".into(), json!(t));
@@ -57,21 +41,14 @@ pub(crate) fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuild
 }
 
 pub(crate) fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
-    let models = v.get("models").and_then(Value::as_array).ok_or_else(|| {
-        invalid_response(
-            ProviderKind::Ollama,
-            "model list has no `models` array".into(),
-        )
-    })?;
-    Ok(models
-        .iter()
-        .filter_map(|m| m.get("name").and_then(Value::as_str))
-        .map(|n| ModelInfo {
-            id: n.to_string(),
-            display_name: None,
-            context_window: None,
-        })
-        .collect())
+    shared::model_list(
+        v,
+        ProviderKind::Ollama,
+        "models",
+        "name",
+        "display_name",
+        "context_length",
+    )
 }
 
 fn error_line(v: &Value) -> Option<CoreError> {

@@ -15,22 +15,17 @@ use crate::money::NanoUsd;
 use crate::pricing::TokenUsage;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
 use crate::providers::http::invalid_response;
+use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
-use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, Role, StreamEvent};
+use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, StreamEvent};
 
 fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
-    let mut rb = rb;
-    if let Some(k) = ep.api_key.as_ref().filter(|k| !k.is_empty()) {
-        rb = rb.bearer_auth(k.expose());
-    }
+    let mut rb = shared::authed(rb, ep, Auth::Bearer);
     if let Some(o) = &ep.organization {
         rb = rb.header("OpenAI-Organization", o);
     }
     if let Some(p) = &ep.project {
         rb = rb.header("OpenAI-Project", p);
-    }
-    for (k, v) in &ep.extra_headers {
-        rb = rb.header(k, v);
     }
     rb
 }
@@ -40,17 +35,7 @@ pub(crate) fn chat_request(
     ep: &Endpoint,
     req: &ChatRequest,
 ) -> RequestBuilder {
-    let mut messages = Vec::with_capacity(req.messages.len() + 1);
-    if let Some(s) = req.system.as_deref().filter(|s| !s.is_empty()) {
-        messages.push(json!({"role": "system", "content": s}));
-    }
-    for m in &req.messages {
-        let role = match m.role {
-            Role::User => "user",
-            Role::Assistant => "assistant",
-        };
-        messages.push(json!({"role": role, "content": m.content}));
-    }
+    let messages = shared::role_messages(req, true);
     let mut body = json!({"model": req.model, "messages": messages, "stream": req.stream});
     if let Some(t) = req.temperature {
         body["temperature"] = json!(t);
@@ -75,21 +60,14 @@ pub(crate) fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuild
 }
 
 pub(crate) fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
-    let data = v.get("data").and_then(Value::as_array).ok_or_else(|| {
-        invalid_response(
-            ProviderKind::Openai,
-            "model list has no `data` array".into(),
-        )
-    })?;
-    Ok(data
-        .iter()
-        .filter_map(|m| m.get("id").and_then(Value::as_str))
-        .map(|id| ModelInfo {
-            id: id.to_string(),
-            display_name: None,
-            context_window: None,
-        })
-        .collect())
+    shared::model_list(
+        v,
+        ProviderKind::Openai,
+        "data",
+        "id",
+        "name",
+        "context_length",
+    )
 }
 
 fn take_usage(u: &Value, x: &mut Exchange) -> Result<()> {
