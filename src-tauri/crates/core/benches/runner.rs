@@ -50,6 +50,7 @@ fn spec(base: &str, stream: bool) -> RunSpec {
         key_label: None,
         tag: None,
         conversation_id: None,
+        comparison_id: None,
         template: None,
     }
 }

@@ -5,6 +5,7 @@
 //! testable and usable headless.
 
 pub mod error;
+pub mod export;
 pub mod keys;
 pub mod ledger;
 pub mod money;

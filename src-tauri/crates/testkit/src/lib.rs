@@ -52,6 +52,8 @@ pub enum Reply {
     },
     /// Reads the request and never answers.
     Stall,
+    /// Waits, then sends the inner reply (a slow provider).
+    Delayed(Duration, Box<Reply>),
 }
 
 impl Reply {
@@ -86,6 +88,11 @@ impl Reply {
             chunks: pieces.into_iter().map(|p| (Duration::ZERO, p)).collect(),
             end,
         }
+    }
+
+    /// Answers only after `delay`.
+    pub fn after(self, delay: Duration) -> Reply {
+        Reply::Delayed(delay, Box::new(self))
     }
 
     /// Waits `delay` before every piece of a stream (no effect on other replies).
@@ -252,8 +259,12 @@ async fn handle(
             q.front().cloned()
         }
     };
-    let reply =
+    let mut reply =
         reply.unwrap_or_else(|| Reply::status_json(500, r#"{"error":"no scripted reply"}"#));
+    while let Reply::Delayed(d, inner) = reply {
+        tokio::time::sleep(d).await;
+        reply = *inner;
+    }
     match reply {
         Reply::Body {
             status,
@@ -302,7 +313,7 @@ async fn handle(
                 StreamEnd::Stall => tokio::time::sleep(Duration::from_secs(3600)).await,
             }
         }
-        Reply::Stall => tokio::time::sleep(Duration::from_secs(3600)).await,
+        Reply::Stall | Reply::Delayed(..) => tokio::time::sleep(Duration::from_secs(3600)).await,
     }
     Ok(())
 }

@@ -15,6 +15,10 @@ const FILES: &[(&str, &str)] = &[
         "20261122_0003_history_search.sql",
         include_str!("migrations/20261122_0003_history_search.sql"),
     ),
+    (
+        "20261122_0004_comparisons.sql",
+        include_str!("migrations/20261122_0004_comparisons.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -148,6 +148,8 @@ pub struct NewRun {
     pub request_id: Option<String>,
     /// Conversation this run is a turn of.
     pub conversation_id: Option<i64>,
+    /// Comparison this run is a column of.
+    pub comparison_id: Option<i64>,
     /// Template and version it was made from.
     pub template: Option<(i64, i64)>,
 }
@@ -187,10 +189,10 @@ impl Ledger {
                 cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano,
                 provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
                 prompt, system_prompt, output, params_json, request_id, key_label,
-                conversation_id, template_id, template_version)
+                conversation_id, template_id, template_version, comparison_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
-                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45)",
+                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46)",
             params![
                 run.started_at_ms,
                 run.provider,
@@ -237,6 +239,7 @@ impl Ledger {
                 run.conversation_id,
                 run.template.map(|t| t.0),
                 run.template.map(|t| t.1),
+                run.comparison_id,
             ],
         )?;
         let id = tx.last_insert_rowid();

@@ -2,6 +2,7 @@
 //! streaming → cost → ledger row committed **before** the result is returned. Cancelling (the
 //! token, or dropping the future) keeps what arrived. Safe to run many at once.
 
+pub mod compare;
 pub mod tokens;
 pub mod view;
 
@@ -31,6 +32,8 @@ pub struct RunSpec {
     pub tag: Option<String>,
     /// Conversation this run continues.
     pub conversation_id: Option<i64>,
+    /// Comparison this run is a column of.
+    pub comparison_id: Option<i64>,
     /// Template id and version the prompt was made from.
     pub template: Option<(i64, i64)>,
 }
@@ -45,6 +48,7 @@ impl RunSpec {
             key_label: None,
             tag: None,
             conversation_id: None,
+            comparison_id: None,
             template: None,
         }
     }
@@ -278,6 +282,7 @@ impl Runner {
             key_label: spec.key_label.clone(),
             tag: spec.tag.clone(),
             conversation_id: spec.conversation_id,
+            comparison_id: spec.comparison_id,
             template: spec.template,
             prompt,
             system_prompt: spec.chat.system.clone(),

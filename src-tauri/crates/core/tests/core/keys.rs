@@ -204,6 +204,7 @@ async fn runs_with_a_saved_key_count_toward_its_spend_and_keep_its_label() {
         key_label: Some(record.label.clone()),
         tag: None,
         conversation_id: None,
+        comparison_id: None,
         template: None,
     };
     let ok = runner

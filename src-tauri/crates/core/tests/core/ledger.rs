@@ -36,7 +36,7 @@ const DAY1: i64 = 1_763_683_200_000; // 2025-11-21T00:00:00Z
 #[test]
 fn migrations_validate() {
     migrations().validate().unwrap();
-    assert_eq!(SCHEMA_VERSION, 3);
+    assert_eq!(SCHEMA_VERSION, 4);
 }
 
 #[test]

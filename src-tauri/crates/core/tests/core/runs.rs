@@ -65,6 +65,7 @@ fn spec(provider: ProviderKind, url: &str, model: &str, stream: bool) -> RunSpec
         key_label: None,
         tag: Some("tests".into()),
         conversation_id: None,
+        comparison_id: None,
         template: None,
     }
 }

@@ -1,0 +1,156 @@
+//! Comparing models: one prompt on 2–6 targets at once. Every column is priced before anything
+//! is sent, all run concurrently, each streams on its own, one failing does not stop the others,
+//! and any column can be retried alone.
+
+use futures_util::future::join_all;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{CoreError, Result};
+use crate::ledger::runs::{RunRecord, RunStatus};
+use crate::money::NanoUsd;
+use crate::runner::{Estimate, RunEvent, RunOutcome, RunSpec, Runner};
+
+/// One target of a comparison.
+#[derive(Debug, Clone)]
+pub struct Column {
+    /// What to show above it.
+    pub label: String,
+    /// The run to make (its model, settings, key).
+    pub spec: RunSpec,
+}
+
+/// What a column produced.
+#[derive(Debug)]
+pub struct ColumnOutcome {
+    /// Place, 0-based.
+    pub position: usize,
+    /// Label.
+    pub label: String,
+    /// The recorded run, or why it could not be recorded.
+    pub result: Result<RunOutcome>,
+}
+
+/// The pre-flight for a whole comparison.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareEstimate {
+    /// Per column.
+    pub columns: Vec<Estimate>,
+    /// Sum of the columns' input cost.
+    pub min_total: NanoUsd,
+    /// Sum of the columns' worst case.
+    pub max_total: NanoUsd,
+}
+
+/// The summary row: which column wins what (positions).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Lowest cost among completed columns.
+    pub cheapest: Option<usize>,
+    /// Lowest latency among completed columns.
+    pub fastest: Option<usize>,
+    /// Most output tokens per dollar (a free local model wins outright).
+    pub most_output_per_dollar: Option<usize>,
+}
+
+/// Picks the winners among completed runs (`None` for columns without one).
+pub fn summarize(runs: &[Option<&RunRecord>]) -> Summary {
+    let ok: Vec<(usize, &RunRecord)> = runs
+        .iter()
+        .enumerate()
+        .filter_map(|(i, r)| r.filter(|r| r.status == RunStatus::Ok).map(|r| (i, r)))
+        .collect();
+    let cheapest = ok
+        .iter()
+        .min_by_key(|(_, r)| r.breakdown.total_nano_usd)
+        .map(|(i, _)| *i);
+    let fastest = ok
+        .iter()
+        .filter(|(_, r)| r.latency_ms.is_some())
+        .min_by_key(|(_, r)| r.latency_ms)
+        .map(|(i, _)| *i);
+    // Output per dollar as output tokens × 1e9 / nano-USD, compared without floats.
+    let per_dollar = |r: &RunRecord| -> u128 {
+        let out = u128::from(r.usage.output_tokens + r.usage.reasoning_tokens);
+        match u128::try_from(r.breakdown.total_nano_usd.0).unwrap_or(0) {
+            0 => u128::MAX,
+            cost => out * 1_000_000_000 / cost,
+        }
+    };
+    let most_output_per_dollar = ok
+        .iter()
+        .filter(|(_, r)| r.usage.output_tokens + r.usage.reasoning_tokens > 0)
+        .max_by_key(|(_, r)| per_dollar(r))
+        .map(|(i, _)| *i);
+    Summary {
+        cheapest,
+        fastest,
+        most_output_per_dollar,
+    }
+}
+
+impl Runner {
+    /// Prices every column; the first that cannot be priced (or is invalid) is an error naming
+    /// it, so nothing is sent.
+    pub fn estimate_compare(&self, columns: &[Column]) -> Result<CompareEstimate> {
+        if !(2..=6).contains(&columns.len()) {
+            return Err(CoreError::invalid("targets", "compare 2 to 6 targets"));
+        }
+        let mut out = Vec::with_capacity(columns.len());
+        for (i, c) in columns.iter().enumerate() {
+            out.push(self.estimate(&c.spec).map_err(|e| {
+                CoreError::invalid("target", format!("column {} ({}): {e}", i + 1, c.label))
+            })?);
+        }
+        let min_total = out
+            .iter()
+            .fold(NanoUsd::ZERO, |a, e| a.saturating_add(e.min_cost));
+        let max_total = out
+            .iter()
+            .fold(NanoUsd::ZERO, |a, e| a.saturating_add(e.max_cost));
+        Ok(CompareEstimate {
+            columns: out,
+            min_total,
+            max_total,
+        })
+    }
+
+    /// Runs every column of comparison `comparison_id` concurrently. `on_event` gets each
+    /// column's events with its position.
+    pub async fn compare(
+        &self,
+        comparison_id: i64,
+        columns: &[Column],
+        on_event: &(dyn Fn(usize, RunEvent) + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Vec<ColumnOutcome> {
+        let runs = columns.iter().enumerate().map(|(i, c)| {
+            let mut spec = c.spec.clone();
+            spec.comparison_id = Some(comparison_id);
+            async move {
+                let mut events = |e: RunEvent| on_event(i, e);
+                let result = self.run(&spec, &mut events, cancel).await;
+                if let Ok(out) = &result {
+                    let attach = self
+                        .ledger
+                        .lock()
+                        .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))
+                        .and_then(|mut l| l.set_column_run(comparison_id, i as i64, out.record.id));
+                    if let Err(e) = attach {
+                        return ColumnOutcome {
+                            position: i,
+                            label: c.label.clone(),
+                            result: Err(e),
+                        };
+                    }
+                }
+                ColumnOutcome {
+                    position: i,
+                    label: c.label.clone(),
+                    result,
+                }
+            }
+        });
+        join_all(runs).await
+    }
+}
