@@ -326,3 +326,101 @@ fn without_a_keychain_adding_a_key_fails_clearly_and_saves_nothing() {
         );
     }
 }
+
+#[test]
+fn compare_three_targets_with_saved_keys_one_failing() {
+    use std::time::Duration;
+    let c = Counts {
+        prompt: 1000,
+        output: 500,
+        ..Counts::default()
+    };
+    let openai = FakeServer::start(vec![
+        models(),
+        Reply::stream(
+            "text/event-stream",
+            wire::openai_sse("gpt-4o-mini", &["Blue."], Some(c), None),
+            promptledger_testkit::StreamEnd::Finish,
+        ),
+    ]);
+    let anthropic = FakeServer::start(vec![
+        Reply::json(
+            r#"{"data":[{"type":"model","id":"claude-haiku-4-5","display_name":"Claude Haiku 4.5"}],"has_more":false}"#,
+        ),
+        Reply::stream(
+            "text/event-stream",
+            wire::anthropic_sse("claude-haiku-4-5", &["Green."], c),
+            promptledger_testkit::StreamEnd::Finish,
+        )
+        .paced(Duration::from_millis(100)),
+    ]);
+    let gemini = FakeServer::start(vec![
+        Reply::json(r#"{"models":[{"name":"models/gemini-2.5-flash"}]}"#),
+        Reply::status_json(
+            503,
+            wire::gemini_error(503, "UNAVAILABLE", "The model is overloaded."),
+        )
+        .header("x-should-retry", "false"),
+    ]);
+    let env = Env::new();
+    for (provider, url) in [
+        ("openai", format!("{}/v1", openai.url())),
+        ("anthropic", anthropic.url().to_string()),
+        ("gemini", gemini.url().to_string()),
+    ] {
+        let out = env.with_stdin(
+            env.cmd(&[
+                "keys",
+                "add",
+                "-p",
+                provider,
+                "-l",
+                provider,
+                "--base-url",
+                &url,
+            ]),
+            "sk-test-compare-0000\n",
+        );
+        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+    }
+    let csv_path = env.dir.path().join("compare.csv");
+    let out = env.run(&[
+        "compare",
+        "-m",
+        "openai/gpt-4o-mini",
+        "-m",
+        "anthropic/claude-haiku-4-5",
+        "-m",
+        "gemini/gemini-2.5-flash",
+        "--max-tokens",
+        "100",
+        "--csv",
+        csv_path.to_str().unwrap(),
+        "Name a color.",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "one target failed: {}",
+        text(&out.stderr)
+    );
+    let table = text(&out.stdout);
+    assert!(
+        table.contains("openai/gpt-4o-mini") && table.contains("ok"),
+        "{table}"
+    );
+    assert!(
+        table.contains("gemini/gemini-2.5-flash") && table.contains("error"),
+        "{table}"
+    );
+    assert!(
+        table.contains("Green.") && table.contains("Blue."),
+        "{table}"
+    );
+    assert!(table.contains("error[provider_unavailable]"), "{table}");
+    assert!(table.contains("cheapest: openai/gpt-4o-mini"), "{table}");
+    let csv = std::fs::read_to_string(&csv_path).unwrap();
+    assert_eq!(csv.lines().count(), 4, "header + one row per target: {csv}");
+    let hist: Value = serde_json::from_slice(&env.run(&["history", "--json"]).stdout).unwrap();
+    assert_eq!(hist.as_array().unwrap().len(), 3);
+}

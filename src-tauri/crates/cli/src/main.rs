@@ -3,6 +3,7 @@
 //! Errors print one line to stderr (`error[code]: message`) and exit with status 1; bad flags
 //! exit with status 2.
 
+mod compare;
 mod cost;
 mod format;
 mod keys;
@@ -38,6 +39,8 @@ enum Command {
     Prices(prices::PricesCommand),
     /// Send a prompt, stream the answer, and record exactly what it cost.
     Run(run::RunArgs),
+    /// Run one prompt on 2–6 models at once and compare tokens, cost, latency and answers.
+    Compare(compare::CompareArgs),
     /// List a provider's models (also checks the key; costs no tokens).
     Models(run::ModelsArgs),
     /// Find recorded runs: search, filter, sort.
@@ -72,6 +75,7 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::Cost(args) => cost::run(&open()?, args).map(|()| true),
         Command::Prices(cmd) => prices::run(open, cmd).map(|()| true),
         Command::Run(args) => run::run(open()?, args),
+        Command::Compare(args) => compare::run(open()?, args),
         Command::Models(args) => run::models(open()?, args).map(|()| true),
         Command::Keys(cmd) => {
             let manager = run::key_manager(open()?)?;

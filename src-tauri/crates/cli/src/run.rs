@@ -44,7 +44,7 @@ pub struct NetArgs {
 }
 
 impl NetArgs {
-    fn settings(&self) -> Result<HttpSettings> {
+    pub(crate) fn settings(&self) -> Result<HttpSettings> {
         let secs = |flag: &str, v: f64| {
             Duration::try_from_secs_f64(v)
                 .ok()
@@ -158,7 +158,7 @@ pub fn key_manager(ledger: Ledger) -> Result<KeyManager> {
 
 /// The endpoint to call: `--key ID`, else the provider's environment variable (this invocation
 /// only), else the provider's default saved key; flags then override base URL and headers.
-fn endpoint(
+pub(crate) fn endpoint(
     provider: ProviderKind,
     key: Option<&str>,
     net: &NetArgs,
@@ -229,7 +229,7 @@ fn endpoint(
     Ok((ep, rec))
 }
 
-fn read_prompt(arg: Option<String>) -> Result<String> {
+pub(crate) fn read_prompt(arg: Option<String>) -> Result<String> {
     let text = match arg.as_deref() {
         Some("-") | None => {
             if arg.is_none() && std::io::stdin().is_terminal() {
