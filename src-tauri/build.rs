@@ -28,6 +28,13 @@ fn main() {
         "conversation_delete",
         "templates_list",
         "template_save",
+        "compare_estimate",
+        "compare_start",
+        "compare_retry",
+        "comparison_get",
+        "comparisons_list",
+        "comparison_update",
+        "comparison_export_csv",
         "settings_get",
         "settings_set",
     ];

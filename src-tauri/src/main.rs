@@ -54,6 +54,13 @@ fn main() {
             commands::runs::conversation_delete,
             commands::runs::templates_list,
             commands::runs::template_save,
+            commands::compare::compare_estimate,
+            commands::compare::compare_start,
+            commands::compare::compare_retry,
+            commands::compare::comparison_get,
+            commands::compare::comparisons_list,
+            commands::compare::comparison_update,
+            commands::compare::comparison_export_csv,
             commands::settings::settings_get,
             commands::settings::settings_set,
         ])

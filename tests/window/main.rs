@@ -6,6 +6,7 @@
 //! provides all three).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod compare;
 mod keys;
 mod play;
 

@@ -1,6 +1,7 @@
 //! The app's commands: each is a thin call into `promptledger-core`.
 
 pub mod app;
+pub mod compare;
 pub mod keys;
 pub mod prices;
 pub mod runs;

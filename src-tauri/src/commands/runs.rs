@@ -65,38 +65,53 @@ pub enum PlayEvent {
     },
 }
 
+impl From<RunEvent> for PlayEvent {
+    fn from(ev: RunEvent) -> PlayEvent {
+        match ev {
+            RunEvent::Estimate(estimate) => PlayEvent::Estimate { estimate },
+            RunEvent::Text(text) => PlayEvent::Text { text },
+            RunEvent::Usage(usage) => PlayEvent::Usage { usage },
+        }
+    }
+}
+
 fn provider(p: &str) -> CmdResult<ProviderKind> {
     Ok(p.parse::<ProviderKind>()?)
+}
+
+/// The endpoint for a saved key, else the provider's default key, else (Ollama) none needed.
+pub fn endpoint_for(
+    state: &AppState,
+    kind: ProviderKind,
+    key_id: Option<&str>,
+) -> CmdResult<(Endpoint, Option<promptledger_core::ledger::keys::KeyRecord>)> {
+    let id = match key_id.filter(|k| !k.is_empty()) {
+        Some(id) => Some(id.to_string()),
+        None => state.keys()?.default_for(kind)?.map(|k| k.id),
+    };
+    match id {
+        Some(id) => {
+            let (ep, k) = state.keys()?.endpoint(&id)?;
+            Ok((ep, Some(k)))
+        }
+        None if matches!(kind, ProviderKind::Ollama) => {
+            Ok((Endpoint::new(kind, None, None)?, None))
+        }
+        None => Err(UiError::new(
+            "invalid_key",
+            format!(
+                "No {} key yet: add one on the Keys screen.",
+                kind.display_name()
+            ),
+        )),
+    }
 }
 
 /// Builds the run: endpoint from the chosen (or default) key, prompt from the template, earlier
 /// turns from the conversation.
 fn build(state: &AppState, input: &PlayInput) -> CmdResult<(RunSpec, String)> {
     let kind = provider(&input.provider)?;
-    let (endpoint, key) = match input.key_id.as_deref().filter(|k| !k.is_empty()) {
-        Some(id) => {
-            let (ep, k) = state.keys()?.endpoint(id)?;
-            (ep, Some(k))
-        }
-        None => match state.keys()?.default_for(kind)? {
-            Some(k) => {
-                let (ep, k) = state.keys()?.endpoint(&k.id)?;
-                (ep, Some(k))
-            }
-            None if matches!(kind, ProviderKind::Ollama) => {
-                (Endpoint::new(kind, None, None)?, None)
-            }
-            None => {
-                return Err(UiError::new(
-                    "invalid_key",
-                    format!(
-                        "No {} key yet: add one on the Keys screen.",
-                        kind.display_name()
-                    ),
-                ));
-            }
-        },
-    };
+    let (endpoint, key) = endpoint_for(state, kind, input.key_id.as_deref())?;
     let (prompt, system, template) = match input.template.as_deref().filter(|t| !t.is_empty()) {
         Some(name) => {
             let t = state.with_ledger(|l| Ok(l.template(name)?))?;
@@ -170,12 +185,7 @@ pub async fn run_start(
     let cancel = CancellationToken::new();
     state.register_run(&input.run_token, cancel.clone());
     let mut on_event = |ev: RunEvent| {
-        let out = match ev {
-            RunEvent::Estimate(estimate) => PlayEvent::Estimate { estimate },
-            RunEvent::Text(text) => PlayEvent::Text { text },
-            RunEvent::Usage(usage) => PlayEvent::Usage { usage },
-        };
-        let _ = channel.send(out);
+        let _ = channel.send(PlayEvent::from(ev));
     };
     let result = runner.run(&spec, &mut on_event, &cancel).await;
     state.forget_run(&input.run_token);

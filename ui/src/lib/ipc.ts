@@ -3,6 +3,11 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
+  ColumnRecord,
+  CompareEstimate,
+  CompareInput,
+  ComparisonRecord,
+  ComparisonView,
   ConversationRecord,
   Estimate,
   HistoryQuery,
@@ -82,6 +87,22 @@ export const ipc = {
   templatesList: () => call<TemplateRecord[]>("templates_list"),
   templateSave: (name: string, body: string, system: string | null) =>
     call<TemplateRecord>("template_save", { name, body, system }),
+  compareEstimate: (input: CompareInput) => call<CompareEstimate>("compare_estimate", { input }),
+  compareStart: (input: CompareInput, onEvent: (column: number, e: PlayEvent) => void) => {
+    const channel = new Channel<{ column: number; event: PlayEvent }>();
+    channel.onmessage = (m) => onEvent(m.column, m.event);
+    return call<ComparisonView>("compare_start", { input, channel });
+  },
+  compareRetry: (id: number, position: number, input: CompareInput, onEvent: (column: number, e: PlayEvent) => void) => {
+    const channel = new Channel<{ column: number; event: PlayEvent }>();
+    channel.onmessage = (m) => onEvent(m.column, m.event);
+    return call<ComparisonView>("compare_retry", { id, position, input, channel });
+  },
+  comparisonGet: (id: number) => call<ComparisonView>("comparison_get", { id }),
+  comparisonsList: () => call<ComparisonRecord[]>("comparisons_list"),
+  comparisonUpdate: (id: number, columns: ColumnRecord[], notes: string | null) =>
+    call<ComparisonView>("comparison_update", { id, columns, notes }),
+  comparisonExportCsv: (id: number) => call<string>("comparison_export_csv", { id }),
   settingsGet: () => call<Settings>("settings_get"),
   settingsSet: (settings: Settings) => call<Settings>("settings_set", { settings }),
 };

@@ -294,3 +294,51 @@ export interface ModelInfo {
   display_name: string | null;
   context_window: number | null;
 }
+
+export interface TargetInput {
+  provider: string;
+  keyId: string | null;
+  model: string;
+  temperature: number | null;
+  maxTokens: number | null;
+  system: string | null;
+}
+
+export interface CompareInput {
+  runToken: string;
+  prompt: string;
+  system: string | null;
+  targets: TargetInput[];
+}
+
+export interface ColumnRecord {
+  position: number;
+  label: string;
+  run_id: number | null;
+  rating: number | null;
+  is_best: boolean;
+  hidden: boolean;
+}
+
+export interface ComparisonRecord {
+  id: number;
+  title: string;
+  prompt: string;
+  system_prompt: string | null;
+  notes: string | null;
+  created_at_ms: number;
+  columns: ColumnRecord[];
+  cost_nano_usd: number;
+}
+
+export interface ComparisonView {
+  comparison: ComparisonRecord;
+  runs: (RunView | null)[];
+  summary: { cheapest: number | null; fastest: number | null; most_output_per_dollar: number | null };
+}
+
+export interface CompareEstimate {
+  columns: Estimate[];
+  min_total: number;
+  max_total: number;
+}
