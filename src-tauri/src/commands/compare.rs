@@ -36,6 +36,29 @@ pub struct CompareInput {
     prompt: String,
     system: Option<String>,
     targets: Vec<TargetInput>,
+    /// Fill this template (for every target) instead of using `prompt`.
+    template: Option<String>,
+    #[serde(default)]
+    vars: std::collections::BTreeMap<String, String>,
+}
+
+/// The prompt, system prompt and template version every column gets.
+type Shared = (String, Option<String>, Option<(i64, i64)>);
+
+fn shared(state: &AppState, input: &CompareInput) -> CmdResult<Shared> {
+    match input.template.as_deref().filter(|t| !t.is_empty()) {
+        Some(name) => {
+            let t = state.with_ledger(|l| Ok(l.template(name)?))?;
+            let text = promptledger_core::templates::render(&t.body, &input.vars)?;
+            let system = input
+                .system
+                .clone()
+                .filter(|s| !s.trim().is_empty())
+                .or(t.system_prompt.clone());
+            Ok((text, system, Some((t.id, t.version))))
+        }
+        None => Ok((input.prompt.clone(), input.system.clone(), None)),
+    }
 }
 
 /// A column's event.
@@ -72,11 +95,12 @@ fn label(t: &TargetInput) -> String {
 fn column(state: &AppState, input: &CompareInput, t: &TargetInput) -> CmdResult<Column> {
     let kind: ProviderKind = t.provider.parse()?;
     let (ep, key) = endpoint_for(state, kind, t.key_id.as_deref())?;
+    let (prompt, shared_system, template) = shared(state, input)?;
     let system = t
         .system
         .clone()
         .filter(|s| !s.trim().is_empty())
-        .or(input.system.clone());
+        .or(shared_system);
     let mut spec = RunSpec::new(
         ep,
         ChatRequest {
@@ -84,7 +108,7 @@ fn column(state: &AppState, input: &CompareInput, t: &TargetInput) -> CmdResult<
             system: system.filter(|s| !s.trim().is_empty()),
             messages: vec![Message {
                 role: Role::User,
-                content: input.prompt.clone(),
+                content: prompt,
             }],
             temperature: t.temperature,
             max_tokens: t.max_tokens,
@@ -93,6 +117,7 @@ fn column(state: &AppState, input: &CompareInput, t: &TargetInput) -> CmdResult<
     );
     spec.key_id = key.as_ref().map(|k| k.id.clone());
     spec.key_label = key.map(|k| k.label);
+    spec.template = template;
     Ok(Column {
         label: label(t),
         spec,
@@ -154,16 +179,16 @@ pub async fn compare_start(
     input: CompareInput,
     channel: Channel<ColumnEvent>,
 ) -> CmdResult<ComparisonView> {
-    if input.prompt.trim().is_empty() {
+    let (prompt, system, _) = shared(&state, &input)?;
+    if prompt.trim().is_empty() {
         return Err(UiError::new("invalid_input", "Write a prompt first."));
     }
     let cols = columns(&state, &input)?;
     let runner = runner(&state)?;
     runner.estimate_compare(&cols)?;
     let labels: Vec<String> = cols.iter().map(|c| c.label.clone()).collect();
-    let id = state.with_ledger(|l| {
-        Ok(l.create_comparison(&input.prompt, input.system.as_deref(), &labels)?)
-    })?;
+    let id =
+        state.with_ledger(|l| Ok(l.create_comparison(&prompt, system.as_deref(), &labels)?))?;
     let cancel = CancellationToken::new();
     state.register_run(&input.run_token, cancel.clone());
     let send = |column: usize, e: promptledger_core::runner::RunEvent| {

@@ -309,6 +309,8 @@ export interface CompareInput {
   prompt: string;
   system: string | null;
   targets: TargetInput[];
+  template: string | null;
+  vars: Record<string, string>;
 }
 
 export interface ColumnRecord {
