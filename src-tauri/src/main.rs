@@ -24,7 +24,8 @@ fn main() {
         .plugin(tauri_plugin_store::Builder::new().build())
         .setup(|app| {
             let notice = settings::quarantine_corrupt_file(app.handle());
-            app.manage(state::AppState::open(notice));
+            let http = settings::Settings::load(app.handle()).http();
+            app.manage(state::AppState::open(notice, http));
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![

@@ -11,7 +11,7 @@ use tauri::{AppHandle, Manager, Runtime};
 pub const STORE_FILE: &str = "settings.json";
 
 /// Everything the user can set.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// `system`, `light` or `dark`.
@@ -22,6 +22,14 @@ pub struct Settings {
     pub calculator_model: String,
     /// Prices screen: show only chat models.
     pub prices_chat_only: bool,
+    /// Retries after a retryable failure (429, 5xx, 529, connection errors).
+    pub max_retries: u32,
+    /// Seconds to wait for a connection.
+    pub connect_timeout_secs: f64,
+    /// Seconds a whole request may take.
+    pub overall_timeout_secs: f64,
+    /// Seconds of silence between stream chunks before a run is called interrupted.
+    pub idle_timeout_secs: f64,
 }
 
 impl Default for Settings {
@@ -31,6 +39,10 @@ impl Default for Settings {
             calculator_provider: "openai".into(),
             calculator_model: "gpt-4o".into(),
             prices_chat_only: true,
+            max_retries: 2,
+            connect_timeout_secs: 10.0,
+            overall_timeout_secs: 600.0,
+            idle_timeout_secs: 60.0,
         }
     }
 }
@@ -44,10 +56,47 @@ impl Settings {
                 self.theme
             ));
         }
+        if self.max_retries > 10 {
+            return Err("retries must be between 0 and 10".into());
+        }
+        for (name, v, max) in [
+            ("connect timeout", self.connect_timeout_secs, 120.0),
+            ("overall timeout", self.overall_timeout_secs, 3600.0),
+            ("idle timeout", self.idle_timeout_secs, 600.0),
+        ] {
+            if !(v.is_finite() && v >= 1.0 && v <= max) {
+                return Err(format!("{name} must be between 1 and {max} seconds"));
+            }
+        }
         if self.calculator_model.len() > 200 || self.calculator_provider.len() > 40 {
             return Err("calculator model or provider is too long".into());
         }
         Ok(())
+    }
+}
+
+impl Settings {
+    /// The HTTP client settings these describe.
+    pub fn http(&self) -> promptledger_core::providers::HttpSettings {
+        use std::time::Duration;
+        promptledger_core::providers::HttpSettings {
+            connect_timeout: Duration::from_secs_f64(self.connect_timeout_secs),
+            overall_timeout: Duration::from_secs_f64(self.overall_timeout_secs),
+            idle_timeout: Duration::from_secs_f64(self.idle_timeout_secs),
+            max_retries: self.max_retries,
+            ..promptledger_core::providers::HttpSettings::default()
+        }
+    }
+
+    /// The saved settings, or the defaults.
+    pub fn load<R: Runtime>(app: &AppHandle<R>) -> Settings {
+        use tauri_plugin_store::StoreExt;
+        app.store(STORE_FILE)
+            .ok()
+            .and_then(|s| s.get("settings"))
+            .and_then(|v| serde_json::from_value::<Settings>(v).ok())
+            .filter(|s| s.validate().is_ok())
+            .unwrap_or_default()
     }
 }
 

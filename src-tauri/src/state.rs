@@ -17,7 +17,8 @@ use crate::error::{CmdResult, UiError};
 struct Open {
     ledger: Arc<Mutex<Ledger>>,
     keys: KeyManager,
-    client: ProviderClient,
+    /// Rebuilt when the user changes retries or timeouts.
+    client: RwLock<ProviderClient>,
 }
 
 /// Shared by every command.
@@ -36,7 +37,7 @@ pub struct AppState {
 
 impl AppState {
     /// Opens the ledger the CLI uses too (`$PROMPTLEDGER_DB`, else the app data dir).
-    pub fn open(notice: Option<String>) -> AppState {
+    pub fn open(notice: Option<String>, http: HttpSettings) -> AppState {
         let (ledger_path, opened) = match resolve_path(None) {
             Ok(p) => {
                 let opened = Ledger::open(&p).and_then(|l| Ok((l.pricer()?, l)));
@@ -44,11 +45,12 @@ impl AppState {
             }
             Err(e) => (None, Err(UiError::from(e))),
         };
-        let client = ProviderClient::new(HttpSettings::default()).map_err(UiError::from);
+        let client = ProviderClient::new(http).map_err(UiError::from);
         match (opened, client) {
             (Ok((pricer, ledger)), Ok(client)) => {
                 let ledger = Arc::new(Mutex::new(ledger));
                 let keys = KeyManager::new(Arc::new(KeyringStore), client.clone(), ledger.clone());
+                let client = RwLock::new(client);
                 AppState {
                     open: Some(Open {
                         ledger,
@@ -104,9 +106,24 @@ impl AppState {
         Ok(self.opened()?.ledger.clone())
     }
 
-    /// The shared HTTP client.
-    pub fn client(&self) -> CmdResult<&ProviderClient> {
-        Ok(&self.opened()?.client)
+    /// The shared HTTP client (cheap clone).
+    pub fn client(&self) -> CmdResult<ProviderClient> {
+        let lock = &self.opened()?.client;
+        Ok(match lock.read() {
+            Ok(c) => c.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        })
+    }
+
+    /// Applies new retry and timeout settings to the next runs.
+    pub fn set_http(&self, http: HttpSettings) -> CmdResult<()> {
+        let fresh = ProviderClient::new(http)?;
+        let lock = &self.opened()?.client;
+        match lock.write() {
+            Ok(mut c) => *c = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
     }
 
     /// Remembers a run's cancellation token.

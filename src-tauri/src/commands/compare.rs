@@ -134,7 +134,7 @@ fn columns(state: &AppState, input: &CompareInput) -> CmdResult<Vec<Column>> {
 
 fn runner(state: &AppState) -> CmdResult<Runner> {
     Ok(Runner::new(
-        state.client()?.clone(),
+        state.client()?,
         state.ledger()?,
         state.pricer(),
     ))

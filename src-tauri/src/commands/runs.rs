@@ -154,7 +154,7 @@ fn build(state: &AppState, input: &PlayInput) -> CmdResult<(RunSpec, String)> {
 
 fn runner(state: &AppState) -> CmdResult<Runner> {
     Ok(Runner::new(
-        state.client()?.clone(),
+        state.client()?,
         state.ledger()?,
         state.pricer(),
     ))

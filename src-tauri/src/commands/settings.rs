@@ -1,6 +1,6 @@
 //! Settings commands over `tauri-plugin-store`.
 
-use tauri::AppHandle;
+use tauri::{AppHandle, Manager};
 use tauri_plugin_store::StoreExt;
 
 use crate::error::{CmdResult, UiError};
@@ -35,5 +35,9 @@ pub async fn settings_set(app: AppHandle, settings: Settings) -> CmdResult<Setti
     let value = serde_json::to_value(&settings).map_err(store_err)?;
     store.set(KEY, value);
     store.save().map_err(store_err)?;
+    // Retries and timeouts apply to the next run.
+    if let Some(state) = app.try_state::<crate::state::AppState>() {
+        state.set_http(settings.http())?;
+    }
     Ok(settings)
 }

@@ -95,6 +95,10 @@ export interface Settings {
   calculator_provider: string;
   calculator_model: string;
   prices_chat_only: boolean;
+  max_retries: number;
+  connect_timeout_secs: number;
+  overall_timeout_secs: number;
+  idle_timeout_secs: number;
 }
 
 export const PROVIDERS: { id: string; name: string }[] = [
