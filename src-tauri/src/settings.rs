@@ -169,5 +169,39 @@ mod tests {
             ..Settings::default()
         };
         assert!(bad.validate().is_err());
+        assert!(
+            Settings {
+                max_retries: 11,
+                ..Settings::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Settings {
+                idle_timeout_secs: 0.0,
+                ..Settings::default()
+            }
+            .validate()
+            .is_err()
+        );
+        assert!(
+            Settings {
+                overall_timeout_secs: f64::NAN,
+                ..Settings::default()
+            }
+            .validate()
+            .is_err()
+        );
+        let http = Settings {
+            max_retries: 5,
+            idle_timeout_secs: 12.5,
+            ..Settings::default()
+        }
+        .http();
+        assert_eq!(
+            (http.max_retries, http.idle_timeout),
+            (5, std::time::Duration::from_millis(12_500))
+        );
     }
 }
