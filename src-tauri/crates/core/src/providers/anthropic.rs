@@ -108,12 +108,7 @@ impl Decoder for StreamDecoder {
         x: &mut Exchange,
         out: &mut dyn FnMut(StreamEvent),
     ) -> Result<bool> {
-        let v: Value = serde_json::from_str(data).map_err(|e| {
-            invalid_response(
-                ProviderKind::Anthropic,
-                format!("stream event is not JSON: {e}"),
-            )
-        })?;
+        let v = shared::parse_json(ProviderKind::Anthropic, "stream event", data)?;
         let kind = v.get("type").and_then(Value::as_str).unwrap_or(name);
         match kind {
             "message_start" => {

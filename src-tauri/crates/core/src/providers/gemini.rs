@@ -144,12 +144,7 @@ impl Decoder for StreamDecoder {
         x: &mut Exchange,
         out: &mut dyn FnMut(StreamEvent),
     ) -> Result<bool> {
-        let v: Value = serde_json::from_str(data).map_err(|e| {
-            invalid_response(
-                ProviderKind::Gemini,
-                format!("stream chunk is not JSON: {e}"),
-            )
-        })?;
+        let v = shared::parse_json(ProviderKind::Gemini, "stream chunk", data)?;
         let had_usage = v.get("usageMetadata").is_some();
         let text = apply(&v, x)?;
         if !text.is_empty() {

@@ -112,12 +112,7 @@ impl Decoder for StreamDecoder {
         x: &mut Exchange,
         out: &mut dyn FnMut(StreamEvent),
     ) -> Result<bool> {
-        let v: Value = serde_json::from_str(data).map_err(|e| {
-            invalid_response(
-                ProviderKind::Ollama,
-                format!("stream line is not JSON: {e}"),
-            )
-        })?;
+        let v = shared::parse_json(ProviderKind::Ollama, "stream line", data)?;
         let (text, done) = apply(&v, x)?;
         if !text.is_empty() {
             out(StreamEvent::TextDelta(text));

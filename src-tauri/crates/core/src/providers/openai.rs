@@ -122,12 +122,7 @@ impl Decoder for StreamDecoder {
         if data.is_empty() {
             return Ok(false);
         }
-        let v: Value = serde_json::from_str(data).map_err(|e| {
-            invalid_response(
-                ProviderKind::Openai,
-                format!("stream chunk is not JSON: {e}"),
-            )
-        })?;
+        let v = shared::parse_json(ProviderKind::Openai, "stream chunk", data)?;
         if let Some(err) = v.get("error").filter(|e| e.is_object()) {
             return Err(error_object(200, err));
         }

@@ -87,3 +87,9 @@ pub(crate) fn model_list(
         })
         .collect())
 }
+
+/// Parses one body, chunk or line; malformed JSON is `invalid_response` naming what it was.
+pub(crate) fn parse_json(provider: ProviderKind, what: &str, data: &str) -> Result<Value> {
+    serde_json::from_str(data)
+        .map_err(|e| invalid_response(provider, format!("{what} is not JSON: {e}")))
+}
