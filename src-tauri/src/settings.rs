@@ -9,6 +9,8 @@ use tauri::{AppHandle, Manager, Runtime};
 
 /// The store file's name.
 pub const STORE_FILE: &str = "settings.json";
+/// The key the settings are saved under in that file.
+pub const STORE_KEY: &str = "settings";
 
 /// Everything the user can set.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -93,7 +95,7 @@ impl Settings {
         use tauri_plugin_store::StoreExt;
         app.store(STORE_FILE)
             .ok()
-            .and_then(|s| s.get("settings"))
+            .and_then(|s| s.get(STORE_KEY))
             .and_then(|v| serde_json::from_value::<Settings>(v).ok())
             .filter(|s| s.validate().is_ok())
             .unwrap_or_default()

@@ -92,9 +92,14 @@ fn label(t: &TargetInput) -> String {
     l
 }
 
-fn column(state: &AppState, input: &CompareInput, t: &TargetInput) -> CmdResult<Column> {
+fn column(
+    state: &AppState,
+    input: &CompareInput,
+    t: &TargetInput,
+    with_secret: bool,
+) -> CmdResult<Column> {
     let kind: ProviderKind = t.provider.parse()?;
-    let (ep, key) = endpoint_for(state, kind, t.key_id.as_deref())?;
+    let (ep, key) = endpoint_for(state, kind, t.key_id.as_deref(), with_secret)?;
     let (prompt, shared_system, template) = shared(state, input)?;
     let system = t
         .system
@@ -124,11 +129,11 @@ fn column(state: &AppState, input: &CompareInput, t: &TargetInput) -> CmdResult<
     })
 }
 
-fn columns(state: &AppState, input: &CompareInput) -> CmdResult<Vec<Column>> {
+fn columns(state: &AppState, input: &CompareInput, with_secret: bool) -> CmdResult<Vec<Column>> {
     input
         .targets
         .iter()
-        .map(|t| column(state, input, t))
+        .map(|t| column(state, input, t, with_secret))
         .collect()
 }
 
@@ -168,7 +173,7 @@ pub async fn compare_estimate(
     state: State<'_, AppState>,
     input: CompareInput,
 ) -> CmdResult<CompareEstimate> {
-    Ok(runner(&state)?.estimate_compare(&columns(&state, &input)?)?)
+    Ok(runner(&state)?.estimate_compare(&columns(&state, &input, false)?)?)
 }
 
 /// Runs every column concurrently, streaming each over `channel`.
@@ -183,7 +188,7 @@ pub async fn compare_start(
     if prompt.trim().is_empty() {
         return Err(UiError::new("invalid_input", "Write a prompt first."));
     }
-    let cols = columns(&state, &input)?;
+    let cols = columns(&state, &input, true)?;
     let runner = runner(&state)?;
     runner.estimate_compare(&cols)?;
     let labels: Vec<String> = cols.iter().map(|c| c.label.clone()).collect();
@@ -216,7 +221,7 @@ pub async fn compare_retry(
         .targets
         .get(position)
         .ok_or_else(|| UiError::new("invalid_input", "no such column"))?;
-    let col = column(&state, &input, t)?;
+    let col = column(&state, &input, t, true)?;
     let runner = runner(&state)?;
     let mut spec = col.spec.clone();
     spec.comparison_id = Some(id);

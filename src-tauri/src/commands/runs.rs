@@ -80,10 +80,12 @@ fn provider(p: &str) -> CmdResult<ProviderKind> {
 }
 
 /// The endpoint for a saved key, else the provider's default key, else (Ollama) none needed.
+/// `with_secret` reads the key from the keychain; estimates pass false, since they send nothing.
 pub fn endpoint_for(
     state: &AppState,
     kind: ProviderKind,
     key_id: Option<&str>,
+    with_secret: bool,
 ) -> CmdResult<(Endpoint, Option<promptledger_core::ledger::keys::KeyRecord>)> {
     let id = match key_id.filter(|k| !k.is_empty()) {
         Some(id) => Some(id.to_string()),
@@ -91,7 +93,12 @@ pub fn endpoint_for(
     };
     match id {
         Some(id) => {
-            let (ep, k) = state.keys()?.endpoint(&id)?;
+            let keys = state.keys()?;
+            let (ep, k) = if with_secret {
+                keys.endpoint(&id)?
+            } else {
+                keys.endpoint_without_secret(&id)?
+            };
             Ok((ep, Some(k)))
         }
         None if matches!(kind, ProviderKind::Ollama) => {
@@ -109,9 +116,9 @@ pub fn endpoint_for(
 
 /// Builds the run: endpoint from the chosen (or default) key, prompt from the template, earlier
 /// turns from the conversation.
-fn build(state: &AppState, input: &PlayInput) -> CmdResult<(RunSpec, String)> {
+fn build(state: &AppState, input: &PlayInput, with_secret: bool) -> CmdResult<(RunSpec, String)> {
     let kind = provider(&input.provider)?;
-    let (endpoint, key) = endpoint_for(state, kind, input.key_id.as_deref())?;
+    let (endpoint, key) = endpoint_for(state, kind, input.key_id.as_deref(), with_secret)?;
     let (prompt, system, template) = match input.template.as_deref().filter(|t| !t.is_empty()) {
         Some(name) => {
             let t = state.with_ledger(|l| Ok(l.template(name)?))?;
@@ -164,7 +171,7 @@ fn runner(state: &AppState) -> CmdResult<Runner> {
 #[tauri::command]
 #[tracing::instrument(skip(state, input), err(level = "info"))]
 pub async fn run_estimate(state: State<'_, AppState>, input: PlayInput) -> CmdResult<Estimate> {
-    let (spec, _) = build(&state, &input)?;
+    let (spec, _) = build(&state, &input, false)?;
     Ok(runner(&state)?.estimate(&spec)?)
 }
 
@@ -176,7 +183,7 @@ pub async fn run_start(
     input: PlayInput,
     channel: Channel<PlayEvent>,
 ) -> CmdResult<RunView> {
-    let (mut spec, prompt) = build(&state, &input)?;
+    let (mut spec, prompt) = build(&state, &input, true)?;
     let runner = runner(&state)?;
     runner.estimate(&spec)?;
     if spec.conversation_id.is_none() && input.new_conversation {

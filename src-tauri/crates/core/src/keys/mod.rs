@@ -223,6 +223,17 @@ impl KeyManager {
         Ok((ep, k))
     }
 
+    /// The endpoint for a saved key without reading its secret (for estimates, which send
+    /// nothing): no keychain access.
+    pub fn endpoint_without_secret(&self, id: &str) -> Result<(Endpoint, KeyRecord)> {
+        let k = self.ledger()?.key(id)?;
+        let provider: ProviderKind = k.provider.parse()?;
+        let mut ep = Endpoint::new(provider, k.base_url.as_deref(), None)?;
+        ep.organization = k.organization.clone();
+        ep.project = k.project.clone();
+        Ok((ep, k))
+    }
+
     /// The provider's default key, if one is saved.
     pub fn default_for(&self, provider: ProviderKind) -> Result<Option<KeyRecord>> {
         self.ledger()?.default_key(provider.as_str())

@@ -254,3 +254,27 @@ fn real_keychain_round_trip() {
     assert_eq!(store.get(&id).unwrap_err().code().as_str(), "not_found");
     store.delete(&id).unwrap();
 }
+
+#[tokio::test]
+async fn estimates_read_key_metadata_without_the_keychain() {
+    let server = FakeServer::start(vec![models()]);
+    let rig = rig(false);
+    let k = rig
+        .keys
+        .add(new_key(server.url(), "sk-test-meta-8888", "work"))
+        .await
+        .unwrap();
+    // Take the secret away: an estimate still gets the endpoint, a run would not.
+    rig.store.delete(&k.id).unwrap();
+    let (ep, rec) = rig.keys.endpoint_without_secret(&k.id).unwrap();
+    assert!(ep.api_key.is_none());
+    assert_eq!(
+        (ep.base_url.as_str(), ep.project.as_deref(), rec.id.as_str()),
+        (
+            format!("{}/v1", server.url()).as_str(),
+            Some("proj_1"),
+            k.id.as_str()
+        )
+    );
+    assert!(rig.keys.endpoint(&k.id).is_err());
+}
