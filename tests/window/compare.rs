@@ -6,7 +6,7 @@ use promptledger_testkit::wire::{self, Counts};
 use promptledger_testkit::{FakeServer, Reply, StreamEnd};
 use std::time::Duration;
 
-use super::{Driver, connect, screenshot, set_field, wait_for, wait_text};
+use super::{Driver, add_key, click, connect, screenshot, set_field, wait_for, wait_text};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn three_columns_one_failing() {
@@ -42,42 +42,18 @@ async fn three_columns_one_failing() {
     ]);
     let driver = Driver::start(4474);
     let cl = connect(&driver).await;
-    let click = |css: &'static str| {
-        let c = cl.clone();
-        async move {
-            c.wait()
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap()
-        }
-    };
-    click("[data-screen=keys]").await;
+    click(&cl, "[data-screen=keys]").await;
     for (provider, url) in [
         ("anthropic", anthropic.url().to_string()),
         ("gemini", gemini.url().to_string()),
         ("openai", format!("{}/v1", openai.url())),
     ] {
-        let select = cl
-            .find(Locator::Css("[data-testid=key-provider]"))
-            .await
-            .unwrap();
-        select.select_by_value(provider).await.unwrap();
-        set_field(&cl, "[data-testid=key-label]", provider).await;
-        set_field(&cl, "[data-testid=key-secret]", "sk-test-cmp-7777").await;
-        set_field(&cl, "[data-testid=key-base-url]", &url).await;
-        click("[data-testid=key-submit]").await;
-        wait_text(&cl, "[data-testid=key-added]", |t| {
-            t.contains(&format!("“{provider}”"))
-        })
-        .await;
+        add_key(&cl, provider, provider, "sk-test-cmp-7777", &url).await;
     }
 
-    click("[data-screen=compare]").await;
+    click(&cl, "[data-screen=compare]").await;
     wait_for(&cl, "[data-testid=cmp-model-1]", true).await;
-    click("[data-testid=cmp-add]").await;
+    click(&cl, "[data-testid=cmp-add]").await;
     wait_for(&cl, "[data-testid=cmp-model-2]", true).await;
     // Targets follow the keys list (anthropic, gemini, openai); set models explicitly.
     for (i, model) in ["claude-haiku-4-5", "gemini-2.5-flash", "gpt-4o-mini"]
@@ -96,7 +72,7 @@ async fn three_columns_one_failing() {
         t.starts_with("Estimated")
     })
     .await;
-    click("[data-testid=cmp-run]").await;
+    click(&cl, "[data-testid=cmp-run]").await;
     let summary = wait_text(&cl, "[data-testid=cmp-summary]", |t| t.contains("Cheapest")).await;
     assert!(
         summary.contains("Cheapest: openai/gpt-4o-mini"),

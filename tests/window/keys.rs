@@ -6,7 +6,7 @@ use fantoccini::Locator;
 use promptledger_testkit::wire;
 use promptledger_testkit::{FakeServer, Reply};
 
-use super::{Driver, connect, screenshot, set_field, wait_for, wait_text};
+use super::{Driver, click, connect, screenshot, set_field, wait_for, wait_text};
 
 fn holds(dir: &std::path::Path, needle: &[u8]) -> Vec<String> {
     let mut found = Vec::new();
@@ -43,23 +43,12 @@ async fn keys_screen_validates_before_saving() {
     let base = format!("{}/v1", server.url());
     let driver = Driver::start(4454);
     let c = connect(&driver).await;
-    c.wait()
-        .for_element(Locator::Css("[data-screen=keys]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-screen=keys]").await;
 
     set_field(&c, "[data-testid=key-label]", "work").await;
     set_field(&c, "[data-testid=key-secret]", GOOD).await;
     set_field(&c, "[data-testid=key-base-url]", &base).await;
-    c.find(Locator::Css("[data-testid=key-submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=key-submit]").await;
     wait_text(&c, "[data-testid=key-added]", |t| t.contains("…Wx9z")).await;
     let preview = wait_text(&c, "[data-testid=key-preview]", |t| !t.is_empty()).await;
     assert_eq!(preview, "…Wx9z");
@@ -77,12 +66,7 @@ async fn keys_screen_validates_before_saving() {
     set_field(&c, "[data-testid=key-label]", "bad").await;
     set_field(&c, "[data-testid=key-secret]", BAD).await;
     set_field(&c, "[data-testid=key-base-url]", &base).await;
-    c.find(Locator::Css("[data-testid=key-submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=key-submit]").await;
     let err = wait_text(&c, "[data-testid=key-error]", |t| {
         t.contains("Incorrect API key")
     })

@@ -122,6 +122,34 @@ async fn set_field(c: &Client, css: &str, value: &str) {
     el.send_keys(value).await.unwrap();
 }
 
+/// Clicks the element `css` matches, waiting for it to appear.
+async fn click(c: &Client, css: &str) {
+    c.wait()
+        .for_element(Locator::Css(css))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+}
+
+/// Adds a key on the Keys screen (already open) and waits for the provider to accept it.
+async fn add_key(c: &Client, provider: &str, label: &str, secret: &str, base_url: &str) {
+    let select = c
+        .find(Locator::Css("[data-testid=key-provider]"))
+        .await
+        .unwrap();
+    select.select_by_value(provider).await.unwrap();
+    set_field(c, "[data-testid=key-label]", label).await;
+    set_field(c, "[data-testid=key-secret]", secret).await;
+    set_field(c, "[data-testid=key-base-url]", base_url).await;
+    click(c, "[data-testid=key-submit]").await;
+    wait_text(c, "[data-testid=key-added]", |t| {
+        t.contains(&format!("“{label}”"))
+    })
+    .await;
+}
+
 async fn screenshot(c: &Client, name: &str) {
     let png = c.screenshot().await.unwrap();
     let path = promptledger_e2e::artifacts_dir().join(name);
@@ -135,13 +163,7 @@ async fn calculator_prices_and_theme_in_the_real_window() {
     let c = connect(&driver).await;
 
     // The Prices screen, with the whole table loaded.
-    c.wait()
-        .for_element(Locator::Css("[data-screen=prices]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-screen=prices]").await;
     let count = wait_text(&c, "[data-testid=prices-count]", |t| {
         t.ends_with("models") && !t.starts_with('0')
     })
@@ -166,13 +188,7 @@ async fn calculator_prices_and_theme_in_the_real_window() {
     // Set your own price for gpt-4o-mini from its detail panel; the row is marked as yours.
     set_field(&c, "[data-testid=prices-search]", "gpt-4o-mini").await;
     wait_for(&c, "[data-key='claude-sonnet-4-5']", false).await;
-    c.wait()
-        .for_element(Locator::Css("[data-key='gpt-4o-mini']"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-key='gpt-4o-mini']").await;
     set_field(&c, "[data-testid=override-input]", "0.10").await;
     set_field(&c, "[data-testid=override-output]", "0.40").await;
     c.find(Locator::Css("aside button[type=submit]"))
@@ -225,13 +241,7 @@ async fn calculator_prices_and_theme_in_the_real_window() {
         .click()
         .await
         .unwrap();
-    c.wait()
-        .for_element(Locator::Css("[data-testid=theme-dark]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    click(&c, "[data-testid=theme-dark]").await;
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
         let theme = c

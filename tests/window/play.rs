@@ -6,7 +6,7 @@ use fantoccini::Locator;
 use promptledger_testkit::wire::{self, Counts};
 use promptledger_testkit::{FakeServer, Reply, StreamEnd};
 
-use super::{Driver, connect, screenshot, set_field, wait_for, wait_text};
+use super::{Driver, add_key, click, connect, screenshot, set_field, wait_for, wait_text};
 
 fn sse(text: &[&str], c: Counts) -> Reply {
     Reply::stream(
@@ -39,29 +39,13 @@ async fn run_continue_template_and_find_in_history() {
     let base = format!("{}/v1", server.url());
     let driver = Driver::start(4464);
     let c = connect(&driver).await;
-    let click = |css: &'static str| {
-        let c = c.clone();
-        async move {
-            c.wait()
-                .for_element(Locator::Css(css))
-                .await
-                .unwrap()
-                .click()
-                .await
-                .unwrap()
-        }
-    };
 
     // A key pointing at the fake provider.
-    click("[data-screen=keys]").await;
-    set_field(&c, "[data-testid=key-label]", "work").await;
-    set_field(&c, "[data-testid=key-secret]", "sk-test-play-1234").await;
-    set_field(&c, "[data-testid=key-base-url]", &base).await;
-    click("[data-testid=key-submit]").await;
-    wait_text(&c, "[data-testid=key-added]", |t| t.contains("…1234")).await;
+    click(&c, "[data-screen=keys]").await;
+    add_key(&c, "openai", "work", "sk-test-play-1234", &base).await;
 
     // Run a prompt: streamed text, then the final cost ($0.008 for these counts on gpt-4o).
-    click("[data-screen=playground]").await;
+    click(&c, "[data-screen=playground]").await;
     wait_for(&c, "[data-testid=play-target] option", true).await;
     set_field(&c, "[data-testid=play-model]", "gpt-4o").await;
     set_field(&c, "[data-testid=play-prompt]", "Say hello").await;
@@ -69,7 +53,7 @@ async fn run_continue_template_and_find_in_history() {
         t.contains("input tokens")
     })
     .await;
-    click("[data-testid=play-run]").await;
+    click(&c, "[data-testid=play-run]").await;
     let cost = wait_text(&c, "[data-testid=play-cost]", |t| t.starts_with('$')).await;
     assert_eq!(cost, "$0.008");
     let turn = wait_text(&c, "[data-testid=play-turn]", |t| {
@@ -81,7 +65,7 @@ async fn run_continue_template_and_find_in_history() {
 
     // Continue the conversation: the first turn is sent along; the total adds up.
     set_field(&c, "[data-testid=play-prompt]", "And again?").await;
-    click("[data-testid=play-run]").await;
+    click(&c, "[data-testid=play-run]").await;
     wait_text(&c, "[data-testid=play-conv-total]", |t| {
         t.starts_with("2 turns")
     })
@@ -126,7 +110,7 @@ async fn run_continue_template_and_find_in_history() {
         .click()
         .await
         .unwrap();
-    click("[data-testid=play-mode-template]").await;
+    click(&c, "[data-testid=play-mode-template]").await;
     let select = c
         .wait()
         .for_element(Locator::Css("[data-testid=play-template]"))
@@ -134,7 +118,7 @@ async fn run_continue_template_and_find_in_history() {
         .unwrap();
     select.select_by_value("fr").await.unwrap();
     set_field(&c, "[data-testid=play-var-text]", "good morning").await;
-    click("[data-testid=play-run]").await;
+    click(&c, "[data-testid=play-run]").await;
     wait_text(&c, "[data-testid=play-turn]", |t| t.contains("bon matin")).await;
     assert_eq!(
         server.requests()[3].json()["messages"][0]["content"],
@@ -142,7 +126,7 @@ async fn run_continue_template_and_find_in_history() {
     );
 
     // Find it in History by searching the prompt, and open its detail.
-    click("[data-screen=history]").await;
+    click(&c, "[data-screen=history]").await;
     set_field(&c, "[data-testid=history-search]", "morning").await;
     // The search is debounced: wait for the table to show just the match.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
