@@ -4,6 +4,7 @@
 //! types both use (`money`, `provider`, `error`). It has no Tauri dependency: everything here is
 //! testable and usable headless.
 
+pub mod analytics;
 pub mod error;
 pub mod export;
 pub mod keys;

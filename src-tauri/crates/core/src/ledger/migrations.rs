@@ -19,6 +19,10 @@ const FILES: &[(&str, &str)] = &[
         "20261122_0004_comparisons.sql",
         include_str!("migrations/20261122_0004_comparisons.sql"),
     ),
+    (
+        "20261122_0005_local_rollup.sql",
+        include_str!("migrations/20261122_0005_local_rollup.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

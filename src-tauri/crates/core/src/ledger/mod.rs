@@ -4,6 +4,7 @@
 
 pub mod comparisons;
 pub mod conversations;
+mod functions;
 pub mod history;
 pub mod keys;
 mod migrations;
@@ -13,6 +14,7 @@ pub mod price_tables;
 pub mod rollup;
 pub mod runs;
 pub mod templates;
+pub mod zone;
 
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
@@ -22,12 +24,20 @@ use crate::error::{CoreError, Result};
 use crate::pricing::{PriceTable, Pricer};
 pub use migrations::{SCHEMA_VERSION, migrations};
 pub use paths::{APP_IDENTIFIER, default_path, resolve_path};
+pub use zone::Zone;
+
+/// Registers the SQL functions the roll-up triggers call (`pl_day`, `pl_hist_*`) on a connection
+/// PromptLedger did not open itself — to validate the migrations, or to write runs from a tool.
+pub fn register_sql_functions(conn: &Connection, zone: Zone) -> Result<()> {
+    Ok(functions::register(conn, zone)?)
+}
 
 /// An open ledger file (or an in-memory one for tests).
 #[derive(Debug)]
 pub struct Ledger {
     conn: Connection,
     path: Option<PathBuf>,
+    zone: Zone,
 }
 
 impl Ledger {
@@ -68,8 +78,44 @@ impl Ledger {
             conn.pragma_update(None, "synchronous", "NORMAL")?;
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // The roll-up counts days in the zone the file was rolled up in (the system's zone for a
+        // new file); the functions its triggers call must exist before any migration runs.
+        let stored = stored_zone(&conn);
+        let zone = stored.unwrap_or_else(Zone::system);
+        functions::register(&conn, zone)?;
         migrations().to_latest(&mut conn)?;
-        Ok(Ledger { conn, path })
+        let mut ledger = Ledger { conn, path, zone };
+        if stored.is_none() {
+            ledger.store_zone()?;
+        }
+        Ok(ledger)
+    }
+
+    /// The zone analytics days are counted in.
+    pub fn time_zone(&self) -> Zone {
+        self.zone
+    }
+
+    /// Counts days in `zone` from now on, rebuilding the roll-up when it changes (a few seconds
+    /// per million runs). Returns whether anything changed.
+    pub fn set_time_zone(&mut self, zone: Zone) -> Result<bool> {
+        if zone == self.zone {
+            return Ok(false);
+        }
+        functions::register(&self.conn, zone)?;
+        self.zone = zone;
+        self.store_zone()?;
+        self.rebuild_rollup()?;
+        Ok(true)
+    }
+
+    fn store_zone(&mut self) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO ledger_meta (key, value) VALUES ('time_zone', ?1)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [self.zone.name()],
+        )?;
+        Ok(())
     }
 
     /// The file, or `None` in memory.
@@ -116,4 +162,15 @@ pub fn now_ms() -> i64 {
 /// Now, RFC 3339 UTC with seconds.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The zone a file's roll-up was built in, when it has one (files before migration 5 do not).
+fn stored_zone(conn: &Connection) -> Option<Zone> {
+    conn.query_row(
+        "SELECT value FROM ledger_meta WHERE key = 'time_zone'",
+        [],
+        |r| r.get::<_, String>(0),
+    )
+    .ok()
+    .and_then(|name| Zone::parse(&name).ok())
 }

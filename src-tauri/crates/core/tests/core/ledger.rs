@@ -3,7 +3,7 @@
 
 use promptledger_core::CoreError;
 use promptledger_core::ledger::runs::{NewRun, RunStatus};
-use promptledger_core::ledger::{Ledger, SCHEMA_VERSION, migrations};
+use promptledger_core::ledger::{Ledger, SCHEMA_VERSION, Zone, migrations, register_sql_functions};
 use promptledger_core::pricing::{PriceOverride, Rates, TokenUsage};
 use promptledger_core::{NanoUsd, ProviderKind, RatePerMTok};
 use rusqlite::Connection;
@@ -35,8 +35,12 @@ const DAY1: i64 = 1_763_683_200_000; // 2025-11-21T00:00:00Z
 
 #[test]
 fn migrations_validate() {
-    migrations().validate().unwrap();
-    assert_eq!(SCHEMA_VERSION, 4);
+    // Migration 5 calls PromptLedger's SQL functions; validate() opens its own connection, so
+    // the migrations are run on one with the functions registered.
+    let mut conn = Connection::open_in_memory().unwrap();
+    register_sql_functions(&conn, Zone::UTC).unwrap();
+    migrations().to_latest(&mut conn).unwrap();
+    assert_eq!(SCHEMA_VERSION, 5);
 }
 
 #[test]
@@ -58,7 +62,8 @@ fn upgrade_from_the_first_schema_keeps_runs_and_rolls_them_up() {
     let ledger = Ledger::open(&path).unwrap();
     assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
     assert_eq!(ledger.run_count().unwrap(), 2);
-    let rows = ledger.rollup("2025-11-21", "2025-11-21").unwrap();
+    let today = ledger.time_zone().day_string(DAY1 + 1000);
+    let rows = ledger.rollup(&today, &today).unwrap();
     let ok = rows.iter().find(|r| r.status == "ok").unwrap();
     assert_eq!((ok.runs, ok.tokens, ok.cost), (1, 1500, NanoUsd(7_500_000)));
     assert!(rows.iter().any(|r| r.status == "error" && r.runs == 1));
@@ -123,6 +128,7 @@ fn file_ledger_uses_wal_and_foreign_keys() {
 #[test]
 fn runs_record_rates_costs_and_table_version_and_roll_up() {
     let mut ledger = Ledger::open_in_memory().unwrap();
+    ledger.set_time_zone(Zone::UTC).unwrap();
     let id = ledger
         .insert_run(&priced_run(&ledger, "gpt-4o", DAY1, 1000, 500))
         .unwrap();
@@ -271,6 +277,7 @@ fn a_recorded_runs_billing_cannot_be_rewritten() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ledger.sqlite3");
     let mut ledger = Ledger::open(&path).unwrap();
+    ledger.set_time_zone(Zone::UTC).unwrap();
     let id = ledger
         .insert_run(&priced_run(&ledger, "gpt-4o", DAY1, 1000, 500))
         .unwrap();
