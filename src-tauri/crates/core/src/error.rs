@@ -97,6 +97,14 @@ pub enum CoreError {
     /// A schema migration failed; the database was left as it was.
     #[error("ledger migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    /// An export's destination cannot be written (no such folder, no permission, disk full).
+    #[error("cannot write {path}: {reason}")]
+    NotWritable {
+        /// The destination.
+        path: String,
+        /// The OS's reason.
+        reason: String,
+    },
     /// A file could not be read or written.
     #[error("{action} {path}: {source}")]
     Io {
@@ -159,6 +167,8 @@ pub enum ErrorCode {
     Cancelled,
     /// No OS keychain.
     KeychainUnavailable,
+    /// An export's destination is not writable.
+    NotWritable,
 }
 
 impl CoreError {
@@ -174,6 +184,7 @@ impl CoreError {
             CoreError::Storage(_) | CoreError::Migration(_) | CoreError::Io { .. } => {
                 ErrorCode::Storage
             }
+            CoreError::NotWritable { .. } => ErrorCode::NotWritable,
             CoreError::Cancelled => ErrorCode::Cancelled,
             CoreError::KeychainUnavailable { .. } => ErrorCode::KeychainUnavailable,
             CoreError::Provider { kind, .. } => match kind {
@@ -223,6 +234,7 @@ impl ErrorCode {
             ErrorCode::InvalidResponse => "invalid_response",
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
+            ErrorCode::NotWritable => "not_writable",
         }
     }
 }

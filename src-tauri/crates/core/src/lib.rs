@@ -5,6 +5,8 @@
 //! testable and usable headless.
 
 pub mod analytics;
+pub mod charts;
+pub mod demo;
 pub mod error;
 pub mod export;
 pub mod keys;

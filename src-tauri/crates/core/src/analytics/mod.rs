@@ -287,11 +287,27 @@ struct GroupRow {
     hist: Vec<u8>,
 }
 
-const SUMS: &str = "sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
+/// The sums over `rollup_day_model` (the narrow table); `WIDE_SUMS` over `rollup_day`.
+const SUMS: &str =
+    "sum(runs), sum(ok_runs), sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
+    sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_nano),
+    sum(saved_nano), sum(cache_hits), sum(latency_ms_sum), sum(latency_count),
+    pl_hist_merge(latency_hist)";
+const WIDE_SUMS: &str = "sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
     sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
     sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_nano),
     sum(saved_nano), sum(cache_hits), sum(latency_ms_sum), sum(latency_count),
     pl_hist_merge(latency_hist)";
+
+/// The roll-up table and sums that answer these filters: the narrow day × model table unless a
+/// filter needs the key, tag or status dimension.
+pub(crate) fn source(f: &Filters) -> (&'static str, &'static str) {
+    if f.key_id.is_some() || f.tag.is_some() || f.status.is_some() {
+        ("rollup_day", WIDE_SUMS)
+    } else {
+        ("rollup_day_model", SUMS)
+    }
+}
 
 /// `WHERE` clause over `rollup_day` for a day range and filters, with its parameters.
 fn rollup_where(range: &DayRange, f: &Filters) -> (String, Vec<Value>) {
@@ -360,9 +376,10 @@ impl Ledger {
         let range = query.period.range(today)?;
         let previous_range = range.previous();
 
+        let (table, sums) = source(&filters);
         let (cond, params) = rollup_where(&range, &filters);
         let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT day, provider, model, {SUMS} FROM rollup_day WHERE {cond}
+            "SELECT day, provider, model, {sums} FROM {table} WHERE {cond}
              GROUP BY day, provider, model"
         ))?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
@@ -414,7 +431,7 @@ impl Ledger {
         let (cond, params) = rollup_where(&previous_range, &filters);
         let mut previous = self
             .conn()
-            .prepare_cached(&format!("SELECT {SUMS} FROM rollup_day WHERE {cond}"))?
+            .prepare_cached(&format!("SELECT {sums} FROM {table} WHERE {cond}"))?
             .query_row(rusqlite::params_from_iter(params.iter()), |r| {
                 group_row(r, 0)
             })
@@ -491,7 +508,7 @@ impl Ledger {
         let top_runs = if top == 0 || totals.runs == 0 {
             Vec::new()
         } else {
-            self.top_runs(&range, &filters, top, totals.runs)?
+            self.top_runs(&range, &filters, top, &totals)?
         };
 
         Ok(Dashboard {
@@ -510,22 +527,28 @@ impl Ledger {
         })
     }
 
-    /// The most expensive runs in a period. `matching` (the roll-up's count of runs the filters
-    /// keep) picks the plan: walking the cost index from the top finds `top` matches after about
-    /// `all / matching × top` rows, which beats scanning the period when matches are common.
+    /// The most expensive runs in a period. Walking the cost index from the top finds `top`
+    /// matches after about `all / matching × top` index entries when matches are spread evenly;
+    /// scanning the period by time reads every run in it. The plan with fewer rows is used.
+    /// Runs that cost nothing are never "expensive": when the filters' cost is zero (failed
+    /// runs, local models) the list is empty without a query.
     fn top_runs(
         &self,
         range: &DayRange,
         filters: &Filters,
         top: usize,
-        matching: i64,
+        matching: &Totals,
     ) -> Result<Vec<TopRun>> {
+        if matching.cost_nano <= 0 {
+            return Ok(Vec::new());
+        }
         let (start, end) = range.instants(self.time_zone());
         let all: i64 = self
             .conn()
             .query_row("SELECT COALESCE(max(id), 0) FROM runs", [], |r| r.get(0))?;
-        let expected_walk = all.saturating_mul(top as i64) / matching.max(1);
-        let by_cost_index = expected_walk <= 200_000;
+        let in_period = self.count_runs(Some(range), &Filters::default())? as i64;
+        let expected_walk = all.saturating_mul(top as i64) / matching.runs.max(1);
+        let by_cost_index = expected_walk < in_period;
         let (filter_sql, mut params) = runs_filter_sql(filters);
         let time = if by_cost_index {
             // The unary + keeps SQLite from choosing the time index (and sorting the period).
@@ -547,7 +570,8 @@ impl Ledger {
                     input_tokens + cached_input_tokens + cache_write_tokens
                     + cache_write_1h_tokens + output_tokens + reasoning_tokens,
                     substr(COALESCE(prompt, ''), 1, 160)
-             FROM runs WHERE {time}{filter_sql} ORDER BY {order}, id DESC LIMIT ?"
+             FROM runs WHERE {time} AND cost_total_nano > 0{filter_sql}
+             ORDER BY {order}, id DESC LIMIT ?"
         ))?;
         let rows = stmt.query_map(rusqlite::params_from_iter(all_params.iter()), |r| {
             Ok(TopRun {

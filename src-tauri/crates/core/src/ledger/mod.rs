@@ -76,6 +76,10 @@ impl Ledger {
             let _mode: String =
                 conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
+            // 64 MiB of page cache (the default is 2 MiB): the cost, latency and time indexes
+            // take random inserts, and a large ledger would otherwise read pages back from
+            // disk on every run it records.
+            conn.pragma_update(None, "cache_size", -65_536)?;
         }
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // The roll-up counts days in the zone the file was rolled up in (the system's zone for a
@@ -87,6 +91,10 @@ impl Ledger {
         let mut ledger = Ledger { conn, path, zone };
         if stored.is_none() {
             ledger.store_zone()?;
+        }
+        // Migration 5 replaced the UTC roll-up; runs recorded before it are rolled up once.
+        if (1..5).contains(&found) {
+            ledger.rebuild_rollup()?;
         }
         Ok(ledger)
     }
@@ -107,6 +115,27 @@ impl Ledger {
         self.store_zone()?;
         self.rebuild_rollup()?;
         Ok(true)
+    }
+
+    /// A value from the ledger's own metadata (`time_zone`, `demo`…).
+    pub fn meta(&self, key: &str) -> Result<Option<String>> {
+        use rusqlite::OptionalExtension;
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM ledger_meta WHERE key = ?1", [key], |r| {
+                r.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Sets a metadata value.
+    pub fn set_meta(&mut self, key: &str, value: &str) -> Result<()> {
+        self.conn.execute(
+            "INSERT INTO ledger_meta (key, value) VALUES (?1, ?2)
+             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )?;
+        Ok(())
     }
 
     fn store_zone(&mut self) -> Result<()> {

@@ -30,7 +30,43 @@ pub struct RollupRow {
     pub cost: NanoUsd,
 }
 
+/// The values that occur in the roll-up, for filter menus.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct RollupValues {
+    /// Provider ids.
+    pub providers: Vec<String>,
+    /// Models.
+    pub models: Vec<String>,
+    /// `(key id, label)`; a removed key keeps its label.
+    pub keys: Vec<(String, String)>,
+    /// Tags.
+    pub tags: Vec<String>,
+}
+
 impl Ledger {
+    /// Providers, models, keys and tags that have runs.
+    pub fn rollup_values(&self) -> Result<RollupValues> {
+        let list = |sql: &str| -> Result<Vec<String>> {
+            let mut stmt = self.conn().prepare(sql)?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<String>>>()?)
+        };
+        let mut stmt = self.conn().prepare(
+            "SELECT r.key_id, COALESCE(k.label, r.key_id)
+             FROM (SELECT DISTINCT key_id FROM rollup_day WHERE key_id <> '') r
+             LEFT JOIN api_keys k ON k.id = r.key_id ORDER BY 2",
+        )?;
+        let keys = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok(RollupValues {
+            providers: list("SELECT DISTINCT provider FROM rollup_day_model ORDER BY 1")?,
+            models: list("SELECT DISTINCT model FROM rollup_day_model ORDER BY 1")?,
+            keys,
+            tags: list("SELECT DISTINCT tag FROM rollup_day WHERE tag <> '' ORDER BY 1")?,
+        })
+    }
+
     /// Roll-up rows for days in `[from_day, to_day]` (inclusive, `YYYY-MM-DD`).
     pub fn rollup(&self, from_day: &str, to_day: &str) -> Result<Vec<RollupRow>> {
         let mut stmt = self.conn().prepare(
@@ -59,14 +95,16 @@ impl Ledger {
     /// Recomputes the roll-up from the runs table (after a zone change, or by request).
     pub fn rebuild_rollup(&mut self) -> Result<()> {
         let tx = self.write_tx()?;
-        tx.execute_batch(&format!("DELETE FROM rollup_day; {REBUILD}"))?;
+        tx.execute_batch(&format!(
+            "DELETE FROM rollup_day; DELETE FROM rollup_day_model; {REBUILD}"
+        ))?;
         tx.commit()?;
         Ok(())
     }
 }
 
-/// The statement that rolls every run up; migration 5 backfills with the same one.
-const REBUILD: &str = "INSERT INTO rollup_day
+/// The statements that roll every run up (also run once after migration 5).
+pub(crate) const REBUILD: &str = "INSERT INTO rollup_day
     SELECT pl_day(started_at_ms), provider, COALESCE(model_resolved, model_requested),
            COALESCE(key_id, ''), COALESCE(tag, ''), status, count(*),
            sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
@@ -77,4 +115,11 @@ const REBUILD: &str = "INSERT INTO rollup_day
                     ELSE 0 END),
            sum(cache_hit), sum(COALESCE(latency_ms, 0)), sum(latency_ms IS NOT NULL),
            pl_hist_of(latency_ms)
-    FROM runs GROUP BY 1, 2, 3, 4, 5, 6;";
+    FROM runs GROUP BY 1, 2, 3, 4, 5, 6;
+    INSERT INTO rollup_day_model
+    SELECT day, provider, model, sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
+           sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
+           sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
+           sum(cost_nano), sum(saved_nano), sum(cache_hits), sum(latency_ms_sum),
+           sum(latency_count), pl_hist_merge(latency_hist)
+    FROM rollup_day GROUP BY 1, 2, 3;";

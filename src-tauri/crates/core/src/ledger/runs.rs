@@ -165,86 +165,20 @@ fn u(v: i64) -> u64 {
 impl Ledger {
     /// Records a run and commits it; returns its id. The daily roll-up follows by trigger.
     pub fn insert_run(&mut self, run: &NewRun) -> Result<i64> {
-        if run.provider.trim().is_empty() || run.model_requested.trim().is_empty() {
-            return Err(CoreError::invalid(
-                "run",
-                "a run needs a provider and a model",
-            ));
-        }
-        let zero = PricedUsage::zero();
-        let p = run.priced.as_ref().unwrap_or(&zero);
-        let line = |c: Component| p.breakdown.line(c).copied();
-        let rate = |c: Component| line(c).map_or(0, |l| l.rate_nano_usd_per_mtok.0);
-        let cost = |c: Component| line(c).map_or(0, |l| l.cost_nano_usd.0);
-        let source = run.cost_source.unwrap_or(p.breakdown.cost_source);
         let tx = self.write_tx()?;
-        tx.execute(
-            "INSERT INTO runs (started_at_ms, provider, model_requested, model_resolved, price_key,
-                price_table_version, key_id, status, error_code, error_message,
-                input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
-                output_tokens, reasoning_tokens,
-                rate_input, rate_cached_input, rate_cache_write, rate_cache_write_1h, rate_output,
-                rate_reasoning,
-                cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
-                cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano,
-                provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
-                prompt, system_prompt, output, params_json, request_id, key_label,
-                conversation_id, template_id, template_version, comparison_id)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
-                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46)",
-            params![
-                run.started_at_ms,
-                run.provider,
-                run.model_requested,
-                run.model_resolved,
-                run.priced.as_ref().map(|p| p.price_key.as_str()),
-                run.priced.as_ref().map(|p| p.price_table_version.as_str()),
-                run.key_id,
-                run.status.unwrap_or(RunStatus::Ok).as_str(),
-                run.error_code,
-                run.error_message,
-                i(p.usage.input_tokens),
-                i(p.usage.cached_input_tokens),
-                i(p.usage.cache_write_tokens),
-                i(p.usage.cache_write_1h_tokens),
-                i(p.usage.output_tokens),
-                i(p.usage.reasoning_tokens),
-                rate(Component::Input),
-                rate(Component::CachedInput),
-                rate(Component::CacheWrite),
-                rate(Component::CacheWrite1h),
-                rate(Component::Output),
-                rate(Component::Reasoning),
-                cost(Component::Input),
-                cost(Component::CachedInput),
-                cost(Component::CacheWrite),
-                cost(Component::CacheWrite1h),
-                cost(Component::Output),
-                cost(Component::Reasoning),
-                run.provider_cost.unwrap_or(p.breakdown.total_nano_usd).0,
-                run.provider_cost.map(|c| c.0),
-                source.as_str(),
-                p.breakdown.tier,
-                run.latency_ms,
-                run.ttft_ms,
-                run.attempts.max(1),
-                run.tag,
-                run.prompt,
-                run.system_prompt,
-                run.output,
-                run.params_json,
-                run.request_id,
-                run.key_label,
-                run.conversation_id,
-                run.template.map(|t| t.0),
-                run.template.map(|t| t.1),
-                run.comparison_id,
-            ],
-        )?;
-        let id = tx.last_insert_rowid();
+        let id = insert_in(&tx, run)?;
         tx.commit()?;
         Ok(id)
+    }
+
+    /// Records many runs in one transaction (imports, sample data): all or none.
+    pub fn insert_runs(&mut self, runs: &[NewRun]) -> Result<()> {
+        let tx = self.write_tx()?;
+        for run in runs {
+            insert_in(&tx, run)?;
+        }
+        tx.commit()?;
+        Ok(())
     }
 
     /// One run.
@@ -367,4 +301,85 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
             .get::<_, Option<i64>>(44)?
             .zip(r.get::<_, Option<i64>>(45)?),
     })
+}
+
+/// Inserts one run inside an open write transaction; returns its id.
+fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
+    if run.provider.trim().is_empty() || run.model_requested.trim().is_empty() {
+        return Err(CoreError::invalid(
+            "run",
+            "a run needs a provider and a model",
+        ));
+    }
+    let zero = PricedUsage::zero();
+    let p = run.priced.as_ref().unwrap_or(&zero);
+    let line = |c: Component| p.breakdown.line(c).copied();
+    let rate = |c: Component| line(c).map_or(0, |l| l.rate_nano_usd_per_mtok.0);
+    let cost = |c: Component| line(c).map_or(0, |l| l.cost_nano_usd.0);
+    let source = run.cost_source.unwrap_or(p.breakdown.cost_source);
+    tx.prepare_cached(
+        "INSERT INTO runs (started_at_ms, provider, model_requested, model_resolved, price_key,
+                price_table_version, key_id, status, error_code, error_message,
+                input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
+                output_tokens, reasoning_tokens,
+                rate_input, rate_cached_input, rate_cache_write, rate_cache_write_1h, rate_output,
+                rate_reasoning,
+                cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
+                cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano,
+                provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
+                prompt, system_prompt, output, params_json, request_id, key_label,
+                conversation_id, template_id, template_version, comparison_id)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
+                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46)",
+    )?
+    .execute(params![
+        run.started_at_ms,
+        run.provider,
+        run.model_requested,
+        run.model_resolved,
+        run.priced.as_ref().map(|p| p.price_key.as_str()),
+        run.priced.as_ref().map(|p| p.price_table_version.as_str()),
+        run.key_id,
+        run.status.unwrap_or(RunStatus::Ok).as_str(),
+        run.error_code,
+        run.error_message,
+        i(p.usage.input_tokens),
+        i(p.usage.cached_input_tokens),
+        i(p.usage.cache_write_tokens),
+        i(p.usage.cache_write_1h_tokens),
+        i(p.usage.output_tokens),
+        i(p.usage.reasoning_tokens),
+        rate(Component::Input),
+        rate(Component::CachedInput),
+        rate(Component::CacheWrite),
+        rate(Component::CacheWrite1h),
+        rate(Component::Output),
+        rate(Component::Reasoning),
+        cost(Component::Input),
+        cost(Component::CachedInput),
+        cost(Component::CacheWrite),
+        cost(Component::CacheWrite1h),
+        cost(Component::Output),
+        cost(Component::Reasoning),
+        run.provider_cost.unwrap_or(p.breakdown.total_nano_usd).0,
+        run.provider_cost.map(|c| c.0),
+        source.as_str(),
+        p.breakdown.tier,
+        run.latency_ms,
+        run.ttft_ms,
+        run.attempts.max(1),
+        run.tag,
+        run.prompt,
+        run.system_prompt,
+        run.output,
+        run.params_json,
+        run.request_id,
+        run.key_label,
+        run.conversation_id,
+        run.template.map(|t| t.0),
+        run.template.map(|t| t.1),
+        run.comparison_id,
+    ])?;
+    Ok(tx.last_insert_rowid())
 }

@@ -197,8 +197,9 @@ fn sums_shares_success_rate_and_percentiles_match_a_hand_count() {
     );
     assert_eq!(d.change.success_rate_points, Some(-25.0));
 
-    // Most expensive first; ties broken by the newer run.
-    assert_eq!(d.top_runs.len(), 4);
+    // Most expensive first, ties broken by the newer run; the failed run cost nothing and is
+    // not listed.
+    assert_eq!(d.top_runs.len(), 3);
     assert_eq!(d.top_runs[0].cost_nano, 7_500_000);
     assert_eq!(d.top_runs[0].started_at_ms, ms("2025-11-20T10:00:00Z"));
     assert_eq!(d.top_runs[0].prompt_preview, "prompt for gpt-4o");
@@ -211,6 +212,17 @@ fn sums_shares_success_rate_and_percentiles_match_a_hand_count() {
     assert_eq!((f.totals.runs, f.totals.cost_nano), (1, 450_000));
     assert_eq!(f.top_runs.len(), 1);
     assert_eq!(f.days[0].runs, 0);
+    // Every run is tagged "support": the wide roll-up (tag filter) and the narrow one (no
+    // filter) must agree on everything.
+    q.filters = Filters {
+        tag: Some("support".into()),
+        ..Filters::default()
+    };
+    let wide = l.dashboard_on(&q, day("2025-11-22")).unwrap();
+    assert_eq!(wide.totals, d.totals);
+    assert_eq!(wide.days, d.days);
+    assert_eq!(wide.by_model, d.by_model);
+    assert_eq!(wide.previous, d.previous);
     q.filters = Filters {
         tag: Some("nope".into()),
         ..Filters::default()

@@ -2,7 +2,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analytics;
+mod charts;
 mod compare;
+mod export;
 mod history;
 mod keys;
 mod ledger;

@@ -36,6 +36,29 @@ CREATE TABLE rollup_day (
     PRIMARY KEY (day, provider, model, key_id, tag, status)
 ) STRICT, WITHOUT ROWID;
 
+-- The same sums by day × provider × model only (about 10 rows a day however many runs there
+-- are): the dashboard reads this one unless it filters by key, tag or status.
+CREATE TABLE rollup_day_model (
+    day                   TEXT NOT NULL,
+    provider              TEXT NOT NULL,
+    model                 TEXT NOT NULL,
+    runs                  INTEGER NOT NULL,
+    ok_runs               INTEGER NOT NULL,
+    input_tokens          INTEGER NOT NULL,
+    cached_input_tokens   INTEGER NOT NULL,
+    cache_write_tokens    INTEGER NOT NULL,
+    cache_write_1h_tokens INTEGER NOT NULL,
+    output_tokens         INTEGER NOT NULL,
+    reasoning_tokens      INTEGER NOT NULL,
+    cost_nano             INTEGER NOT NULL,
+    saved_nano            INTEGER NOT NULL,
+    cache_hits            INTEGER NOT NULL,
+    latency_ms_sum        INTEGER NOT NULL,
+    latency_count         INTEGER NOT NULL,
+    latency_hist          BLOB,
+    PRIMARY KEY (day, provider, model)
+) STRICT, WITHOUT ROWID;
+
 CREATE TRIGGER runs_rollup_insert AFTER INSERT ON runs BEGIN
     INSERT INTO rollup_day VALUES (
         pl_day(NEW.started_at_ms), NEW.provider,
@@ -50,6 +73,31 @@ CREATE TRIGGER runs_rollup_insert AFTER INSERT ON runs BEGIN
         pl_hist_add(NULL, NEW.latency_ms))
     ON CONFLICT DO UPDATE SET
         runs = runs + 1,
+        input_tokens = input_tokens + excluded.input_tokens,
+        cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
+        cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
+        cache_write_1h_tokens = cache_write_1h_tokens + excluded.cache_write_1h_tokens,
+        output_tokens = output_tokens + excluded.output_tokens,
+        reasoning_tokens = reasoning_tokens + excluded.reasoning_tokens,
+        cost_nano = cost_nano + excluded.cost_nano,
+        saved_nano = saved_nano + excluded.saved_nano,
+        cache_hits = cache_hits + excluded.cache_hits,
+        latency_ms_sum = latency_ms_sum + excluded.latency_ms_sum,
+        latency_count = latency_count + excluded.latency_count,
+        latency_hist = pl_hist_add(latency_hist, NEW.latency_ms);
+    INSERT INTO rollup_day_model VALUES (
+        pl_day(NEW.started_at_ms), NEW.provider,
+        COALESCE(NEW.model_resolved, NEW.model_requested), 1, NEW.status = 'ok',
+        NEW.input_tokens, NEW.cached_input_tokens, NEW.cache_write_tokens,
+        NEW.cache_write_1h_tokens, NEW.output_tokens, NEW.reasoning_tokens, NEW.cost_total_nano,
+        CASE WHEN NEW.rate_input > NEW.rate_cached_input
+             THEN NEW.cached_input_tokens * (NEW.rate_input - NEW.rate_cached_input) / 1000000
+             ELSE 0 END,
+        NEW.cache_hit, COALESCE(NEW.latency_ms, 0), NEW.latency_ms IS NOT NULL,
+        pl_hist_add(NULL, NEW.latency_ms))
+    ON CONFLICT DO UPDATE SET
+        runs = runs + 1,
+        ok_runs = ok_runs + excluded.ok_runs,
         input_tokens = input_tokens + excluded.input_tokens,
         cached_input_tokens = cached_input_tokens + excluded.cached_input_tokens,
         cache_write_tokens = cache_write_tokens + excluded.cache_write_tokens,
@@ -90,19 +138,32 @@ CREATE TRIGGER runs_rollup_delete AFTER DELETE ON runs BEGIN
       AND model = COALESCE(OLD.model_resolved, OLD.model_requested)
       AND key_id = COALESCE(OLD.key_id, '') AND tag = COALESCE(OLD.tag, '')
       AND status = OLD.status AND runs <= 0;
+    UPDATE rollup_day_model SET
+        runs = runs - 1,
+        ok_runs = ok_runs - (OLD.status = 'ok'),
+        input_tokens = input_tokens - OLD.input_tokens,
+        cached_input_tokens = cached_input_tokens - OLD.cached_input_tokens,
+        cache_write_tokens = cache_write_tokens - OLD.cache_write_tokens,
+        cache_write_1h_tokens = cache_write_1h_tokens - OLD.cache_write_1h_tokens,
+        output_tokens = output_tokens - OLD.output_tokens,
+        reasoning_tokens = reasoning_tokens - OLD.reasoning_tokens,
+        cost_nano = cost_nano - OLD.cost_total_nano,
+        saved_nano = saved_nano - CASE WHEN OLD.rate_input > OLD.rate_cached_input
+             THEN OLD.cached_input_tokens * (OLD.rate_input - OLD.rate_cached_input) / 1000000
+             ELSE 0 END,
+        cache_hits = cache_hits - OLD.cache_hit,
+        latency_ms_sum = latency_ms_sum - COALESCE(OLD.latency_ms, 0),
+        latency_count = latency_count - (OLD.latency_ms IS NOT NULL),
+        latency_hist = pl_hist_sub(latency_hist, OLD.latency_ms)
+    WHERE day = pl_day(OLD.started_at_ms) AND provider = OLD.provider
+      AND model = COALESCE(OLD.model_resolved, OLD.model_requested);
+    DELETE FROM rollup_day_model
+    WHERE day = pl_day(OLD.started_at_ms) AND provider = OLD.provider
+      AND model = COALESCE(OLD.model_resolved, OLD.model_requested) AND runs <= 0;
 END;
 
 -- The runs filter indexes for analytics' "most expensive" list and exports.
 CREATE INDEX runs_tag_time ON runs (tag, started_at_ms) WHERE tag IS NOT NULL;
 
--- Runs recorded before this migration are rolled up once (the same statement as a rebuild).
-INSERT INTO rollup_day
-SELECT pl_day(started_at_ms), provider, COALESCE(model_resolved, model_requested),
-       COALESCE(key_id, ''), COALESCE(tag, ''), status, count(*),
-       sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
-       sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_total_nano),
-       sum(CASE WHEN rate_input > rate_cached_input
-                THEN cached_input_tokens * (rate_input - rate_cached_input) / 1000000 ELSE 0 END),
-       sum(cache_hit), sum(COALESCE(latency_ms, 0)), sum(latency_ms IS NOT NULL),
-       pl_hist_of(latency_ms)
-FROM runs GROUP BY 1, 2, 3, 4, 5, 6;
+-- Runs recorded before this migration are rolled up by PromptLedger right after it (the
+-- statement is shared with "rebuild analytics", see ledger/rollup.rs).

@@ -1,9 +1,20 @@
-//! CSV exports (RFC 4180 quoting by the `csv` crate; money as exact decimal USD plus nano-USD).
+//! Exports: runs (CSV or JSON) with the Analytics screen's filters, the cost report, and a
+//! comparison. CSV is written by the `csv` crate (RFC 4180 quoting); money is exact decimal USD
+//! (and nano-USD where a script may want integers). Files are written to a temporary sibling and
+//! renamed into place, so a failed export never leaves half a file where the user asked for one.
+
+mod file;
+mod report;
+mod runs;
+
+pub use file::ExportFile;
+pub use report::{report_csv, report_json};
+pub use runs::{ExportFormat, ExportSummary, RUN_COLUMNS, RunExport, export_runs};
 
 use crate::error::{CoreError, Result};
 use crate::ledger::Ledger;
 
-fn csv_err(e: impl std::fmt::Display) -> CoreError {
+pub(crate) fn csv_err(e: impl std::fmt::Display) -> CoreError {
     CoreError::invalid("CSV", e.to_string())
 }
 

@@ -1,0 +1,134 @@
+//! The cost report: one CSV row per day × model, then one per model for the whole period, then a
+//! total row — or the whole dashboard as JSON.
+
+use std::io::Write;
+
+use rusqlite::types::Value;
+
+use crate::analytics::{Dashboard, DayRange, Filters, day_key};
+use crate::error::{CoreError, Result};
+use crate::export::csv_err;
+use crate::ledger::Ledger;
+
+const COLUMNS: &[&str] = &[
+    "scope",
+    "day",
+    "provider",
+    "model",
+    "runs",
+    "ok_runs",
+    "input_tokens",
+    "cached_input_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "output_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+    "cost_usd",
+    "cost_nano_usd",
+];
+
+#[derive(Default, Clone)]
+struct Sums([i64; 10]); // runs, ok, 6 token components, total tokens, cost
+
+impl Sums {
+    fn add(&mut self, o: &Sums) {
+        for (a, b) in self.0.iter_mut().zip(o.0.iter()) {
+            *a += b;
+        }
+    }
+}
+
+fn usd(nano: i64) -> String {
+    let sign = if nano < 0 { "-" } else { "" };
+    let a = nano.unsigned_abs();
+    format!("{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000)
+}
+
+/// Writes the report CSV for a period and filters.
+pub fn report_csv(
+    ledger: &Ledger,
+    range: &DayRange,
+    filters: &Filters,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let filters = filters.normalized();
+    let mut sql = String::from(
+        "SELECT day, provider, model, sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
+                sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
+                sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
+                sum(cost_nano)
+         FROM rollup_day WHERE day BETWEEN ? AND ?",
+    );
+    let mut params = vec![
+        Value::Text(day_key(range.from)),
+        Value::Text(day_key(range.to)),
+    ];
+    for (col, v) in [
+        ("provider", &filters.provider),
+        ("model", &filters.model),
+        ("key_id", &filters.key_id),
+        ("tag", &filters.tag),
+        ("status", &filters.status),
+    ] {
+        if let Some(v) = v {
+            sql.push_str(&format!(" AND {col} = ?"));
+            params.push(Value::Text(v.clone()));
+        }
+    }
+    sql.push_str(" GROUP BY day, provider, model ORDER BY day, provider, model");
+    let mut stmt = ledger.conn().prepare(&sql)?;
+    let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+        let mut s = Sums::default();
+        for i in 0..8 {
+            s.0[i] = r.get(3 + i)?;
+        }
+        s.0[8] = s.0[2..8].iter().sum();
+        s.0[9] = r.get(11)?;
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            s,
+        ))
+    })?;
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(COLUMNS).map_err(csv_err)?;
+    let mut per_model: std::collections::BTreeMap<(String, String), Sums> = Default::default();
+    let mut total = Sums::default();
+    let record = |w: &mut csv::Writer<&mut dyn Write>,
+                  scope: &str,
+                  day: &str,
+                  provider: &str,
+                  model: &str,
+                  s: &Sums|
+     -> Result<()> {
+        let mut rec: Vec<String> = vec![scope.into(), day.into(), provider.into(), model.into()];
+        rec.extend(s.0.iter().take(9).map(i64::to_string));
+        rec.push(usd(s.0[9]));
+        rec.push(s.0[9].to_string());
+        w.write_record(&rec).map_err(csv_err)
+    };
+    for row in rows {
+        let (day, provider, model, s) = row?;
+        record(&mut w, "day", &day, &provider, &model, &s)?;
+        per_model.entry((provider, model)).or_default().add(&s);
+        total.add(&s);
+    }
+    let (from, to) = (day_key(range.from), day_key(range.to));
+    let span = format!("{from}..{to}");
+    for ((provider, model), s) in &per_model {
+        record(&mut w, "model", &span, provider, model, s)?;
+    }
+    record(&mut w, "total", &span, "", "", &total)?;
+    w.flush()
+        .map_err(|e| CoreError::invalid("CSV", e.to_string()))
+}
+
+/// Writes the dashboard as pretty JSON.
+pub fn report_json(dashboard: &Dashboard, out: &mut dyn Write) -> Result<()> {
+    serde_json::to_writer_pretty(&mut *out, dashboard)
+        .map_err(|e| CoreError::invalid("JSON", e.to_string()))?;
+    out.write_all(b"\n")
+        .map_err(|e| CoreError::invalid("JSON", e.to_string()))
+}
