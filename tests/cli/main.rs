@@ -2,6 +2,7 @@
 //! overrides, imports, and bad input that must fail cleanly without touching the ledger.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analytics;
 mod keys;
 mod run;
 

@@ -3,6 +3,7 @@
 //! Errors print one line to stderr (`error[code]: message`) and exit with status 1; bad flags
 //! exit with status 2.
 
+mod analytics;
 mod compare;
 mod cost;
 mod format;
@@ -53,6 +54,15 @@ enum Command {
     /// Save, check, rotate and remove API keys (kept only in the OS keychain).
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Where the money went: totals, change vs the previous period, per provider and model.
+    Report(analytics::ReportArgs),
+    /// Export runs to CSV or JSON, with the same period and filters as `report`.
+    #[command(subcommand)]
+    Export(analytics::ExportCommand),
+    /// Create a separate ledger full of sample runs to explore (needs --db FILE).
+    Demo(analytics::DemoArgs),
+    /// Recompute the analytics roll-up from every run.
+    RebuildAnalytics,
 }
 
 fn main() -> ExitCode {
@@ -84,6 +94,10 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::History(args) => run::history(&open()?, args).map(|()| true),
         Command::Show(args) => run::show(&open()?, args).map(|()| true),
         Command::Templates(cmd) => templates::run(&mut open()?, cmd).map(|()| true),
+        Command::Report(args) => analytics::report(open()?, args).map(|()| true),
+        Command::Export(cmd) => analytics::export(open()?, cmd).map(|()| true),
+        Command::Demo(args) => analytics::demo(cli.db.as_deref(), args).map(|()| true),
+        Command::RebuildAnalytics => analytics::rebuild(open()?).map(|()| true),
     }
 }
 

@@ -1,0 +1,392 @@
+//! `promptledger report`, `export runs`, `demo` and `rebuild-analytics`: the Analytics screen's
+//! figures and exports, headless.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use promptledger_core::analytics::{Dashboard, DashboardQuery, Filters, Period, Preset, Totals};
+use promptledger_core::demo::{self, DemoOptions};
+use promptledger_core::export::{ExportFile, ExportFormat, RunExport, export_runs, report_csv};
+use promptledger_core::ledger::{Ledger, Zone, default_path};
+use promptledger_core::{CoreError, Result};
+
+use crate::format::thousands;
+
+/// Period and filters, shared by `report` and `export runs`.
+#[derive(Debug, Args)]
+pub struct Scope {
+    /// 7d, 30d, 90d or 1y (days counted in local time, today included)
+    #[arg(long)]
+    period: Option<String>,
+    /// First day of a custom period (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE", requires = "to")]
+    from: Option<String>,
+    /// Last day of a custom period, inclusive (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE", requires = "from")]
+    to: Option<String>,
+    /// Only this provider (openai, anthropic, gemini, ollama, openai_compatible)
+    #[arg(long, short = 'p')]
+    provider: Option<String>,
+    /// Only this model
+    #[arg(long, short = 'm')]
+    model: Option<String>,
+    /// Only this key (its id, as `keys list --json` shows)
+    #[arg(long)]
+    key: Option<String>,
+    /// Only this tag / project
+    #[arg(long)]
+    tag: Option<String>,
+    /// Only this status: ok, error, interrupted, cancelled
+    #[arg(long)]
+    status: Option<String>,
+}
+
+fn date(flag: &str, s: &str) -> Result<chrono::NaiveDate> {
+    chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| CoreError::invalid(flag, format!("`{s}` is not a date (YYYY-MM-DD)")))
+}
+
+impl Scope {
+    /// The period, or `None` when neither `--period` nor `--from/--to` was given.
+    fn period(&self) -> Result<Option<Period>> {
+        match (&self.period, &self.from, &self.to) {
+            (Some(_), Some(_), _) => Err(CoreError::invalid(
+                "period",
+                "give either --period or --from/--to, not both",
+            )),
+            (Some(p), None, _) => Ok(Some(Period::preset(Preset::parse(p)?))),
+            (None, Some(f), Some(t)) => Ok(Some(Period::custom(date("from", f)?, date("to", t)?))),
+            _ => Ok(None),
+        }
+    }
+
+    fn filters(&self) -> Filters {
+        Filters {
+            provider: self.provider.clone(),
+            model: self.model.clone(),
+            key_id: self.key.clone(),
+            tag: self.tag.clone(),
+            status: self.status.clone(),
+        }
+        .normalized()
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    scope: Scope,
+    /// How many of the most expensive runs to list
+    #[arg(long, default_value_t = 5)]
+    top: usize,
+    /// Print the whole report as JSON
+    #[arg(long)]
+    json: bool,
+    /// Also write the report as CSV (per day × model, per model, total) to FILE
+    #[arg(long, value_name = "FILE")]
+    csv: Option<PathBuf>,
+}
+
+/// Follows the system's time zone (a change rebuilds the roll-up once).
+fn follow_zone(ledger: &mut Ledger) -> Result<()> {
+    ledger.set_time_zone(Zone::system()).map(|_| ())
+}
+
+pub fn report(mut ledger: Ledger, a: ReportArgs) -> Result<()> {
+    follow_zone(&mut ledger)?;
+    let period = a.scope.period()?.unwrap_or(Period::preset(Preset::Days30));
+    let q = DashboardQuery {
+        period,
+        filters: a.scope.filters(),
+        top: Some(a.top),
+    };
+    let d = ledger.dashboard(&q)?;
+    if let Some(path) = &a.csv {
+        let mut f = ExportFile::create(path)?;
+        report_csv(&ledger, &d.range, &d.filters, f.writer()?)?;
+        let path = f.finish()?;
+        eprintln!("report written to {}", path.display());
+    }
+    if a.json {
+        return crate::print_json(&d);
+    }
+    print!("{}", text_report(&d));
+    Ok(())
+}
+
+fn usd(nano: i64) -> String {
+    let v = nano as f64 / 1e9;
+    if v != 0.0 && v.abs() < 0.01 {
+        format!("${v:.4}")
+    } else {
+        format!("${v:.2}")
+    }
+}
+
+fn pct(v: Option<f64>) -> String {
+    v.map_or_else(String::new, |c| {
+        format!(
+            "{}{:.1} %",
+            if c >= 0.0 { "+" } else { "−" },
+            (c * 100.0).abs()
+        )
+    })
+}
+
+fn ms(v: Option<i64>) -> String {
+    v.map_or_else(
+        || "–".into(),
+        |ms| {
+            if ms >= 1000 {
+                format!("{:.1} s", ms as f64 / 1000.0)
+            } else {
+                format!("{ms} ms")
+            }
+        },
+    )
+}
+
+fn rate(t: &Totals) -> String {
+    t.success_rate
+        .map_or_else(|| "–".into(), |r| format!("{:.1} %", r * 100.0))
+}
+
+fn text_report(d: &Dashboard) -> String {
+    use std::fmt::Write;
+    let t = &d.totals;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Period {} – {} ({} days, {}), compared with {} – {}{}",
+        d.range.from,
+        d.range.to,
+        d.range.days(),
+        d.time_zone,
+        d.previous_range.from,
+        d.previous_range.to,
+        if d.filters.any() { " — filtered" } else { "" }
+    );
+    let _ = writeln!(
+        s,
+        "  Runs           {:>14}  {}",
+        thousands(t.runs as u64),
+        pct(d.change.runs)
+    );
+    let _ = writeln!(
+        s,
+        "  Cost           {:>14}  {}",
+        usd(t.cost_nano),
+        pct(d.change.cost)
+    );
+    let _ = writeln!(
+        s,
+        "  Average / run  {:>14}  {}",
+        usd(t.avg_cost_nano),
+        pct(d.change.avg_cost)
+    );
+    let tk = &t.tokens;
+    let _ = writeln!(
+        s,
+        "  Tokens         {:>14}  {}   (input {}, cached {}, cache write {}, output {}, reasoning {})",
+        thousands(t.total_tokens as u64),
+        pct(d.change.tokens),
+        thousands(tk.input as u64),
+        thousands(tk.cached_input as u64),
+        thousands((tk.cache_write + tk.cache_write_1h) as u64),
+        thousands(tk.output as u64),
+        thousands(tk.reasoning as u64)
+    );
+    let _ = writeln!(
+        s,
+        "  Success rate   {:>14}  {}",
+        rate(t),
+        d.change
+            .success_rate_points
+            .map_or_else(String::new, |p| format!("{p:+.1} pts"))
+    );
+    let _ = writeln!(
+        s,
+        "  Latency        avg {} · p50 {} · p95 {}",
+        ms(t.latency_avg_ms),
+        ms(t.latency_p50_ms),
+        ms(t.latency_p95_ms)
+    );
+    let _ = writeln!(s, "  Cache savings  {:>14}", usd(t.cache_saved_nano));
+    for (title, rows) in [("By provider", &d.by_provider), ("By model", &d.by_model)] {
+        let _ = writeln!(s, "\n{title}");
+        let _ = writeln!(
+            s,
+            "  {:<28} {:>10} {:>12} {:>7} {:>11} {:>8}",
+            "name", "runs", "cost", "share", "avg/run", "success"
+        );
+        for r in rows.iter() {
+            let _ = writeln!(
+                s,
+                "  {:<28} {:>10} {:>12} {:>6.1}% {:>11} {:>8}",
+                r.name,
+                thousands(r.totals.runs as u64),
+                usd(r.totals.cost_nano),
+                r.cost_share * 100.0,
+                usd(r.totals.avg_cost_nano),
+                rate(&r.totals)
+            );
+        }
+    }
+    if !d.top_runs.is_empty() {
+        let _ = writeln!(s, "\nMost expensive runs");
+        for r in &d.top_runs {
+            let when = chrono::DateTime::from_timestamp_millis(r.started_at_ms)
+                .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                .unwrap_or_default();
+            let preview: String = r.prompt_preview.chars().take(60).collect();
+            let _ = writeln!(
+                s,
+                "  #{:<8} {when}  {:<24} {:>10}  {preview}",
+                r.id,
+                r.model,
+                usd(r.cost_nano)
+            );
+        }
+    }
+    s
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Every run (or a period's, filtered) with tokens by component, exact cost, latency, status
+    Runs(ExportRunsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportRunsArgs {
+    #[command(flatten)]
+    scope: Scope,
+    /// Write CSV to FILE
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "json",
+        required_unless_present = "json"
+    )]
+    csv: Option<PathBuf>,
+    /// Write JSON to FILE
+    #[arg(long, value_name = "FILE")]
+    json: Option<PathBuf>,
+    /// Include the prompt and output text
+    #[arg(long)]
+    with_text: bool,
+}
+
+pub fn export(mut ledger: Ledger, cmd: ExportCommand) -> Result<()> {
+    let ExportCommand::Runs(a) = cmd;
+    follow_zone(&mut ledger)?;
+    let today = ledger.time_zone().today();
+    let range = a.scope.period()?.map(|p| p.range(today)).transpose()?;
+    let (path, format) = match (&a.csv, &a.json) {
+        (Some(p), _) => (p.clone(), ExportFormat::Csv),
+        (None, Some(p)) => (p.clone(), ExportFormat::Json),
+        (None, None) => {
+            return Err(CoreError::invalid(
+                "export",
+                "give --csv FILE or --json FILE",
+            ));
+        }
+    };
+    let what = RunExport {
+        range,
+        filters: a.scope.filters(),
+        include_text: a.with_text,
+    };
+    let mut file = ExportFile::create(&path)?;
+    let mut last = std::time::Instant::now();
+    let summary = export_runs(&ledger, &what, format, file.writer()?, |done, total| {
+        if last.elapsed().as_millis() >= 500 {
+            eprint!("\r{done}/{total} runs…");
+            last = std::time::Instant::now();
+        }
+    })?;
+    let path = file.finish()?;
+    eprintln!(
+        "\r{} runs ({} in total) written to {}",
+        thousands(summary.rows),
+        usd(summary.cost_nano),
+        path.display()
+    );
+    Ok(())
+}
+
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// How many sample runs
+    #[arg(long, default_value_t = 20_000)]
+    runs: u64,
+    /// Over how many days, ending now
+    #[arg(long, default_value_t = 90)]
+    days: u32,
+    /// Seed (the same seed makes the same ledger)
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+}
+
+/// Fills `db` (which must be given, and must not be the real ledger) with sample data.
+pub fn demo(db: Option<&Path>, a: DemoArgs) -> Result<()> {
+    let Some(db) = db else {
+        return Err(CoreError::invalid(
+            "db",
+            "demo needs --db FILE: sample data never goes into your real ledger",
+        ));
+    };
+    if default_path().is_some_and(|real| same_file(db, &real)) {
+        return Err(CoreError::invalid(
+            "db",
+            format!(
+                "{} is your real ledger; give another file for sample data",
+                db.display()
+            ),
+        ));
+    }
+    let mut ledger = Ledger::open(db)?;
+    follow_zone(&mut ledger)?;
+    let opts = DemoOptions {
+        runs: a.runs,
+        days: a.days,
+        end_ms: promptledger_core::ledger::now_ms(),
+        seed: a.seed,
+    };
+    let mut last = std::time::Instant::now();
+    let s = demo::fill(&mut ledger, &opts, |done, total| {
+        if last.elapsed().as_millis() >= 500 {
+            eprint!("\r{done}/{total} runs…");
+            last = std::time::Instant::now();
+        }
+    })?;
+    eprintln!(
+        "\r{} sample runs ({} of made-up spend over {} days) in {}",
+        thousands(s.runs),
+        usd(s.cost_nano),
+        a.days,
+        db.display()
+    );
+    Ok(())
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
+/// `rebuild-analytics`: recomputes the roll-up from every run.
+pub fn rebuild(mut ledger: Ledger) -> Result<()> {
+    let t = std::time::Instant::now();
+    ledger.set_time_zone(Zone::system())?;
+    ledger.rebuild_rollup()?;
+    eprintln!(
+        "analytics rebuilt from {} runs in {:.1} s (days in {})",
+        thousands(ledger.run_count()? as u64),
+        t.elapsed().as_secs_f64(),
+        ledger.time_zone()
+    );
+    Ok(())
+}
