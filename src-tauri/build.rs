@@ -37,6 +37,14 @@ fn main() {
         "comparison_export_csv",
         "settings_get",
         "settings_set",
+        "analytics_dashboard",
+        "analytics_choices",
+        "demo_open",
+        "demo_close",
+        "export_runs_file",
+        "export_report_file",
+        "chart_save",
+        "analytics_rebuild",
     ];
     let attrs = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -22,6 +22,8 @@ fn main() {
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::new().build())
+        // The save dialog is opened from Rust only; the UI has no dialog permission.
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let notice = settings::quarantine_corrupt_file(app.handle());
             let http = settings::Settings::load(app.handle()).http();
@@ -64,6 +66,14 @@ fn main() {
             commands::compare::comparison_export_csv,
             commands::settings::settings_get,
             commands::settings::settings_set,
+            commands::analytics::analytics_dashboard,
+            commands::analytics::analytics_choices,
+            commands::analytics::demo_open,
+            commands::analytics::demo_close,
+            commands::analytics::export_runs_file,
+            commands::analytics::export_report_file,
+            commands::analytics::chart_save,
+            commands::analytics::analytics_rebuild,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

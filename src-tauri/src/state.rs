@@ -2,7 +2,7 @@
 //! key manager over the OS keychain.
 
 use promptledger_core::keys::KeyManager;
-use promptledger_core::ledger::{Ledger, resolve_path};
+use promptledger_core::ledger::{Ledger, Zone, resolve_path};
 use promptledger_core::pricing::Pricer;
 use promptledger_core::providers::{HttpSettings, ProviderClient};
 use promptledger_core::vault::KeyringStore;
@@ -33,6 +33,9 @@ pub struct AppState {
     pub startup_error: Option<UiError>,
     /// Something the user should know from start-up (e.g. a settings file that was set aside).
     pub notice: Option<String>,
+    /// The sample-data ledger, while the user explores it (a separate file; the real ledger is
+    /// never touched).
+    demo: Mutex<Option<Ledger>>,
 }
 
 impl AppState {
@@ -40,7 +43,11 @@ impl AppState {
     pub fn open(notice: Option<String>, http: HttpSettings) -> AppState {
         let (ledger_path, opened) = match resolve_path(None) {
             Ok(p) => {
-                let opened = Ledger::open(&p).and_then(|l| Ok((l.pricer()?, l)));
+                // Analytics count days in the system's zone (a change rebuilds the roll-up).
+                let opened = Ledger::open(&p).and_then(|mut l| {
+                    l.set_time_zone(Zone::system())?;
+                    Ok((l.pricer()?, l))
+                });
                 (Some(p), opened.map_err(UiError::from))
             }
             Err(e) => (None, Err(UiError::from(e))),
@@ -62,6 +69,7 @@ impl AppState {
                     ledger_path,
                     startup_error: None,
                     notice,
+                    demo: Mutex::new(None),
                 }
             }
             (Err(e), _) | (_, Err(e)) => {
@@ -73,6 +81,7 @@ impl AppState {
                     ledger_path,
                     startup_error: Some(e),
                     notice,
+                    demo: Mutex::new(None),
                 }
             }
         }
@@ -94,6 +103,40 @@ impl AppState {
             .lock()
             .map_err(|_| UiError::new("internal", "the ledger lock was poisoned"))?;
         f(&mut guard)
+    }
+
+    /// The sample-data ledger file, next to the real one.
+    pub fn demo_path(&self) -> CmdResult<PathBuf> {
+        self.ledger_path
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(|d| d.join("sample-data.sqlite3"))
+            .ok_or_else(|| UiError::new("storage", "no data folder for the sample ledger"))
+    }
+
+    /// Runs `f` with the sample-data ledger (an error when it is not open).
+    pub fn with_demo<T>(&self, f: impl FnOnce(&mut Ledger) -> CmdResult<T>) -> CmdResult<T> {
+        let mut guard = self
+            .demo
+            .lock()
+            .map_err(|_| UiError::new("internal", "the sample ledger lock was poisoned"))?;
+        match guard.as_mut() {
+            Some(l) => f(l),
+            None => Err(UiError::new(
+                "not_found",
+                "the sample data is closed; choose “Explore with sample data” again",
+            )),
+        }
+    }
+
+    /// Opens (or closes, with `None`) the sample-data ledger.
+    pub fn set_demo(&self, ledger: Option<Ledger>) -> CmdResult<()> {
+        let mut guard = self
+            .demo
+            .lock()
+            .map_err(|_| UiError::new("internal", "the sample ledger lock was poisoned"))?;
+        *guard = ledger;
+        Ok(())
     }
 
     /// The key manager.

@@ -1,11 +1,13 @@
 //! The real app window, driven through WebDriver (tauri-driver → WebKitWebDriver) under Xvfb:
 //! open the app, browse prices and set an override, compute a cost in the calculator and check
-//! the shown total, switch to dark mode. Screenshots go to `artifacts/`.
+//! the shown total, switch to dark mode; the other screens in their modules. Screenshots go to
+//! `artifacts/`.
 //!
 //! Needs a display (`xvfb-run`), `tauri-driver` on PATH and the app built (`scripts/test.sh`
 //! provides all three).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod analytics;
 mod compare;
 mod keys;
 mod play;
@@ -31,6 +33,7 @@ impl Driver {
         // The app's log (stderr, through tauri-driver) goes into the data dir, so leak scans
         // cover it.
         let log = std::fs::File::create(data.path().join("app.log")).unwrap();
+        std::fs::create_dir_all(data.path().join("exports")).unwrap();
         let driver = std::env::var("TAURI_DRIVER").unwrap_or_else(|_| "tauri-driver".into());
         let child = Command::new(driver)
             .args([
@@ -40,6 +43,8 @@ impl Driver {
                 &(port + 1).to_string(),
             ])
             .env("XDG_DATA_HOME", data.path())
+            // No one can click a native save dialog here: exports go to this folder instead.
+            .env("PROMPTLEDGER_SAVE_DIR", data.path().join("exports"))
             .env_remove("PROMPTLEDGER_DB")
             .stdout(Stdio::null())
             .stderr(log)

@@ -265,23 +265,24 @@ pub async fn comparison_update(
     view(&state, id)
 }
 
-/// Writes the comparison as CSV to the Downloads folder (or the home folder); returns the path.
+/// Writes the comparison as CSV where the user picks (the native save dialog); returns the
+/// path, or `None` when the dialog was cancelled.
 #[tauri::command]
-#[tracing::instrument(skip(state), err(level = "info"))]
-pub async fn comparison_export_csv(state: State<'_, AppState>, id: i64) -> CmdResult<String> {
+#[tracing::instrument(skip(app, state), err(level = "info"))]
+pub async fn comparison_export_csv(
+    app: tauri::AppHandle,
+    state: State<'_, AppState>,
+    id: i64,
+) -> CmdResult<Option<String>> {
     let bytes = state.with_ledger(|l| Ok(promptledger_core::export::comparison_csv(l, id)?))?;
-    let dir = std::env::var_os("PROMPTLEDGER_EXPORT_DIR")
-        .map(std::path::PathBuf::from)
-        .or_else(dirs_download)
-        .ok_or_else(|| UiError::new("storage", "no Downloads or home folder to write to"))?;
-    let path = dir.join(format!("promptledger-comparison-{id}.csv"));
-    std::fs::write(&path, bytes)
-        .map_err(|e| UiError::new("storage", format!("cannot write {}: {e}", path.display())))?;
-    Ok(path.display().to_string())
-}
-
-fn dirs_download() -> Option<std::path::PathBuf> {
-    let home = std::env::var_os("HOME").map(std::path::PathBuf::from)?;
-    let downloads = home.join("Downloads");
-    Some(if downloads.is_dir() { downloads } else { home })
+    let name = format!("promptledger-comparison-{id}.csv");
+    let Some(dest) = crate::commands::analytics::save_path(&app, name, ("CSV", "csv")).await?
+    else {
+        return Ok(None);
+    };
+    let mut file = promptledger_core::export::ExportFile::create(&dest)?;
+    file.writer()?
+        .write_all(&bytes)
+        .map_err(|e| UiError::new("not_writable", e.to_string()))?;
+    Ok(Some(file.finish()?.display().to_string()))
 }

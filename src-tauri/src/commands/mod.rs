@@ -1,5 +1,6 @@
 //! The app's commands: each is a thin call into `promptledger-core`.
 
+pub mod analytics;
 pub mod app;
 pub mod compare;
 pub mod keys;

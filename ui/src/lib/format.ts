@@ -60,3 +60,15 @@ export function explain(code: string): string {
     default: return "";
   }
 }
+
+/** nano-USD → a figure that fits: "$5,098.93" from $1 up, three significant digits below
+ *  ("$0.00856", "$0.433"), "$0.00" for zero. Exact amounts stay in `usd()` (and tooltips). */
+export function money(nano: number): string {
+  const v = nano / NANO;
+  const a = Math.abs(v);
+  if (a === 0) return "$0.00";
+  const sign = v < 0 ? "−" : "";
+  if (a >= 1) return `${sign}$${a.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+  const digits = Math.min(9, Math.max(2, 2 - Math.floor(Math.log10(a))));
+  return `${sign}$${a.toFixed(digits)}`;
+}

@@ -26,6 +26,15 @@ import type {
   Settings,
   TokenUsage,
   UiError,
+  AnalyticsView,
+  DashboardQuery,
+  DemoInfo,
+  ExportDone,
+  ExportFormat,
+  ExportProgress,
+  FilterChoices,
+  RunExportRequest,
+  Source,
 } from "./types";
 
 export class IpcError extends Error {
@@ -102,7 +111,27 @@ export const ipc = {
   comparisonsList: () => call<ComparisonRecord[]>("comparisons_list"),
   comparisonUpdate: (id: number, columns: ColumnRecord[], notes: string | null) =>
     call<ComparisonView>("comparison_update", { id, columns, notes }),
-  comparisonExportCsv: (id: number) => call<string>("comparison_export_csv", { id }),
+  comparisonExportCsv: (id: number) => call<string | null>("comparison_export_csv", { id }),
   settingsGet: () => call<Settings>("settings_get"),
   settingsSet: (settings: Settings) => call<Settings>("settings_set", { settings }),
+  analyticsDashboard: (source: Source, query: DashboardQuery, theme: "light" | "dark", chartWidth: number) =>
+    call<AnalyticsView>("analytics_dashboard", { source, query, theme, chartWidth }),
+  analyticsChoices: (source: Source) => call<FilterChoices>("analytics_choices", { source }),
+  analyticsRebuild: (source: Source) => call<void>("analytics_rebuild", { source }),
+  demoOpen: () => call<DemoInfo>("demo_open"),
+  demoClose: () => call<void>("demo_close"),
+  exportRuns: (
+    source: Source,
+    exportReq: RunExportRequest,
+    format: ExportFormat,
+    onProgress: (p: ExportProgress) => void,
+  ) => {
+    const channel = new Channel<ExportProgress>();
+    channel.onmessage = onProgress;
+    return call<ExportDone | null>("export_runs_file", { source, export: exportReq, format, onProgress: channel });
+  },
+  exportReport: (source: Source, query: DashboardQuery, format: ExportFormat) =>
+    call<ExportDone | null>("export_report_file", { source, query, format }),
+  chartSave: (name: string, format: "svg" | "png", data: string) =>
+    call<string | null>("chart_save", { name, format, data }),
 };

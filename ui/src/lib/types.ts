@@ -348,3 +348,181 @@ export interface CompareEstimate {
   min_total: number;
   max_total: number;
 }
+
+// ---- Analytics (core analytics/, charts/, export/) ----
+
+export type Preset = "7d" | "30d" | "90d" | "1y" | "custom";
+export type Source = "ledger" | "demo";
+
+export interface Period {
+  preset: Preset;
+  from: string | null;
+  to: string | null;
+}
+
+export interface AnalyticsFilters {
+  provider: string | null;
+  model: string | null;
+  key_id: string | null;
+  tag: string | null;
+  status: string | null;
+}
+
+export interface DashboardQuery {
+  period: Period;
+  filters: AnalyticsFilters;
+  top: number | null;
+}
+
+export interface Tokens {
+  input: number;
+  cached_input: number;
+  cache_write: number;
+  cache_write_1h: number;
+  output: number;
+  reasoning: number;
+}
+
+export interface Totals {
+  runs: number;
+  ok_runs: number;
+  tokens: Tokens;
+  total_tokens: number;
+  cost_nano: number;
+  avg_cost_nano: number;
+  success_rate: number | null;
+  latency_avg_ms: number | null;
+  latency_p50_ms: number | null;
+  latency_p95_ms: number | null;
+  cache_saved_nano: number;
+  cache_hits: number;
+}
+
+export interface Change {
+  runs: number | null;
+  cost: number | null;
+  tokens: number | null;
+  avg_cost: number | null;
+  success_rate_points: number | null;
+  latency_p50: number | null;
+}
+
+export interface BreakdownRow {
+  name: string;
+  provider: string;
+  totals: Totals;
+  cost_share: number;
+}
+
+export interface DayPoint {
+  day: string;
+  runs: number;
+  ok_runs: number;
+  cost_nano: number;
+  tokens: Tokens;
+  cost_by_provider: Record<string, number>;
+  cost_by_model: Record<string, number>;
+}
+
+export interface TopRun {
+  id: number;
+  started_at_ms: number;
+  provider: string;
+  model: string;
+  key_label: string | null;
+  status: string;
+  cost_nano: number;
+  tokens: number;
+  prompt_preview: string;
+}
+
+export interface DayRange {
+  from: string;
+  to: string;
+}
+
+export interface Dashboard {
+  time_zone: string;
+  range: DayRange;
+  previous_range: DayRange;
+  filters: AnalyticsFilters;
+  totals: Totals;
+  previous: Totals;
+  change: Change;
+  by_model: BreakdownRow[];
+  by_provider: BreakdownRow[];
+  days: DayPoint[];
+  latency: { low_ms: number; high_ms: number; runs: number }[];
+  top_runs: TopRun[];
+}
+
+export type ChartKind =
+  | "spend_by_provider"
+  | "spend_by_model"
+  | "cost_per_model"
+  | "tokens"
+  | "latency"
+  | "success_rate";
+
+export interface ChartSeries {
+  name: string;
+  color: string;
+  values: (number | null)[];
+}
+
+export interface Chart {
+  kind: ChartKind;
+  title: string;
+  svg: string;
+  width: number;
+  height: number;
+  plot: { left: number; top: number; right: number; bottom: number };
+  horizontal: boolean;
+  labels: string[];
+  series: ChartSeries[];
+  unit: "usd" | "tokens" | "runs" | "percent";
+}
+
+export interface AnalyticsView {
+  dashboard: Dashboard;
+  charts: Chart[];
+  took_ms: number;
+}
+
+export interface Choice {
+  value: string;
+  label: string;
+}
+
+export interface FilterChoices {
+  providers: Choice[];
+  models: Choice[];
+  keys: Choice[];
+  tags: Choice[];
+  time_zone: string;
+  demo: boolean;
+}
+
+export interface RunExportRequest {
+  range: DayRange | null;
+  filters: AnalyticsFilters;
+  include_text: boolean;
+}
+
+export type ExportFormat = "csv" | "json";
+
+export interface ExportProgress {
+  done: number;
+  total: number;
+}
+
+export interface ExportDone {
+  path: string;
+  rows: number;
+  cost_nano: number;
+}
+
+export interface DemoInfo {
+  runs: number;
+  path: string;
+}
