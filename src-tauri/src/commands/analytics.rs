@@ -235,6 +235,14 @@ fn ledger_file(state: &AppState, source: Source) -> CmdResult<PathBuf> {
     }
 }
 
+/// The save dialog's filter name and extension for a format.
+fn file_kind(format: ExportFormat) -> (&'static str, &'static str) {
+    match format {
+        ExportFormat::Csv => ("CSV", "csv"),
+        ExportFormat::Json => ("JSON", "json"),
+    }
+}
+
 fn stamp() -> String {
     chrono::Local::now().format("%Y-%m-%d").to_string()
 }
@@ -251,10 +259,7 @@ pub async fn export_runs_file(
     format: ExportFormat,
     on_progress: Channel<ExportProgress>,
 ) -> CmdResult<Option<ExportDone>> {
-    let ext = match format {
-        ExportFormat::Csv => ("CSV", "csv"),
-        ExportFormat::Json => ("JSON", "json"),
-    };
+    let ext = file_kind(format);
     let Some(dest) = save_path(
         &app,
         format!("promptledger-runs-{}.{}", stamp(), ext.1),
@@ -292,10 +297,7 @@ pub async fn export_report_file(
     query: DashboardQuery,
     format: ExportFormat,
 ) -> CmdResult<Option<ExportDone>> {
-    let ext = match format {
-        ExportFormat::Csv => ("CSV", "csv"),
-        ExportFormat::Json => ("JSON", "json"),
-    };
+    let ext = file_kind(format);
     let Some(dest) = save_path(
         &app,
         format!("promptledger-report-{}.{}", stamp(), ext.1),

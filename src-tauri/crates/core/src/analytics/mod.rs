@@ -309,13 +309,16 @@ pub(crate) fn source(f: &Filters) -> (&'static str, &'static str) {
     }
 }
 
-/// `WHERE` clause over `rollup_day` for a day range and filters, with its parameters.
-fn rollup_where(range: &DayRange, f: &Filters) -> (String, Vec<Value>) {
-    let mut sql = String::from("day BETWEEN ? AND ?");
-    let mut params = vec![
-        Value::Text(day_key(range.from)),
-        Value::Text(day_key(range.to)),
-    ];
+/// `WHERE` conditions over a roll-up table for a day range (all days when `None`) and filters,
+/// with their parameters. The analytics queries, the run count and the report share it.
+pub(crate) fn rollup_where(range: Option<&DayRange>, f: &Filters) -> (String, Vec<Value>) {
+    let mut sql = String::from("1");
+    let mut params = Vec::new();
+    if let Some(r) = range {
+        sql.push_str(" AND day BETWEEN ? AND ?");
+        params.push(Value::Text(day_key(r.from)));
+        params.push(Value::Text(day_key(r.to)));
+    }
     for (col, v) in [
         ("provider", &f.provider),
         ("model", &f.model),
@@ -377,7 +380,7 @@ impl Ledger {
         let previous_range = range.previous();
 
         let (table, sums) = source(&filters);
-        let (cond, params) = rollup_where(&range, &filters);
+        let (cond, params) = rollup_where(Some(&range), &filters);
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT day, provider, model, {sums} FROM {table} WHERE {cond}
              GROUP BY day, provider, model"
@@ -428,7 +431,7 @@ impl Ledger {
         }
         totals.finish();
 
-        let (cond, params) = rollup_where(&previous_range, &filters);
+        let (cond, params) = rollup_where(Some(&previous_range), &filters);
         let mut previous = self
             .conn()
             .prepare_cached(&format!("SELECT {sums} FROM {table} WHERE {cond}"))?

@@ -213,6 +213,12 @@ fn day_ticks(d: &Dashboard) -> Vec<String> {
         .collect()
 }
 
+/// A provider's display name (`OpenAI-compatible`), or its id when unknown.
+fn provider_label(id: &str) -> String {
+    id.parse::<crate::ProviderKind>()
+        .map_or_else(|_| id.to_string(), |k| k.display_name().to_string())
+}
+
 fn usd(nano: i64) -> f64 {
     nano as f64 / 1e9
 }
@@ -230,7 +236,11 @@ fn spend(d: &Dashboard, by_provider: bool) -> Data {
         .iter()
         .enumerate()
         .map(|(i, name)| Series {
-            name: name.clone(),
+            name: if by_provider {
+                provider_label(name)
+            } else {
+                name.clone()
+            },
             color: hex(if by_provider {
                 provider_color(name)
             } else {
@@ -423,6 +433,69 @@ fn nice_max(v: f64) -> f64 {
 
 type Root<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
+type CategoryChart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A chart with one category per unit of x (days, latency bins) and values on y, its grid and
+/// y axis drawn; the categories' labels come from [`category_labels`].
+fn category_chart<'a, 'b>(
+    root: &'a Root<'b>,
+    data: &Data,
+    c: &style::Colors,
+    y: std::ops::Range<f64>,
+) -> Result<CategoryChart<'a, 'b>> {
+    let n = data.labels.len().max(1);
+    let max = y.end;
+    let mut chart = ChartBuilder::on(root)
+        .margin_top(14)
+        .margin_right(18)
+        .margin_left(6)
+        .x_label_area_size(30)
+        .y_label_area_size(70)
+        .build_cartesian_2d(0f64..n as f64, y)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .light_line_style(c.grid.mix(0.0))
+        .bold_line_style(c.grid)
+        .axis_style(c.axis)
+        .label_style(("sans-serif", 12).into_font().color(&c.muted))
+        .axis_desc_style(("sans-serif", 12).into_font().color(&c.muted))
+        .y_desc(data.y_desc)
+        .x_labels(0)
+        .y_labels(6)
+        .y_label_formatter(&|v| y_label(*v, max, data.unit))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
+/// Category labels under the middle of their bar or point (plotters' own x labels pick "nice"
+/// positions instead), as many as fit without touching. Returns the plot box.
+fn category_labels(
+    root: &Root<'_>,
+    chart: &CategoryChart<'_, '_>,
+    data: &Data,
+    c: &style::Colors,
+) -> Result<PlotBox> {
+    let n = data.labels.len().max(1);
+    let style = ("sans-serif", 12).into_font().color(&c.muted);
+    let (xr, yr) = chart.plotting_area().get_pixel_range();
+    let step = label_step(&data.ticks, n, xr.end - xr.start);
+    for i in (0..n).step_by(step) {
+        let x = xr.start + ((i as f64 + 0.5) / n as f64 * (xr.end - xr.start) as f64) as i32;
+        let label = data.ticks.get(i).cloned().unwrap_or_default();
+        let w = (label.chars().count() as i32) * 3;
+        root.draw(&Text::new(label, (x - w, yr.end + 8), style.clone()))
+            .map_err(err)?;
+    }
+    Ok(plot_box(xr, yr))
+}
+
 /// Every how many categories a label fits (labels are about 7 px a character at 12 px).
 fn label_step(ticks: &[String], n: usize, plot_px: i32) -> usize {
     let widest = ticks.iter().map(|t| t.chars().count()).max().unwrap_or(1) as f64 * 7.0 + 12.0;
@@ -442,28 +515,7 @@ fn draw_stacked(root: &Root<'_>, data: &Data, theme: Theme) -> Result<PlotBox> {
         })
         .collect();
     let max = nice_max(totals.iter().copied().fold(0.0, f64::max));
-    let mut chart = ChartBuilder::on(root)
-        .margin_top(14)
-        .margin_right(18)
-        .margin_left(6)
-        .x_label_area_size(30)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..n as f64, 0f64..max)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(c.grid.mix(0.0))
-        .bold_line_style(c.grid)
-        .axis_style(c.axis)
-        .label_style(("sans-serif", 12).into_font().color(&c.muted))
-        .axis_desc_style(("sans-serif", 12).into_font().color(&c.muted))
-        .y_desc(data.y_desc)
-        .y_labels(6)
-        .x_labels(0)
-        .y_label_formatter(&|y| y_label(*y, max, data.unit))
-        .draw()
-        .map_err(err)?;
+    let mut chart = category_chart(root, data, &c, 0f64..max)?;
     let gap = if n > 60 { 0.0 } else { 0.15 };
     let mut base = vec![0.0; n];
     for s in &data.series {
@@ -484,19 +536,7 @@ fn draw_stacked(root: &Root<'_>, data: &Data, theme: Theme) -> Result<PlotBox> {
             .collect();
         chart.draw_series(rects).map_err(err)?;
     }
-    // Category labels sit under the middle of their bar (plotters' own x labels pick "nice"
-    // positions instead), as many as fit without touching.
-    let style = ("sans-serif", 12).into_font().color(&c.muted);
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    let step = label_step(&data.ticks, n, xr.end - xr.start);
-    for i in (0..n).step_by(step) {
-        let x = xr.start + ((i as f64 + 0.5) / n as f64 * (xr.end - xr.start) as f64) as i32;
-        let label = data.ticks.get(i).cloned().unwrap_or_default();
-        let w = (label.chars().count() as i32) * 3;
-        root.draw(&Text::new(label, (x - w, yr.end + 8), style.clone()))
-            .map_err(err)?;
-    }
-    Ok(plot_box(xr, yr))
+    category_labels(root, &chart, data, &c)
 }
 
 fn draw_hbars(root: &Root<'_>, data: &Data, theme: Theme) -> Result<PlotBox> {
@@ -564,28 +604,7 @@ fn draw_line(root: &Root<'_>, data: &Data, theme: Theme) -> Result<PlotBox> {
     let s = &data.series[0];
     let low = s.values.iter().flatten().copied().fold(100.0, f64::min);
     let floor = ((low - 5.0) / 10.0).floor().clamp(0.0, 9.0) * 10.0;
-    let mut chart = ChartBuilder::on(root)
-        .margin_top(14)
-        .margin_right(18)
-        .margin_left(6)
-        .x_label_area_size(30)
-        .y_label_area_size(70)
-        .build_cartesian_2d(0f64..n as f64, floor..100.0)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(c.grid.mix(0.0))
-        .bold_line_style(c.grid)
-        .axis_style(c.axis)
-        .label_style(("sans-serif", 12).into_font().color(&c.muted))
-        .axis_desc_style(("sans-serif", 12).into_font().color(&c.muted))
-        .y_desc(data.y_desc)
-        .x_labels(0)
-        .y_labels(6)
-        .y_label_formatter(&|y| format!("{y:.0} %"))
-        .draw()
-        .map_err(err)?;
+    let mut chart = category_chart(root, data, &c, floor..100.0)?;
     let color = color_of(s);
     // A line through consecutive days with runs; a day without runs breaks it.
     let mut segment: Vec<(f64, f64)> = Vec::new();
@@ -610,15 +629,5 @@ fn draw_line(root: &Root<'_>, data: &Data, theme: Theme) -> Result<PlotBox> {
                 .map_err(err)?;
         }
     }
-    let style = ("sans-serif", 12).into_font().color(&c.muted);
-    let (xr, yr) = chart.plotting_area().get_pixel_range();
-    let step = label_step(&data.ticks, n, xr.end - xr.start);
-    for i in (0..n).step_by(step) {
-        let x = xr.start + ((i as f64 + 0.5) / n as f64 * (xr.end - xr.start) as f64) as i32;
-        let label = data.ticks.get(i).cloned().unwrap_or_default();
-        let w = (label.chars().count() as i32) * 3;
-        root.draw(&Text::new(label, (x - w, yr.end + 8), style.clone()))
-            .map_err(err)?;
-    }
-    Ok(plot_box(xr, yr))
+    category_labels(root, &chart, data, &c)
 }

@@ -15,7 +15,7 @@ pub enum Theme {
 }
 
 /// Colours of a theme.
-pub(crate) struct Colors {
+pub struct Colors {
     pub background: RGBColor,
     pub text: RGBColor,
     pub muted: RGBColor,

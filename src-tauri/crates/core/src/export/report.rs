@@ -3,8 +3,6 @@
 
 use std::io::Write;
 
-use rusqlite::types::Value;
-
 use crate::analytics::{Dashboard, DayRange, Filters, day_key};
 use crate::error::{CoreError, Result};
 use crate::export::csv_err;
@@ -53,29 +51,14 @@ pub fn report_csv(
     out: &mut dyn Write,
 ) -> Result<()> {
     let filters = filters.normalized();
-    let mut sql = String::from(
+    let (cond, params) = crate::analytics::rollup_where(Some(range), &filters);
+    let mut sql = format!(
         "SELECT day, provider, model, sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
                 sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
                 sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
                 sum(cost_nano)
-         FROM rollup_day WHERE day BETWEEN ? AND ?",
+         FROM rollup_day WHERE {cond}"
     );
-    let mut params = vec![
-        Value::Text(day_key(range.from)),
-        Value::Text(day_key(range.to)),
-    ];
-    for (col, v) in [
-        ("provider", &filters.provider),
-        ("model", &filters.model),
-        ("key_id", &filters.key_id),
-        ("tag", &filters.tag),
-        ("status", &filters.status),
-    ] {
-        if let Some(v) = v {
-            sql.push_str(&format!(" AND {col} = ?"));
-            params.push(Value::Text(v.clone()));
-        }
-    }
     sql.push_str(" GROUP BY day, provider, model ORDER BY day, provider, model");
     let mut stmt = ledger.conn().prepare(&sql)?;
     let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {

@@ -305,25 +305,8 @@ impl Ledger {
     /// Filters the narrow table cannot answer (key, tag, status) read the wide one.
     pub fn count_runs(&self, range: Option<&DayRange>, filters: &Filters) -> Result<u64> {
         let (table, _) = crate::analytics::source(filters);
-        let mut sql = format!("SELECT COALESCE(sum(runs), 0) FROM {table} WHERE 1");
-        let mut params = Vec::new();
-        if let Some(r) = range {
-            sql.push_str(" AND day BETWEEN ? AND ?");
-            params.push(Value::Text(crate::analytics::day_key(r.from)));
-            params.push(Value::Text(crate::analytics::day_key(r.to)));
-        }
-        for (col, v) in [
-            ("provider", &filters.provider),
-            ("model", &filters.model),
-            ("key_id", &filters.key_id),
-            ("tag", &filters.tag),
-            ("status", &filters.status),
-        ] {
-            if let Some(v) = v {
-                sql.push_str(&format!(" AND {col} = ?"));
-                params.push(Value::Text(v.clone()));
-            }
-        }
+        let (cond, params) = crate::analytics::rollup_where(range, filters);
+        let sql = format!("SELECT COALESCE(sum(runs), 0) FROM {table} WHERE {cond}");
         let n: i64 =
             self.conn()
                 .query_row(&sql, rusqlite::params_from_iter(params.iter()), |r| {
