@@ -22,14 +22,15 @@ use promptledger_core::analytics::{DashboardQuery, Filters, Period, Preset};
 use promptledger_core::charts::{ChartKind, Theme, render};
 use promptledger_core::demo::{DemoOptions, fill};
 use promptledger_core::export::{ExportFormat, RunExport, export_runs};
-use promptledger_core::ledger::{Ledger, SCHEMA_VERSION, Zone};
+use promptledger_core::ledger::{Ledger, Zone};
 
 const END: &str = "2026-11-20T23:00:00Z";
 
 fn ledger_with(runs: u64) -> (Ledger, PathBuf) {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("analytics-bench");
     std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(format!("runs-{runs}-schema{SCHEMA_VERSION}.sqlite3"));
+    // Opening an older file migrates it in place; the runs stay, so seeding happens once.
+    let path = dir.join(format!("runs-{runs}.sqlite3"));
     if path.exists() {
         let l = Ledger::open(&path).unwrap();
         if l.run_count().unwrap() == runs as i64 {
