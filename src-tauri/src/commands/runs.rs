@@ -63,6 +63,17 @@ pub enum PlayEvent {
         /// Tokens.
         usage: TokenUsage,
     },
+    /// A target failed after its retries; the run moves on to the next one.
+    Failover {
+        /// `provider/model` that failed.
+        from: String,
+        /// `provider/model` tried next.
+        to: String,
+        /// Why.
+        error_code: String,
+    },
+    /// The answer comes from the response cache (no provider call, no cost).
+    CacheHit,
 }
 
 impl From<RunEvent> for PlayEvent {
@@ -71,6 +82,16 @@ impl From<RunEvent> for PlayEvent {
             RunEvent::Estimate(estimate) => PlayEvent::Estimate { estimate },
             RunEvent::Text(text) => PlayEvent::Text { text },
             RunEvent::Usage(usage) => PlayEvent::Usage { usage },
+            RunEvent::Failover {
+                from,
+                to,
+                error_code,
+            } => PlayEvent::Failover {
+                from,
+                to,
+                error_code,
+            },
+            RunEvent::CacheHit => PlayEvent::CacheHit,
         }
     }
 }

@@ -52,6 +52,7 @@ fn spec(base: &str, stream: bool) -> RunSpec {
         conversation_id: None,
         comparison_id: None,
         template: None,
+        policy: Default::default(),
     }
 }
 

@@ -8,6 +8,29 @@ use crate::providers::ProviderErrorKind;
 /// Result alias used throughout the core.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
+/// Which budget a run would break, and by how much (amounts as `$0.50`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error(
+    "budget “{budget}” would be exceeded: {spent} of {limit} spent {period}, {remaining} left, \
+     and this run could cost up to {estimate}; nothing was sent"
+)]
+pub struct BudgetBreach {
+    /// The budget's id.
+    pub budget_id: i64,
+    /// The budget's name.
+    pub budget: String,
+    /// `today`, `this week`, `this month`.
+    pub period: String,
+    /// The limit.
+    pub limit: String,
+    /// Spent in the period so far.
+    pub spent: String,
+    /// What is left.
+    pub remaining: String,
+    /// The run's worst-case cost.
+    pub estimate: String,
+}
+
 /// Everything that can go wrong in the core. Each variant says what the user can do about it.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -97,6 +120,9 @@ pub enum CoreError {
     /// A schema migration failed; the database was left as it was.
     #[error("ledger migration failed: {0}")]
     Migration(#[from] rusqlite_migration::Error),
+    /// A block-mode budget would be broken by this run; nothing was sent.
+    #[error("{0}")]
+    BudgetExceeded(Box<BudgetBreach>),
     /// An export's destination cannot be written (no such folder, no permission, disk full).
     #[error("cannot write {path}: {reason}")]
     NotWritable {
@@ -169,6 +195,8 @@ pub enum ErrorCode {
     KeychainUnavailable,
     /// An export's destination is not writable.
     NotWritable,
+    /// A block-mode budget stopped the run before it was sent.
+    BudgetExceeded,
 }
 
 impl CoreError {
@@ -185,6 +213,7 @@ impl CoreError {
                 ErrorCode::Storage
             }
             CoreError::NotWritable { .. } => ErrorCode::NotWritable,
+            CoreError::BudgetExceeded(_) => ErrorCode::BudgetExceeded,
             CoreError::Cancelled => ErrorCode::Cancelled,
             CoreError::KeychainUnavailable { .. } => ErrorCode::KeychainUnavailable,
             CoreError::Provider { kind, .. } => match kind {
@@ -235,6 +264,7 @@ impl ErrorCode {
             ErrorCode::Cancelled => "cancelled",
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::NotWritable => "not_writable",
+            ErrorCode::BudgetExceeded => "budget_exceeded",
         }
     }
 }

@@ -19,6 +19,6 @@ pub mod runner;
 pub mod templates;
 pub mod vault;
 
-pub use error::{CoreError, ErrorCode, Result};
+pub use error::{BudgetBreach, CoreError, ErrorCode, Result};
 pub use money::{NanoUsd, RatePerMTok};
 pub use provider::ProviderKind;

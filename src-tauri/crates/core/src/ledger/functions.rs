@@ -1,5 +1,5 @@
 //! SQL functions PromptLedger registers on each connection for the roll-up triggers:
-//! `pl_day(ms)` (the local day in the ledger's zone), `pl_hist_add(blob, ms)`,
+//! `pl_day(ms)` (the local day in the ledger's zone), `pl_saved(…)`, `pl_hist_add(blob, ms)`,
 //! `pl_hist_sub(blob, ms)`, and the aggregates `pl_hist_of(ms)` and `pl_hist_merge(blob)`.
 //! A connection without them (the `sqlite3` shell, say) can read everything but cannot insert
 //! or delete runs — which keeps the roll-up from ever drifting.
@@ -50,6 +50,22 @@ pub(crate) fn register(conn: &Connection, zone: Zone) -> rusqlite::Result<()> {
             h.remove(ms);
         }
         Ok(h.encode())
+    })?;
+    // What a run saved: its cached input tokens at the input rate minus their cached rate, plus
+    // what a response-cache hit did not pay again. Integer maths, as everywhere in money.
+    conn.create_scalar_function("pl_saved", 4, flags(), |ctx| {
+        let cached: i64 = ctx.get(0)?;
+        let rate_input: i64 = ctx.get(1)?;
+        let rate_cached: i64 = ctx.get(2)?;
+        let hit: i64 = ctx.get(3)?;
+        let prompt = if rate_input > rate_cached {
+            i128::from(cached) * i128::from(rate_input - rate_cached) / 1_000_000
+        } else {
+            0
+        };
+        Ok(i64::try_from(prompt)
+            .unwrap_or(i64::MAX)
+            .saturating_add(hit))
     })?;
     conn.create_aggregate_function("pl_hist_of", 1, flags(), HistOf)?;
     conn.create_aggregate_function("pl_hist_merge", 1, flags(), HistMerge)?;

@@ -23,6 +23,10 @@ const FILES: &[(&str, &str)] = &[
         "20261122_0005_local_rollup.sql",
         include_str!("migrations/20261122_0005_local_rollup.sql"),
     ),
+    (
+        "20261122_0006_budgets_cache_failover.sql",
+        include_str!("migrations/20261122_0006_budgets_cache_failover.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -2,9 +2,12 @@
 //! price tables. WAL mode, foreign keys, a busy timeout (the app and the CLI may write at once),
 //! forward-only migrations, and a refusal to open a file written by a newer PromptLedger.
 
+pub mod budgets;
+pub mod cache;
 pub mod comparisons;
 pub mod conversations;
 mod functions;
+pub mod health;
 pub mod history;
 pub mod keys;
 mod migrations;

@@ -110,9 +110,7 @@ pub(crate) const REBUILD: &str = "INSERT INTO rollup_day
            sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
            sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
            sum(cost_total_nano),
-           sum(CASE WHEN rate_input > rate_cached_input
-                    THEN cached_input_tokens * (rate_input - rate_cached_input) / 1000000
-                    ELSE 0 END),
+           sum(pl_saved(cached_input_tokens, rate_input, rate_cached_input, saved_nano)),
            sum(cache_hit), sum(COALESCE(latency_ms, 0)), sum(latency_ms IS NOT NULL),
            pl_hist_of(latency_ms)
     FROM runs GROUP BY 1, 2, 3, 4, 5, 6;

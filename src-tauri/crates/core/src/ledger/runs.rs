@@ -44,6 +44,27 @@ impl RunStatus {
     }
 }
 
+/// One target a failed-over run tried (the last one is the target that answered, or failed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TargetAttempt {
+    /// Provider id.
+    pub provider: String,
+    /// Model.
+    pub model: String,
+    /// Key label, when a saved key was used.
+    pub key_label: Option<String>,
+    /// `ok`, `error`, `interrupted` or `cancelled`.
+    pub status: String,
+    /// Error code, when it failed.
+    pub error_code: Option<String>,
+    /// Error message, when it failed.
+    pub error_message: Option<String>,
+    /// How long it took (ms).
+    pub latency_ms: i64,
+    /// HTTP attempts on it (1 + retries).
+    pub http_attempts: i64,
+}
+
 /// A run as stored (the fields later screens need are added as they come).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -99,6 +120,12 @@ pub struct RunRecord {
     pub prompt: Option<String>,
     /// The output text.
     pub output: Option<String>,
+    /// Answered from the response cache (cost 0).
+    pub cache_hit: bool,
+    /// What a cache hit saved, nano-USD.
+    pub saved_nano: i64,
+    /// Every target tried when the run failed over (empty otherwise).
+    pub tried: Vec<TargetAttempt>,
 }
 
 /// A run to record.
@@ -152,6 +179,12 @@ pub struct NewRun {
     pub comparison_id: Option<i64>,
     /// Template and version it was made from.
     pub template: Option<(i64, i64)>,
+    /// Answered from the response cache.
+    pub cache_hit: bool,
+    /// What a cache hit saved (the answer's original cost), nano-USD.
+    pub saved_nano: i64,
+    /// Every target tried, when the run failed over.
+    pub tried: Vec<TargetAttempt>,
 }
 
 fn i(v: u64) -> i64 {
@@ -230,7 +263,8 @@ const SELECT_RUN: &str = "SELECT id, started_at_ms, provider, model_requested, m
     rate_output, rate_reasoning, cost_input_nano, cost_cached_input_nano, cost_cache_write_nano,
     cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano, cost_source,
     price_tier, latency_ms, ttft_ms, attempts, tag, key_id, provider_cost_nano, request_id, prompt,
-    output, key_label, system_prompt, params_json, conversation_id, template_id, template_version
+    output, key_label, system_prompt, params_json, conversation_id, template_id, template_version,
+    cache_hit, saved_nano, attempts_json
     FROM runs";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -300,6 +334,12 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
         template: r
             .get::<_, Option<i64>>(44)?
             .zip(r.get::<_, Option<i64>>(45)?),
+        cache_hit: r.get::<_, i64>(46)? != 0,
+        saved_nano: r.get(47)?,
+        tried: r
+            .get::<_, Option<String>>(48)?
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
     })
 }
 
@@ -328,10 +368,11 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
                 cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano,
                 provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
                 prompt, system_prompt, output, params_json, request_id, key_label,
-                conversation_id, template_id, template_version, comparison_id)
+                conversation_id, template_id, template_version, comparison_id, cache_hit,
+                saved_nano, attempts_json)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
-                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46)",
+                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49)",
     )?
     .execute(params![
         run.started_at_ms,
@@ -380,6 +421,11 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
         run.template.map(|t| t.0),
         run.template.map(|t| t.1),
         run.comparison_id,
+        run.cache_hit,
+        run.saved_nano.max(0),
+        (!run.tried.is_empty())
+            .then(|| serde_json::to_string(&run.tried).ok())
+            .flatten(),
     ])?;
     Ok(tx.last_insert_rowid())
 }

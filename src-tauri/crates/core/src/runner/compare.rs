@@ -7,9 +7,18 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{CoreError, Result};
+use crate::ledger::budgets::{BudgetCheck, RunScope};
 use crate::ledger::runs::{RunRecord, RunStatus};
 use crate::money::NanoUsd;
 use crate::runner::{Estimate, RunEvent, RunOutcome, RunSpec, Runner};
+
+/// The same error for every column (errors do not implement Clone).
+fn copy_error(e: &CoreError) -> CoreError {
+    match e {
+        CoreError::BudgetExceeded(b) => CoreError::BudgetExceeded(b.clone()),
+        other => CoreError::invalid("compare", other.to_string()),
+    }
+}
 
 /// One target of a comparison.
 #[derive(Debug, Clone)]
@@ -40,6 +49,8 @@ pub struct CompareEstimate {
     pub min_total: NanoUsd,
     /// Sum of the columns' worst case.
     pub max_total: NanoUsd,
+    /// The budgets the columns count against, checked with their worst cases summed.
+    pub budgets: Vec<BudgetCheck>,
 }
 
 /// The summary row: which column wins what (positions).
@@ -108,10 +119,21 @@ impl Runner {
         let max_total = out
             .iter()
             .fold(NanoUsd::ZERO, |a, e| a.saturating_add(e.max_cost));
+        let scopes: Vec<(RunScope, NanoUsd)> = columns
+            .iter()
+            .zip(&out)
+            .map(|(c, e)| (c.spec.scope(), e.max_cost))
+            .collect();
+        let budgets = self
+            .ledger
+            .lock()
+            .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))?
+            .budget_checks_all(&scopes)?;
         Ok(CompareEstimate {
             columns: out,
             min_total,
             max_total,
+            budgets,
         })
     }
 
@@ -124,6 +146,31 @@ impl Runner {
         on_event: &(dyn Fn(usize, RunEvent) + Send + Sync),
         cancel: &CancellationToken,
     ) -> Vec<ColumnOutcome> {
+        // Budgets see the comparison as a whole: its columns' worst cases summed. When that
+        // would break a block-mode budget, no column is sent (unless overridden).
+        if columns.iter().any(|c| !c.spec.policy.override_budget) {
+            let blocked = columns
+                .iter()
+                .map(|c| Ok((c.spec.scope(), self.estimate(&c.spec)?.max_cost)))
+                .collect::<Result<Vec<(RunScope, NanoUsd)>>>()
+                .and_then(|scopes| {
+                    self.ledger
+                        .lock()
+                        .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))?
+                        .check_budgets_all(&scopes)
+                });
+            if let Err(e) = blocked {
+                return columns
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| ColumnOutcome {
+                        position: i,
+                        label: c.label.clone(),
+                        result: Err(copy_error(&e)),
+                    })
+                    .collect();
+            }
+        }
         let runs = columns.iter().enumerate().map(|(i, c)| {
             let mut spec = c.spec.clone();
             spec.comparison_id = Some(comparison_id);

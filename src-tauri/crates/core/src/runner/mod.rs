@@ -12,7 +12,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::error::{CoreError, Result};
 use crate::ledger::Ledger;
-use crate::ledger::runs::{NewRun, RunRecord, RunStatus};
+use crate::ledger::budgets::{BudgetAlert, BudgetCheck, RunScope};
+use crate::ledger::cache::{CachePolicy, CachedAnswer};
+use crate::ledger::runs::{NewRun, RunRecord, RunStatus, TargetAttempt};
 use crate::money::NanoUsd;
 use crate::pricing::{CostSource, MatchKind, Pricer, TokenUsage};
 use crate::providers::{ChatRequest, End, Endpoint, Exchange, ProviderClient, StreamEvent};
@@ -36,9 +38,58 @@ pub struct RunSpec {
     pub comparison_id: Option<i64>,
     /// Template id and version the prompt was made from.
     pub template: Option<(i64, i64)>,
+    /// Budgets override, response cache and failover.
+    pub policy: RunPolicy,
+}
+
+/// How a run may go: past a budget (once), from the response cache, or to fallback targets.
+#[derive(Debug, Clone, Default)]
+pub struct RunPolicy {
+    /// Send even when a block-mode budget would be broken: the user's explicit one-time override.
+    pub override_budget: bool,
+    /// Reuse an identical request's paid answer within the TTL (opt-in).
+    pub cache: Option<CachePolicy>,
+    /// Targets tried in order when a target fails after its retries with a retryable error.
+    pub fallbacks: Vec<Fallback>,
+    /// Fail over on any provider error, not only retryable ones (a budget never fails over).
+    pub failover_on_any_error: bool,
+}
+
+/// A fallback target: where, which model, with which key.
+#[derive(Debug, Clone)]
+pub struct Fallback {
+    /// Where, and with which key.
+    pub endpoint: Endpoint,
+    /// Model.
+    pub model: String,
+    /// Key metadata id.
+    pub key_id: Option<String>,
+    /// Key label.
+    pub key_label: Option<String>,
 }
 
 impl RunSpec {
+    /// What budgets see of this run.
+    pub fn scope(&self) -> RunScope {
+        RunScope {
+            provider: self.endpoint.provider.as_str().to_string(),
+            model: self.chat.model.clone(),
+            key_id: self.key_id.clone(),
+            tag: self.tag.clone(),
+        }
+    }
+
+    /// This run sent to a fallback target instead.
+    fn to_fallback(&self, f: &Fallback) -> RunSpec {
+        let mut s = self.clone();
+        s.endpoint = f.endpoint.clone();
+        s.chat.model = f.model.clone();
+        s.key_id = f.key_id.clone();
+        s.key_label = f.key_label.clone();
+        s.policy.fallbacks.clear();
+        s
+    }
+
     /// A run of `chat` at `endpoint`, with no key, tag, conversation or template.
     pub fn new(endpoint: Endpoint, chat: ChatRequest) -> RunSpec {
         RunSpec {
@@ -50,6 +101,7 @@ impl RunSpec {
             conversation_id: None,
             comparison_id: None,
             template: None,
+            policy: RunPolicy::default(),
         }
     }
 }
@@ -83,6 +135,17 @@ pub enum RunEvent {
     Text(String),
     /// Usage so far.
     Usage(TokenUsage),
+    /// A target failed; the run moves on to the next one (`provider/model`, and why).
+    Failover {
+        /// The target that failed.
+        from: String,
+        /// The one tried next.
+        to: String,
+        /// Its error code.
+        error_code: String,
+    },
+    /// The answer came from the response cache.
+    CacheHit,
 }
 
 /// The output limit assumed when a request sets none.
@@ -103,6 +166,10 @@ pub struct RunOutcome {
     pub record: RunRecord,
     /// The output text (also stored on the row).
     pub output: String,
+    /// The budgets this run counted against, as checked before sending.
+    pub budgets: Vec<BudgetCheck>,
+    /// Budget thresholds this run crossed for the first time this period.
+    pub alerts: Vec<BudgetAlert>,
 }
 
 impl Runner {
@@ -168,42 +235,254 @@ impl Runner {
     }
 
     /// Runs `spec`, streaming events to `on_event`, and returns the committed ledger row. Only
-    /// a run that could not be priced or recorded is an `Err`; provider failures are recorded
-    /// runs with their typed error.
+    /// a run that could not be priced, was stopped by a budget, or could not be recorded is an
+    /// `Err`; provider failures are recorded runs with their typed error.
+    ///
+    /// Before anything is sent, every target (fallbacks included) is priced and checked; a
+    /// cache hit is answered from the ledger; a block-mode budget the worst case would break
+    /// refuses the run (`budget_exceeded`) unless the policy overrides it once. A target that
+    /// fails after its retries with a retryable error hands over to the next; the run records
+    /// every target it tried.
     pub async fn run(
         &self,
         spec: &RunSpec,
         on_event: &mut (dyn FnMut(RunEvent) + Send),
         cancel: &CancellationToken,
     ) -> Result<RunOutcome> {
-        let estimate = self.estimate(spec)?;
-        on_event(RunEvent::Estimate(estimate.clone()));
-        let started_at_ms = crate::ledger::now_ms();
-        let t0 = tokio::time::Instant::now();
-        let mut forward = |ev: StreamEvent| match ev {
-            StreamEvent::TextDelta(t) => on_event(RunEvent::Text(t)),
-            StreamEvent::Usage(u) => on_event(RunEvent::Usage(u)),
-        };
-        let x = self
-            .client
-            .chat(&spec.endpoint, &spec.chat, &mut forward, cancel)
-            .await;
-        let latency_ms = i64::try_from(t0.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let run = self.to_new_run(spec, &estimate, x, started_at_ms, latency_ms)?;
+        let targets: Vec<RunSpec> = std::iter::once(spec.clone())
+            .chain(spec.policy.fallbacks.iter().map(|f| spec.to_fallback(f)))
+            .collect();
+        let estimates = targets
+            .iter()
+            .map(|t| self.estimate(t))
+            .collect::<Result<Vec<_>>>()?;
+        on_event(RunEvent::Estimate(estimates[0].clone()));
+
+        let hash = spec
+            .policy
+            .cache
+            .map(|_| crate::ledger::cache::request_hash(&spec.endpoint, &spec.chat));
+        if let Some(h) = &hash {
+            let t0 = tokio::time::Instant::now();
+            let hit = self
+                .ledger
+                .lock()
+                .map_err(|_| poisoned())?
+                .cache_lookup(h, crate::ledger::now_ms())?;
+            if let Some(hit) = hit {
+                return self.record_cache_hit(spec, hit, t0, on_event);
+            }
+        }
+
+        let mut tried: Vec<TargetAttempt> = Vec::new();
+        let mut last: Option<Sent> = None;
+        let mut first_checks = None;
+        for (i, (target, estimate)) in targets.iter().zip(&estimates).enumerate() {
+            let checks = {
+                let ledger = self.ledger.lock().map_err(|_| poisoned())?;
+                if spec.policy.override_budget {
+                    ledger.budget_checks(&target.scope(), estimate.max_cost)
+                } else {
+                    ledger.check_budgets(&target.scope(), estimate.max_cost)
+                }
+            };
+            let checks = match (checks, last.take()) {
+                (Ok(c), _) => c,
+                // A budget stops the failover: the last target's failure is the run's result.
+                (Err(_), Some(prev)) => {
+                    if tried.len() == 1 {
+                        tried.clear();
+                    }
+                    return self.finish(
+                        prev,
+                        tried,
+                        hash.as_deref(),
+                        first_checks.unwrap_or_default(),
+                    );
+                }
+                (Err(e), None) => return Err(e),
+            };
+            if first_checks.is_none() {
+                first_checks = Some(checks);
+            }
+            let started_at_ms = crate::ledger::now_ms();
+            let t0 = tokio::time::Instant::now();
+            let mut forward = |ev: StreamEvent| match ev {
+                StreamEvent::TextDelta(t) => on_event(RunEvent::Text(t)),
+                StreamEvent::Usage(u) => on_event(RunEvent::Usage(u)),
+            };
+            let x = self
+                .client
+                .chat(&target.endpoint, &target.chat, &mut forward, cancel)
+                .await;
+            let latency_ms = i64::try_from(t0.elapsed().as_millis()).unwrap_or(i64::MAX);
+            let hand_over = match &x.end {
+                End::Failed(CoreError::Provider { kind, .. }) => {
+                    kind.retryable() || spec.policy.failover_on_any_error
+                }
+                _ => false,
+            } && x.text.is_empty()
+                && !cancel.is_cancelled();
+            tried.push(attempt_of(target, &x, latency_ms));
+            let sent = Sent {
+                spec: target.clone(),
+                estimate: estimate.clone(),
+                exchange: x,
+                started_at_ms,
+                latency_ms,
+                primary: i == 0,
+            };
+            match targets.get(i + 1) {
+                Some(next) if hand_over => {
+                    on_event(RunEvent::Failover {
+                        from: format!(
+                            "{}/{}",
+                            target.endpoint.provider.as_str(),
+                            target.chat.model
+                        ),
+                        to: format!("{}/{}", next.endpoint.provider.as_str(), next.chat.model),
+                        error_code: tried
+                            .last()
+                            .and_then(|a| a.error_code.clone())
+                            .unwrap_or_default(),
+                    });
+                    last = Some(sent);
+                }
+                _ => {
+                    if tried.len() == 1 {
+                        tried.clear();
+                    }
+                    return self.finish(
+                        sent,
+                        tried,
+                        hash.as_deref(),
+                        first_checks.unwrap_or_default(),
+                    );
+                }
+            }
+        }
+        // Unreachable in practice (the last target always finishes); kept total for safety.
+        match last {
+            Some(prev) => self.finish(
+                prev,
+                tried,
+                hash.as_deref(),
+                first_checks.unwrap_or_default(),
+            ),
+            None => Err(CoreError::invalid("run", "no target to send the run to")),
+        }
+    }
+
+    /// Records what a target produced, fires budget alerts and fills the cache.
+    fn finish(
+        &self,
+        sent: Sent,
+        tried: Vec<TargetAttempt>,
+        hash: Option<&str>,
+        budgets: Vec<BudgetCheck>,
+    ) -> Result<RunOutcome> {
+        let Sent {
+            spec,
+            estimate,
+            exchange,
+            started_at_ms,
+            latency_ms,
+            primary,
+        } = sent;
+        let mut run = self.to_new_run(&spec, &estimate, exchange, started_at_ms, latency_ms)?;
+        if !tried.is_empty() {
+            run.attempts = tried.iter().map(|a| a.http_attempts).sum::<i64>().max(1);
+            run.tried = tried;
+        }
         let output = run.output.clone().unwrap_or_default();
-        let record = {
-            let mut ledger = self.ledger.lock().map_err(|_| poisoned())?;
-            let id = ledger.insert_run(&run)?;
-            if let Some(c) = spec.conversation_id {
-                ledger.touch_conversation(c)?;
-            }
-            if let Some(key_id) = &spec.key_id {
-                let err = run.error_code.as_deref().zip(run.error_message.as_deref());
-                ledger.note_key_used(key_id, run.started_at_ms, err)?;
-            }
-            ledger.run(id)?
+        let mut ledger = self.ledger.lock().map_err(|_| poisoned())?;
+        let id = ledger.insert_run(&run)?;
+        if let Some(c) = spec.conversation_id {
+            ledger.touch_conversation(c)?;
+        }
+        if let Some(key_id) = &spec.key_id {
+            let err = run.error_code.as_deref().zip(run.error_message.as_deref());
+            ledger.note_key_used(key_id, run.started_at_ms, err)?;
+        }
+        let record = ledger.run(id)?;
+        // Only the primary target's complete answer is the answer to this request.
+        if let (Some(h), Some(policy), true, RunStatus::Ok) =
+            (hash, spec.policy.cache, primary, record.status)
+        {
+            ledger.cache_store(
+                h,
+                &record.provider,
+                &record.model_requested,
+                id,
+                record.model_resolved.as_deref(),
+                &output,
+                record.breakdown.total_nano_usd.0,
+                crate::ledger::now_ms(),
+                policy,
+            )?;
+        }
+        let alerts = ledger.fire_budget_alerts(&spec.scope())?;
+        Ok(RunOutcome {
+            record,
+            output,
+            budgets,
+            alerts,
+        })
+    }
+
+    /// Records a run answered from the response cache: no tokens billed, cost 0, and what the
+    /// answer cost when it was paid for as the saving.
+    fn record_cache_hit(
+        &self,
+        spec: &RunSpec,
+        hit: CachedAnswer,
+        t0: tokio::time::Instant,
+        on_event: &mut (dyn FnMut(RunEvent) + Send),
+    ) -> Result<RunOutcome> {
+        on_event(RunEvent::CacheHit);
+        on_event(RunEvent::Text(hit.output.clone()));
+        let elapsed = i64::try_from(t0.elapsed().as_millis()).unwrap_or(0);
+        let params = serde_json::json!({
+            "temperature": spec.chat.temperature,
+            "max_tokens": spec.chat.max_tokens,
+            "cache": { "hit": true, "paid_by_run": hit.run_id },
+        });
+        let run = NewRun {
+            started_at_ms: crate::ledger::now_ms(),
+            provider: spec.endpoint.provider.as_str().to_string(),
+            model_requested: spec.chat.model.clone(),
+            model_resolved: hit.model_resolved.clone(),
+            status: Some(RunStatus::Ok),
+            cost_source: Some(CostSource::Computed),
+            latency_ms: Some(elapsed),
+            ttft_ms: Some(elapsed),
+            attempts: 1,
+            key_id: spec.key_id.clone(),
+            key_label: spec.key_label.clone(),
+            tag: spec.tag.clone(),
+            conversation_id: spec.conversation_id,
+            comparison_id: spec.comparison_id,
+            template: spec.template,
+            prompt: spec.chat.messages.last().map(|m| m.content.clone()),
+            system_prompt: spec.chat.system.clone(),
+            output: Some(hit.output.clone()),
+            params_json: Some(params.to_string()),
+            cache_hit: true,
+            saved_nano: hit.cost_nano.max(0),
+            ..NewRun::default()
         };
-        Ok(RunOutcome { record, output })
+        let mut ledger = self.ledger.lock().map_err(|_| poisoned())?;
+        let id = ledger.insert_run(&run)?;
+        if let Some(c) = spec.conversation_id {
+            ledger.touch_conversation(c)?;
+        }
+        let record = ledger.run(id)?;
+        Ok(RunOutcome {
+            record,
+            output: hit.output,
+            budgets: Vec::new(),
+            alerts: Vec::new(),
+        })
     }
 
     fn to_new_run(
@@ -289,7 +568,40 @@ impl Runner {
             output: Some(x.text),
             params_json: Some(params.to_string()),
             request_id: x.request_id,
+            cache_hit: false,
+            saved_nano: 0,
+            tried: Vec::new(),
         })
+    }
+}
+
+/// A target's call, kept until the run knows whether it is the final one.
+struct Sent {
+    spec: RunSpec,
+    estimate: Estimate,
+    exchange: Exchange,
+    started_at_ms: i64,
+    latency_ms: i64,
+    primary: bool,
+}
+
+/// One line of a failed-over run's attempt list.
+fn attempt_of(spec: &RunSpec, x: &Exchange, latency_ms: i64) -> TargetAttempt {
+    let (status, err) = match &x.end {
+        End::Complete => ("ok", None),
+        End::Failed(e) => ("error", Some(e)),
+        End::Interrupted(e) => ("interrupted", Some(e)),
+        End::Cancelled => ("cancelled", None),
+    };
+    TargetAttempt {
+        provider: spec.endpoint.provider.as_str().to_string(),
+        model: spec.chat.model.clone(),
+        key_label: spec.key_label.clone(),
+        status: status.to_string(),
+        error_code: err.map(|e| e.code().as_str().to_string()),
+        error_message: err.map(ToString::to_string),
+        latency_ms,
+        http_attempts: i64::from(x.attempts.max(1)),
     }
 }
 

@@ -206,6 +206,7 @@ async fn runs_with_a_saved_key_count_toward_its_spend_and_keep_its_label() {
         conversation_id: None,
         comparison_id: None,
         template: None,
+        policy: Default::default(),
     };
     let ok = runner
         .run(&spec, &mut |_| {}, &CancellationToken::new())

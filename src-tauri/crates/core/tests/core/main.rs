@@ -5,6 +5,7 @@ mod analytics;
 mod charts;
 mod compare;
 mod export;
+mod guard;
 mod history;
 mod keys;
 mod ledger;

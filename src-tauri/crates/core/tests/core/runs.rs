@@ -67,6 +67,7 @@ fn spec(provider: ProviderKind, url: &str, model: &str, stream: bool) -> RunSpec
         conversation_id: None,
         comparison_id: None,
         template: None,
+        policy: Default::default(),
     }
 }
 
