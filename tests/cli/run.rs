@@ -610,3 +610,93 @@ fn bad_template_and_limits_send_nothing() {
     assert_eq!(server.hits(), 0);
     assert!(env.history().is_empty());
 }
+
+#[test]
+fn a_block_budget_stops_a_run_before_it_is_sent_and_cache_reuses_answers() {
+    let c = Counts {
+        prompt: 1000,
+        output: 500,
+        ..Counts::default()
+    };
+    let server = FakeServer::start(vec![Reply::json(wire::openai_chat("gpt-4o", "Blue.", c))]);
+    let env = Env::new();
+    let base = format!("{}/v1", server.url());
+    let ok = |args: &[&str]| {
+        let out = env.run(args, None);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        text(&out.stdout)
+    };
+    ok(&[
+        "budget",
+        "add",
+        "--name",
+        "Daily cap",
+        "--limit",
+        "0.005",
+        "--period",
+        "day",
+        "--mode",
+        "block",
+        "--provider",
+        "openai",
+    ]);
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "-p",
+            "openai",
+            "-m",
+            "gpt-4o",
+            "--base-url",
+            &base,
+            "--max-tokens",
+            "1000",
+            "--no-stream",
+        ];
+        args.extend_from_slice(extra);
+        args.push("Name a colour");
+        env.run(&args, Some(KEY))
+    };
+    let out = run(&[]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error[budget_exceeded]: budget “Daily cap” would be exceeded"),
+        "{err}"
+    );
+    assert_eq!(server.hits(), 0, "nothing was sent");
+    assert!(env.history().is_empty());
+
+    // The explicit one-time override sends it, and the alerts say how far the budget is gone.
+    let out = run(&["--override-budget", "--cache"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("budget alert: Budget “Daily cap” is at 100 %"),
+        "{err}"
+    );
+    assert_eq!(server.hits(), 1);
+    let list: Value = serde_json::from_str(&ok(&["budget", "list", "--json"])).unwrap();
+    assert_eq!(list[0]["spent_nano"], 7_500_000);
+
+    // The same request again comes from the cache: nothing sent, nothing spent, even past the
+    // budget (a cached answer costs nothing).
+    let out = run(&["--cache"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "Blue.\n");
+    assert!(text(&out.stderr).contains("response cache"));
+    assert_eq!(server.hits(), 1);
+    let runs = env.history();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["cost_nano_usd"], 0);
+    assert!(ok(&["cache", "stats"]).contains("1 cached answers, reused 1 times"));
+    assert!(ok(&["cache", "clear"]).contains("1 cached answers dropped"));
+    let health = ok(&["health"]);
+    assert!(
+        health.starts_with("openai") && health.contains("success 100 %"),
+        "{health}"
+    );
+    let budget_id = list[0]["budget"]["id"].as_i64().unwrap().to_string();
+    ok(&["budget", "remove", &budget_id]);
+    assert!(ok(&["budget", "list"]).contains("no budgets"));
+}

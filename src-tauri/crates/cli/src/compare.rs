@@ -46,6 +46,9 @@ pub struct CompareArgs {
     /// Also write the comparison as CSV (one row per target)
     #[arg(long, value_name = "FILE")]
     csv: Option<std::path::PathBuf>,
+    /// Send it even if a block-mode budget would be broken (this comparison only)
+    #[arg(long)]
+    override_budget: bool,
     #[command(flatten)]
     net: NetArgs,
     /// The prompt; `-` (or nothing, with piped input) reads stdin
@@ -53,11 +56,7 @@ pub struct CompareArgs {
 }
 
 fn target(t: &str) -> Result<(ProviderKind, String)> {
-    let (p, m) = t
-        .split_once('/')
-        .filter(|(p, m)| !p.is_empty() && !m.trim().is_empty())
-        .ok_or_else(|| CoreError::invalid("--model", format!("`{t}` is not provider/model")))?;
-    Ok((p.parse()?, m.trim().to_string()))
+    crate::run::target("--model", t)
 }
 
 /// Runs the comparison; returns whether every target completed.
@@ -94,6 +93,7 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
         );
         spec.key_id = rec.as_ref().map(|k| k.id.clone());
         spec.key_label = rec.map(|k| k.label);
+        spec.policy.override_budget = a.override_budget;
         columns.push(Column {
             label: t.clone(),
             spec,
@@ -108,6 +108,18 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
             estimate.max_total,
             columns.len()
         );
+    }
+    // Budgets see the whole comparison (every column's worst case) before anything is sent.
+    if !a.override_budget {
+        let scopes: Vec<_> = columns
+            .iter()
+            .zip(&estimate.columns)
+            .map(|(c, e)| (c.spec.scope(), e.max_cost))
+            .collect();
+        ledger
+            .lock()
+            .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))?
+            .check_budgets_all(&scopes)?;
     }
     let labels: Vec<String> = columns.iter().map(|c| c.label.clone()).collect();
     let id = ledger
@@ -126,7 +138,9 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
     });
     let mut records = Vec::new();
     for o in outcomes {
-        records.push(o.result?.record);
+        let out = o.result?;
+        crate::run::print_alerts(&out.alerts);
+        records.push(out.record);
     }
     let summary = summarize(&records.iter().map(Some).collect::<Vec<_>>());
     let views: Vec<RunView> = records.iter().map(RunView::from).collect();

@@ -7,6 +7,7 @@ mod analytics;
 mod compare;
 mod cost;
 mod format;
+mod guard;
 mod keys;
 mod prices;
 mod run;
@@ -63,6 +64,15 @@ enum Command {
     Demo(analytics::DemoArgs),
     /// Recompute the analytics roll-up from every run.
     RebuildAnalytics,
+    /// Spending limits per day, week or month, with alerts; block mode stops runs that would
+    /// break them before they are sent.
+    #[command(subcommand)]
+    Budget(guard::BudgetCommand),
+    /// The response cache (`run --cache` reuses answers already paid for).
+    #[command(subcommand)]
+    Cache(guard::CacheCommand),
+    /// How each provider and key has been doing: success rate, median latency, last error.
+    Health(guard::HealthArgs),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +108,9 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::Export(cmd) => analytics::export(open()?, cmd).map(|()| true),
         Command::Demo(args) => analytics::demo(cli.db.as_deref(), args).map(|()| true),
         Command::RebuildAnalytics => analytics::rebuild(open()?).map(|()| true),
+        Command::Budget(cmd) => guard::budget(open()?, cmd).map(|()| true),
+        Command::Cache(cmd) => guard::cache(open()?, cmd).map(|()| true),
+        Command::Health(args) => guard::health(&open()?, args).map(|()| true),
     }
 }
 

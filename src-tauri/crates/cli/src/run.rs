@@ -21,7 +21,7 @@ use tokio_util::sync::CancellationToken;
 use crate::format;
 
 /// Network settings shared by `run` and `models`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct NetArgs {
     /// Base URL (a proxy, a gateway, an OpenAI-compatible server; required for openai-compatible)
     #[arg(long, value_name = "URL")]
@@ -118,10 +118,47 @@ pub struct RunArgs {
     /// Start a conversation with this run (continue it with --continue)
     #[arg(long)]
     conversation: bool,
+    /// Send it even if a block-mode budget would be broken (this run only)
+    #[arg(long)]
+    override_budget: bool,
+    /// Reuse the answer of an identical earlier request instead of paying again
+    #[arg(long)]
+    cache: bool,
+    /// How long a cached answer is reused, in seconds
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 86_400,
+        requires = "cache"
+    )]
+    cache_ttl: u64,
+    /// When the run fails after its retries (429, 5xx, 529, timeouts), try PROVIDER/MODEL next
+    /// with that provider's default key (repeatable, tried in order)
+    #[arg(long = "fallback", value_name = "PROVIDER/MODEL")]
+    fallbacks: Vec<String>,
+    /// Fail over on any provider error, not only retryable ones
+    #[arg(long, requires = "fallbacks")]
+    failover_any: bool,
     #[command(flatten)]
     net: NetArgs,
     /// The prompt; `-` (or nothing, with piped input) reads stdin
     prompt: Option<String>,
+}
+
+/// `provider/model` (the model may contain slashes: `openai-compatible/deepseek/deepseek-chat`).
+pub(crate) fn target(flag: &str, text: &str) -> Result<(ProviderKind, String)> {
+    let (p, m) = text
+        .split_once('/')
+        .filter(|(p, m)| !p.trim().is_empty() && !m.trim().is_empty())
+        .ok_or_else(|| CoreError::invalid(flag, format!("`{text}` is not PROVIDER/MODEL")))?;
+    Ok((p.trim().parse()?, m.trim().to_string()))
+}
+
+/// Prints budget alerts a run raised, one line each.
+pub(crate) fn print_alerts(alerts: &[promptledger_core::ledger::budgets::BudgetAlert]) {
+    for a in alerts {
+        eprintln!("budget alert: {}", a.message());
+    }
 }
 
 /// The key for one invocation, from the provider's environment variable.
@@ -322,6 +359,30 @@ pub fn run(ledger: Ledger, a: RunArgs) -> Result<bool> {
     spec.key_label = key.as_ref().map(|k| k.label.clone());
     spec.tag = a.tag;
     spec.template = template;
+    spec.policy.override_budget = a.override_budget;
+    spec.policy.cache = a
+        .cache
+        .then(|| promptledger_core::ledger::cache::CachePolicy {
+            ttl_ms: i64::try_from(a.cache_ttl.saturating_mul(1000)).unwrap_or(i64::MAX),
+        });
+    spec.policy.failover_on_any_error = a.failover_any;
+    for f in &a.fallbacks {
+        let (kind, model) = target("--fallback", f)?;
+        let fallback_net = NetArgs {
+            base_url: None,
+            headers: Vec::new(),
+            ..a.net.clone()
+        };
+        let (ep, key) = endpoint(kind, None, &fallback_net, &keys)?;
+        spec.policy
+            .fallbacks
+            .push(promptledger_core::runner::Fallback {
+                endpoint: ep,
+                model,
+                key_id: key.as_ref().map(|k| k.id.clone()),
+                key_label: key.as_ref().map(|k| k.label.clone()),
+            });
+    }
     runner.estimate(&spec)?;
     spec.conversation_id = match (a.continue_id, a.conversation) {
         (Some(id), _) => Some(id),
@@ -343,15 +404,28 @@ pub fn run(ledger: Ledger, a: RunArgs) -> Result<bool> {
             }
         });
         let mut stdout = std::io::stdout();
-        let mut on_event = |ev: RunEvent| {
-            if let (RunEvent::Text(t), false) = (&ev, json) {
+        let mut on_event = |ev: RunEvent| match (&ev, json) {
+            (RunEvent::Text(t), false) => {
                 let _ = stdout.write_all(t.as_bytes());
                 let _ = stdout.flush();
             }
+            (
+                RunEvent::Failover {
+                    from,
+                    to,
+                    error_code,
+                },
+                _,
+            ) => {
+                eprintln!("{from} failed ({error_code}); trying {to}");
+            }
+            (RunEvent::CacheHit, false) => eprintln!("(answer from the response cache)"),
+            _ => {}
         };
         runner.run(&spec, &mut on_event, &cancel).await
     })?;
     let view = RunView::from(&outcome.record);
+    print_alerts(&outcome.alerts);
     if json {
         crate::print_json(&view)?;
     } else {

@@ -35,6 +35,19 @@ impl NanoUsd {
         decimal_string(self.0, 9, 2)
     }
 
+    /// Parses a user-entered USD amount exactly (`"5"`, `"0.50"`, `"$12.345"`); `None` when
+    /// malformed, negative or over a billion dollars.
+    pub fn from_usd_str(text: &str) -> Option<NanoUsd> {
+        let v = parse_scaled_decimal(
+            text.trim()
+                .trim_start_matches('$')
+                .replace(',', "")
+                .as_str(),
+            9,
+        )?;
+        (v <= 1_000_000_000 * NANO_PER_USD).then_some(NanoUsd(v))
+    }
+
     /// USD as a float, for display and JSON only (never for sums).
     pub fn as_usd_f64(self) -> f64 {
         // Parsing the exact decimal gives the closest f64 to the true value.
