@@ -45,6 +45,14 @@ fn main() {
         "export_report_file",
         "chart_save",
         "analytics_rebuild",
+        "budgets_list",
+        "budget_add",
+        "budget_remove",
+        "budget_alerts",
+        "budget_alerts_dismiss",
+        "cache_stats",
+        "cache_clear",
+        "health_report",
     ];
     let attrs = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -24,10 +24,13 @@ fn main() {
         .plugin(tauri_plugin_store::Builder::new().build())
         // The save dialog is opened from Rust only; the UI has no dialog permission.
         .plugin(tauri_plugin_dialog::init())
+        // Budget alerts are shown from Rust only; the UI has no notification permission.
+        .plugin(tauri_plugin_notification::init())
         .setup(|app| {
             let notice = settings::quarantine_corrupt_file(app.handle());
             let http = settings::Settings::load(app.handle()).http();
             app.manage(state::AppState::open(notice, http));
+            commands::guard::spawn_health_checks(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -74,6 +77,14 @@ fn main() {
             commands::analytics::export_report_file,
             commands::analytics::chart_save,
             commands::analytics::analytics_rebuild,
+            commands::guard::budgets_list,
+            commands::guard::budget_add,
+            commands::guard::budget_remove,
+            commands::guard::budget_alerts,
+            commands::guard::budget_alerts_dismiss,
+            commands::guard::cache_stats,
+            commands::guard::cache_clear,
+            commands::guard::health_report,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -32,6 +32,30 @@ pub struct Settings {
     pub overall_timeout_secs: f64,
     /// Seconds of silence between stream chunks before a run is called interrupted.
     pub idle_timeout_secs: f64,
+    /// Reuse answers to identical requests (each run can also opt in or out).
+    pub cache_enabled: bool,
+    /// How long a cached answer is reused, in hours.
+    pub cache_ttl_hours: f64,
+    /// Targets tried in order when a Playground run fails after its retries.
+    pub fallbacks: Vec<FallbackSetting>,
+    /// Fail over on any provider error, not only retryable ones.
+    pub failover_any: bool,
+    /// Check every key's model list this often, in minutes (0: off).
+    pub health_check_minutes: u32,
+    /// Desktop notifications for budget alerts.
+    pub notifications: bool,
+}
+
+/// One target of the fallback chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FallbackSetting {
+    /// Provider id.
+    pub provider: String,
+    /// A saved key (else the provider's default).
+    #[serde(default)]
+    pub key_id: Option<String>,
+    /// Model.
+    pub model: String,
 }
 
 impl Default for Settings {
@@ -45,6 +69,12 @@ impl Default for Settings {
             connect_timeout_secs: 10.0,
             overall_timeout_secs: 600.0,
             idle_timeout_secs: 60.0,
+            cache_enabled: false,
+            cache_ttl_hours: 24.0,
+            fallbacks: Vec::new(),
+            failover_any: false,
+            health_check_minutes: 0,
+            notifications: true,
         }
     }
 }
@@ -69,6 +99,28 @@ impl Settings {
             if !(v.is_finite() && v >= 1.0 && v <= max) {
                 return Err(format!("{name} must be between 1 and {max} seconds"));
             }
+        }
+        if !(self.cache_ttl_hours.is_finite()
+            && (0.01..=24.0 * 365.0).contains(&self.cache_ttl_hours))
+        {
+            return Err("cache lifetime must be between 0.01 hours and a year".into());
+        }
+        if self.fallbacks.len() > 5 {
+            return Err("at most 5 fallback targets".into());
+        }
+        if let Some(f) = self.fallbacks.iter().find(|f| {
+            f.model.trim().is_empty()
+                || f.provider
+                    .parse::<promptledger_core::ProviderKind>()
+                    .is_err()
+        }) {
+            return Err(format!(
+                "fallback `{}/{}` needs a provider and a model",
+                f.provider, f.model
+            ));
+        }
+        if self.health_check_minutes > 24 * 60 {
+            return Err("health checks run at most once a day (1440 minutes)".into());
         }
         if self.calculator_model.len() > 200 || self.calculator_provider.len() > 40 {
             return Err("calculator model or provider is too long".into());

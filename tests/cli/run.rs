@@ -661,7 +661,7 @@ fn a_block_budget_stops_a_run_before_it_is_sent_and_cache_reuses_answers() {
     assert!(!out.status.success());
     let err = text(&out.stderr);
     assert!(
-        err.starts_with("error[budget_exceeded]: budget “Daily cap” would be exceeded"),
+        err.starts_with("error[budget_exceeded]: Budget “Daily cap” would be exceeded"),
         "{err}"
     );
     assert_eq!(server.hits(), 0, "nothing was sent");

@@ -125,20 +125,36 @@ async fn analytics_on_sample_data_with_exports_in_both_themes() {
     wait_for(&c, "[data-testid=by-model] tbody tr", true).await;
     wait_for(&c, "[data-testid=top-runs] tbody tr", true).await;
 
-    // The hover readout gives the exact figures of the day under the pointer.
-    c.execute(
-        "const img = document.querySelector('[data-chart=spend_by_provider] img');
-         const r = img.getBoundingClientRect();
-         img.dispatchEvent(new MouseEvent('mousemove', {
-           clientX: r.left + r.width * 0.6, clientY: r.top + r.height * 0.5, bubbles: true }));",
-        vec![],
-    )
-    .await
-    .unwrap();
-    let readout = wait_text(&c, "[data-testid=readout-spend_by_provider]", |t| {
-        t.contains("total $")
-    })
-    .await;
+    // The hover readout gives the exact figures of the day under the pointer. (The pointer is
+    // moved again until the chart has its final size: the first layout may still be settling.)
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let readout = loop {
+        c.execute(
+            "const img = document.querySelector('[data-chart=spend_by_provider] img');
+             const r = img.getBoundingClientRect();
+             img.dispatchEvent(new MouseEvent('mousemove', {
+               clientX: r.left + r.width * 0.6, clientY: r.top + r.height * 0.5, bubbles: true }));",
+            vec![],
+        )
+        .await
+        .unwrap();
+        let t = c
+            .execute(
+                "return document.querySelector('[data-testid=readout-spend_by_provider]').textContent;",
+                vec![],
+            )
+            .await
+            .unwrap()
+            .as_str()
+            .unwrap_or_default()
+            .trim()
+            .to_string();
+        if t.contains("total $") {
+            break t;
+        }
+        assert!(Instant::now() < deadline, "no readout: {t}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
     assert!(
         readout.starts_with("20"),
         "a day, then the amounts: {readout}"

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analytics;
+mod budgets;
 mod compare;
 mod keys;
 mod play;

@@ -40,6 +40,9 @@ pub struct CompareInput {
     template: Option<String>,
     #[serde(default)]
     vars: std::collections::BTreeMap<String, String>,
+    /// The user's explicit one-time override of a block-mode budget.
+    #[serde(default)]
+    override_budget: bool,
 }
 
 /// The prompt, system prompt and template version every column gets.
@@ -180,6 +183,7 @@ pub async fn compare_estimate(
 #[tauri::command]
 #[tracing::instrument(skip(state, input, channel), err(level = "info"))]
 pub async fn compare_start(
+    app: tauri::AppHandle,
     state: State<'_, AppState>,
     input: CompareInput,
     channel: Channel<ColumnEvent>,
@@ -188,9 +192,21 @@ pub async fn compare_start(
     if prompt.trim().is_empty() {
         return Err(UiError::new("invalid_input", "Write a prompt first."));
     }
-    let cols = columns(&state, &input, true)?;
+    let mut cols = columns(&state, &input, true)?;
+    for c in &mut cols {
+        c.spec.policy.override_budget = input.override_budget;
+    }
     let runner = runner(&state)?;
-    runner.estimate_compare(&cols)?;
+    let estimate = runner.estimate_compare(&cols)?;
+    // Budgets see the comparison whole: nothing is sent (or saved) when it would break one.
+    if !input.override_budget {
+        let scopes: Vec<_> = cols
+            .iter()
+            .zip(&estimate.columns)
+            .map(|(c, e)| (c.spec.scope(), e.max_cost))
+            .collect();
+        state.with_ledger(|l| Ok(l.check_budgets_all(&scopes)?))?;
+    }
     let labels: Vec<String> = cols.iter().map(|c| c.label.clone()).collect();
     let id =
         state.with_ledger(|l| Ok(l.create_comparison(&prompt, system.as_deref(), &labels)?))?;
@@ -202,8 +218,22 @@ pub async fn compare_start(
             event: PlayEvent::from(e),
         });
     };
-    runner.compare(id, &cols, &send, &cancel).await;
+    let outcomes = runner.compare(id, &cols, &send, &cancel).await;
     state.forget_run(&input.run_token);
+    let alerts: Vec<_> = outcomes
+        .iter()
+        .filter_map(|o| o.result.as_ref().ok())
+        .flat_map(|o| o.alerts.clone())
+        .collect();
+    if !alerts.is_empty() {
+        let _ = channel.send(ColumnEvent {
+            column: 0,
+            event: PlayEvent::BudgetAlerts {
+                alerts: alerts.clone(),
+            },
+        });
+        crate::commands::runs::notify(&app, &alerts);
+    }
     view(&state, id)
 }
 

@@ -3,6 +3,7 @@
 pub mod analytics;
 pub mod app;
 pub mod compare;
+pub mod guard;
 pub mod keys;
 pub mod prices;
 pub mod runs;

@@ -2,6 +2,8 @@
 //! run detail and delete, conversations and templates.
 
 use promptledger_core::ProviderKind;
+use promptledger_core::ledger::budgets::{BudgetAlert, BudgetCheck};
+use promptledger_core::ledger::cache::CachePolicy;
 use promptledger_core::ledger::conversations::ConversationRecord;
 use promptledger_core::ledger::history::{HistoryQuery, RunSummary};
 use promptledger_core::ledger::runs::RunRecord;
@@ -9,11 +11,11 @@ use promptledger_core::ledger::templates::TemplateRecord;
 use promptledger_core::pricing::TokenUsage;
 use promptledger_core::providers::{ChatRequest, Endpoint, Message, ModelInfo, Role};
 use promptledger_core::runner::view::RunView;
-use promptledger_core::runner::{Estimate, RunEvent, RunSpec, Runner};
+use promptledger_core::runner::{Estimate, Fallback, RunEvent, RunSpec, Runner};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use tauri::State;
 use tauri::ipc::Channel;
+use tauri::{AppHandle, State};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{CmdResult, UiError};
@@ -42,6 +44,12 @@ pub struct PlayInput {
     template: Option<String>,
     #[serde(default)]
     vars: BTreeMap<String, String>,
+    /// The user's explicit one-time override of a block-mode budget.
+    #[serde(default)]
+    override_budget: bool,
+    /// Use the response cache for this run (`None`: the setting).
+    #[serde(default)]
+    cache: Option<bool>,
 }
 
 /// Live events of a run, for the UI.
@@ -74,6 +82,11 @@ pub enum PlayEvent {
     },
     /// The answer comes from the response cache (no provider call, no cost).
     CacheHit,
+    /// Budget thresholds this run crossed (sent once the run is recorded).
+    BudgetAlerts {
+        /// The alerts.
+        alerts: Vec<BudgetAlert>,
+    },
 }
 
 impl From<RunEvent> for PlayEvent {
@@ -188,23 +201,96 @@ fn runner(state: &AppState) -> CmdResult<Runner> {
     ))
 }
 
-/// The pre-flight estimate while typing: input tokens, cost range, context-window use.
+/// The estimate and the budgets it counts against.
+#[derive(Debug, Serialize)]
+pub struct EstimateView {
+    #[serde(flatten)]
+    estimate: Estimate,
+    /// Each matching budget, checked against the worst case.
+    budgets: Vec<BudgetCheck>,
+}
+
+/// The pre-flight estimate while typing: input tokens, cost range, context-window use, and the
+/// budgets the worst case would break.
 #[tauri::command]
 #[tracing::instrument(skip(state, input), err(level = "info"))]
-pub async fn run_estimate(state: State<'_, AppState>, input: PlayInput) -> CmdResult<Estimate> {
+pub async fn run_estimate(state: State<'_, AppState>, input: PlayInput) -> CmdResult<EstimateView> {
     let (spec, _) = build(&state, &input, false)?;
-    Ok(runner(&state)?.estimate(&spec)?)
+    let estimate = runner(&state)?.estimate(&spec)?;
+    let budgets = state.with_ledger(|l| Ok(l.budget_checks(&spec.scope(), estimate.max_cost)?))?;
+    Ok(EstimateView { estimate, budgets })
+}
+
+/// Budgets override, cache and the fallback chain from the input and the settings.
+pub fn apply_policy(
+    app: &AppHandle,
+    state: &AppState,
+    spec: &mut RunSpec,
+    override_budget: bool,
+    cache: Option<bool>,
+) -> CmdResult<()> {
+    let settings = crate::settings::Settings::load(app);
+    spec.policy.override_budget = override_budget;
+    if cache.unwrap_or(settings.cache_enabled) {
+        spec.policy.cache = Some(CachePolicy {
+            ttl_ms: (settings.cache_ttl_hours * 3_600_000.0) as i64,
+        });
+    }
+    spec.policy.failover_on_any_error = settings.failover_any;
+    for f in &settings.fallbacks {
+        let kind = provider(&f.provider)?;
+        if kind == spec.endpoint.provider && f.model == spec.chat.model {
+            continue;
+        }
+        let (endpoint, key) =
+            endpoint_for(state, kind, f.key_id.as_deref(), true).map_err(|e| {
+                UiError::new(
+                    &e.code,
+                    format!("fallback {}/{}: {}", f.provider, f.model, e.message),
+                )
+            })?;
+        spec.policy.fallbacks.push(Fallback {
+            endpoint,
+            model: f.model.clone(),
+            key_id: key.as_ref().map(|k| k.id.clone()),
+            key_label: key.map(|k| k.label),
+        });
+    }
+    Ok(())
+}
+
+/// Shows budget alerts as desktop notifications (when enabled); a missing notification service
+/// is not an error.
+pub fn notify(app: &AppHandle, alerts: &[BudgetAlert]) {
+    if alerts.is_empty() || !crate::settings::Settings::load(app).notifications {
+        return;
+    }
+    use tauri_plugin_notification::NotificationExt;
+    // The most severe threshold per budget is enough.
+    let mut seen = std::collections::HashSet::new();
+    for a in alerts.iter().rev() {
+        if seen.insert(a.budget_id) {
+            let _ = app
+                .notification()
+                .builder()
+                .title("PromptLedger budget")
+                .body(a.message())
+                .show();
+        }
+    }
 }
 
 /// Runs a prompt, streaming events over `channel`; returns the committed run.
 #[tauri::command]
 #[tracing::instrument(skip(state, input, channel), fields(model = %input.model), err(level = "info"))]
 pub async fn run_start(
+    app: AppHandle,
     state: State<'_, AppState>,
     input: PlayInput,
     channel: Channel<PlayEvent>,
 ) -> CmdResult<RunView> {
     let (mut spec, prompt) = build(&state, &input, true)?;
+    apply_policy(&app, &state, &mut spec, input.override_budget, input.cache)?;
     let runner = runner(&state)?;
     runner.estimate(&spec)?;
     if spec.conversation_id.is_none() && input.new_conversation {
@@ -217,7 +303,14 @@ pub async fn run_start(
     };
     let result = runner.run(&spec, &mut on_event, &cancel).await;
     state.forget_run(&input.run_token);
-    Ok(RunView::from(&result?.record))
+    let outcome = result?;
+    if !outcome.alerts.is_empty() {
+        let _ = channel.send(PlayEvent::BudgetAlerts {
+            alerts: outcome.alerts.clone(),
+        });
+        notify(&app, &outcome.alerts);
+    }
+    Ok(RunView::from(&outcome.record))
 }
 
 /// Stops a running prompt; what arrived is kept and recorded.

@@ -57,6 +57,8 @@ export function explain(code: string): string {
     case "network": return "Could not reach the provider.";
     case "keychain_unavailable": return "The system keychain is not available.";
     case "invalid_input": return "Check the form.";
+    case "budget_exceeded": return "A budget stopped this run before it was sent.";
+    case "not_writable": return "That place cannot be written to.";
     default: return "";
   }
 }

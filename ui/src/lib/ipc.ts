@@ -35,6 +35,11 @@ import type {
   FilterChoices,
   RunExportRequest,
   Source,
+  BudgetAlert,
+  BudgetStatus,
+  CacheStats,
+  HealthReport,
+  NewBudget,
 } from "./types";
 
 export class IpcError extends Error {
@@ -134,4 +139,12 @@ export const ipc = {
     call<ExportDone | null>("export_report_file", { source, query, format }),
   chartSave: (name: string, format: "svg" | "png", data: string) =>
     call<string | null>("chart_save", { name, format, data }),
+  budgetsList: () => call<BudgetStatus[]>("budgets_list"),
+  budgetAdd: (budget: NewBudget) => call<BudgetStatus[]>("budget_add", { budget }),
+  budgetRemove: (id: number) => call<BudgetStatus[]>("budget_remove", { id }),
+  budgetAlerts: () => call<BudgetAlert[]>("budget_alerts"),
+  budgetAlertsDismiss: () => call<void>("budget_alerts_dismiss"),
+  cacheStats: () => call<CacheStats>("cache_stats"),
+  cacheClear: () => call<number>("cache_clear"),
+  healthReport: () => call<HealthReport>("health_report"),
 };

@@ -99,6 +99,18 @@ export interface Settings {
   connect_timeout_secs: number;
   overall_timeout_secs: number;
   idle_timeout_secs: number;
+  cache_enabled: boolean;
+  cache_ttl_hours: number;
+  fallbacks: FallbackSetting[];
+  failover_any: boolean;
+  health_check_minutes: number;
+  notifications: boolean;
+}
+
+export interface FallbackSetting {
+  provider: string;
+  key_id: string | null;
+  model: string;
 }
 
 export const PROVIDERS: { id: string; name: string }[] = [
@@ -148,6 +160,8 @@ export interface Estimate {
   price_key: string;
   context_window: number | null;
   long_context_tier: string | null;
+  /** Budgets the run counts against, checked against its worst case (run_estimate only). */
+  budgets?: BudgetCheck[];
 }
 
 export interface RunView {
@@ -184,7 +198,10 @@ export interface RunView {
 export type PlayEvent =
   | { kind: "estimate"; estimate: Estimate }
   | { kind: "text"; text: string }
-  | { kind: "usage"; usage: TokenUsage };
+  | { kind: "usage"; usage: TokenUsage }
+  | { kind: "failover"; from: string; to: string; error_code: string }
+  | { kind: "cache_hit" }
+  | { kind: "budget_alerts"; alerts: BudgetAlert[] };
 
 export interface PlayInput {
   runToken: string;
@@ -200,6 +217,8 @@ export interface PlayInput {
   newConversation?: boolean;
   template?: string | null;
   vars?: Record<string, string>;
+  overrideBudget?: boolean;
+  cache?: boolean | null;
 }
 
 export interface RunSummary {
@@ -270,6 +289,18 @@ export interface RunRecord {
   request_id: string | null;
   prompt: string | null;
   output: string | null;
+  cache_hit: boolean;
+  saved_nano: number;
+  tried: {
+    provider: string;
+    model: string;
+    key_label: string | null;
+    status: string;
+    error_code: string | null;
+    error_message: string | null;
+    latency_ms: number;
+    http_attempts: number;
+  }[];
 }
 
 export interface ConversationRecord {
@@ -315,6 +346,7 @@ export interface CompareInput {
   targets: TargetInput[];
   template: string | null;
   vars: Record<string, string>;
+  overrideBudget?: boolean;
 }
 
 export interface ColumnRecord {
@@ -347,6 +379,7 @@ export interface CompareEstimate {
   columns: Estimate[];
   min_total: number;
   max_total: number;
+  budgets: BudgetCheck[];
 }
 
 // ---- Analytics (core analytics/, charts/, export/) ----
@@ -525,4 +558,78 @@ export interface ExportDone {
 export interface DemoInfo {
   runs: number;
   path: string;
+}
+
+// ---- Budgets, cache, health (core ledger/budgets, cache, health) ----
+
+export type BudgetScope =
+  | { kind: "all" }
+  | { kind: "provider"; value: string }
+  | { kind: "model"; value: string }
+  | { kind: "key"; value: string }
+  | { kind: "tag"; value: string };
+
+export type BudgetPeriod = "day" | "week" | "month";
+export type BudgetMode = "warn" | "block";
+
+export interface NewBudget {
+  name: string;
+  scope: BudgetScope;
+  period: BudgetPeriod;
+  limit_nano: number;
+  mode: BudgetMode;
+}
+
+export interface Budget extends NewBudget {
+  id: number;
+  created_at_ms: number;
+}
+
+export interface BudgetStatus {
+  budget: Budget;
+  period_start: string;
+  period_end: string;
+  spent_nano: number;
+  remaining_nano: number;
+  used: number;
+}
+
+export interface BudgetCheck {
+  status: BudgetStatus;
+  estimate_nano: number;
+  would_exceed: boolean;
+}
+
+export interface BudgetAlert {
+  budget_id: number;
+  budget: string;
+  threshold: number;
+  spent_nano: number;
+  limit_nano: number;
+  period_start: string;
+  fired_at_ms: number;
+  dismissed: boolean;
+}
+
+export interface CacheStats {
+  entries: number;
+  hits: number;
+}
+
+export interface Health {
+  provider: string;
+  key_id: string | null;
+  runs: number;
+  ok_runs: number;
+  success_rate: number | null;
+  p50_latency_ms: number | null;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  last_error_at_ms: number | null;
+  degraded: boolean;
+}
+
+export interface HealthReport {
+  providers: Health[];
+  keys: Health[];
 }

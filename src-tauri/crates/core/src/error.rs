@@ -11,7 +11,7 @@ pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 /// Which budget a run would break, and by how much (amounts as `$0.50`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error(
-    "budget “{budget}” would be exceeded: {spent} of {limit} spent {period}, {remaining} left, \
+    "Budget “{budget}” would be exceeded: {spent} of {limit} spent {period}, {remaining} left, \
      and this run could cost up to {estimate}; nothing was sent"
 )]
 pub struct BudgetBreach {
