@@ -371,3 +371,34 @@ async fn health_marks_a_failing_key_degraded() {
     assert_eq!(h.success_rate, Some(0.0));
     assert!(h.last_error_at_ms.is_some());
 }
+
+#[tokio::test]
+async fn a_comparison_is_checked_as_a_whole() {
+    let server = FakeServer::start(vec![Reply::json(wire::openai_chat("gpt-4o", "Blue.", C))]);
+    let r = rig();
+    // Each column's worst case is about $0.01: under a $0.015 cap alone, over it together.
+    budget(&r.ledger, 15_000_000, BudgetMode::Block);
+    let columns: Vec<_> = (0..2)
+        .map(|i| promptledger_core::runner::compare::Column {
+            label: format!("column {i}"),
+            spec: spec(ProviderKind::Openai, server.url(), "gpt-4o"),
+        })
+        .collect();
+    let id = r
+        .ledger
+        .lock()
+        .unwrap()
+        .create_comparison("Name a colour.", None, &["a".into(), "b".into()])
+        .unwrap();
+    let outcomes = r
+        .runner
+        .compare(id, &columns, &|_, _| {}, &CancellationToken::new())
+        .await;
+    assert!(outcomes.iter().all(|o| matches!(&o.result,
+        Err(e) if e.code() == ErrorCode::BudgetExceeded)));
+    assert_eq!(server.hits(), 0);
+    let est = r.runner.estimate_compare(&columns).unwrap();
+    assert_eq!(est.budgets.len(), 1);
+    assert!(est.budgets[0].would_exceed);
+    assert_eq!(est.budgets[0].estimate_nano, est.max_total.0);
+}
