@@ -255,6 +255,7 @@ pub async fn compare_retry(
     let runner = runner(&state)?;
     let mut spec = col.spec.clone();
     spec.comparison_id = Some(id);
+    spec.policy.override_budget = input.override_budget;
     let mut on = |e: promptledger_core::runner::RunEvent| {
         let _ = channel.send(ColumnEvent {
             column: position,
