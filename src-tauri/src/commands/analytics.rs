@@ -59,7 +59,11 @@ pub async fn analytics_dashboard(
     chart_width: Option<u32>,
 ) -> CmdResult<AnalyticsView> {
     let t = std::time::Instant::now();
-    let dashboard = with_source(&state, source, |l| Ok(l.dashboard(&query)?))?;
+    let dashboard = with_source(&state, source, |l| {
+        // Another process (the CLI) may have moved the ledger to another zone meanwhile.
+        l.follow_stored_zone()?;
+        Ok(l.dashboard(&query)?)
+    })?;
     let took_ms = t.elapsed().as_secs_f64() * 1000.0;
     let charts = ChartKind::ALL
         .iter()

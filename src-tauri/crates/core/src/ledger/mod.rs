@@ -141,6 +141,16 @@ impl Ledger {
         Ok(())
     }
 
+    /// Follows a zone another process (the CLI, the app) stored since this connection opened,
+    /// so every writer keys days the same way. Cheap when nothing changed (one indexed read).
+    pub fn follow_stored_zone(&mut self) -> Result<()> {
+        if let Some(stored) = stored_zone(&self.conn).filter(|z| *z != self.zone) {
+            functions::register(&self.conn, stored)?;
+            self.zone = stored;
+        }
+        Ok(())
+    }
+
     fn store_zone(&mut self) -> Result<()> {
         self.conn.execute(
             "INSERT INTO ledger_meta (key, value) VALUES ('time_zone', ?1)

@@ -198,6 +198,7 @@ fn u(v: i64) -> u64 {
 impl Ledger {
     /// Records a run and commits it; returns its id. The daily roll-up follows by trigger.
     pub fn insert_run(&mut self, run: &NewRun) -> Result<i64> {
+        self.follow_stored_zone()?;
         let tx = self.write_tx()?;
         let id = insert_in(&tx, run)?;
         tx.commit()?;
@@ -206,6 +207,7 @@ impl Ledger {
 
     /// Records many runs in one transaction (imports, sample data): all or none.
     pub fn insert_runs(&mut self, runs: &[NewRun]) -> Result<()> {
+        self.follow_stored_zone()?;
         let tx = self.write_tx()?;
         for run in runs {
             insert_in(&tx, run)?;
@@ -236,6 +238,7 @@ impl Ledger {
 
     /// Deletes a run (its roll-up is corrected by trigger).
     pub fn delete_run(&mut self, id: i64) -> Result<()> {
+        self.follow_stored_zone()?;
         match self
             .conn()
             .execute("DELETE FROM runs WHERE id = ?1", [id])?

@@ -323,3 +323,26 @@ fn cache_savings_deletes_and_rebuilds_keep_the_roll_up_exact() {
     l.delete_run(cached).unwrap();
     assert!(l.rollup("2000-01-01", "2100-01-01").unwrap().is_empty());
 }
+
+#[test]
+fn a_writer_follows_a_zone_another_process_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite3");
+    let mut app = Ledger::open(&path).unwrap();
+    app.set_time_zone(Zone::UTC).unwrap();
+    // The CLI, in Kolkata, changes the ledger's zone while the app keeps its connection open.
+    let mut cli = Ledger::open(&path).unwrap();
+    cli.set_time_zone(Zone::parse("Asia/Kolkata").unwrap())
+        .unwrap();
+    // The app's next write keys its day in Kolkata time too: 20:00 UTC is the 22nd there.
+    record(
+        &mut app,
+        Run {
+            at: "2025-11-21T20:00:00Z",
+            ..Run::default()
+        },
+    );
+    assert_eq!(app.time_zone().name(), "Asia/Kolkata");
+    assert_eq!(cli.rollup("2025-11-22", "2025-11-22").unwrap().len(), 1);
+    assert!(cli.rollup("2025-11-21", "2025-11-21").unwrap().is_empty());
+}
