@@ -55,7 +55,8 @@ fn digits(s: &str) -> i64 {
         .unwrap()
 }
 
-/// An element's text through the DOM (WebKitWebDriver leaves ellipsized text out of `text()`).
+/// An element's text through the DOM (WebKitWebDriver leaves ellipsized text out of `text()`),
+/// once it shows a non-zero figure.
 async fn dom_text(c: &Client, css: &str) -> String {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
@@ -67,7 +68,7 @@ async fn dom_text(c: &Client, css: &str) -> String {
             .await
             .unwrap();
         let t = v.as_str().unwrap_or_default().trim().to_string();
-        if t.chars().any(|ch| ch.is_ascii_digit()) {
+        if t.chars().any(|ch| ch.is_ascii_digit() && ch != '0') {
             return t;
         }
         assert!(Instant::now() < deadline, "{css} stayed empty");
@@ -191,21 +192,29 @@ async fn analytics_on_sample_data_with_exports_in_both_themes() {
     let bytes = std::fs::read(&png).unwrap();
     assert!(bytes.starts_with(b"\x89PNG\r\n\x1a\n") && bytes.len() > 2000);
 
-    // Dark theme: the charts are drawn again for it.
+    // Dark theme: the charts are drawn again for it (also when the screen opens before the
+    // theme has switched: it redraws on the change).
     click(&c, "[data-screen=settings]").await;
     click(&c, "[data-testid=theme-dark]").await;
     click(&c, "[data-screen=analytics]").await;
     wait_for(&c, "[data-testid=demo-banner]", true).await;
     charts_drawn(&c).await;
-    let svg_bg = c
-        .execute(
-            "const img = document.querySelector('[data-chart=tokens] img');
-             return decodeURIComponent(img.src).toLowerCase().includes('#1a2029');",
-            vec![],
-        )
-        .await
-        .unwrap();
-    assert_eq!(svg_bg, serde_json::json!(true), "dark chart background");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let dark = c
+            .execute(
+                "const img = document.querySelector('[data-chart=tokens] img');
+                 return !!img && decodeURIComponent(img.src).toLowerCase().includes('#1a2029');",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if dark == serde_json::json!(true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the charts never turned dark");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     screenshot(&c, "window-analytics-dark.png").await;
 
     // The real ledger was never touched.

@@ -115,12 +115,7 @@ pub fn report(mut ledger: Ledger, a: ReportArgs) -> Result<()> {
 }
 
 fn usd(nano: i64) -> String {
-    let v = nano as f64 / 1e9;
-    if v != 0.0 && v.abs() < 0.01 {
-        format!("${v:.4}")
-    } else {
-        format!("${v:.2}")
-    }
+    promptledger_core::NanoUsd(nano).to_short_usd()
 }
 
 fn pct(v: Option<f64>) -> String {

@@ -48,6 +48,17 @@ impl NanoUsd {
         (v <= 1_000_000_000 * NANO_PER_USD).then_some(NanoUsd(v))
     }
 
+    /// A short figure for messages and terminals: `$12.35`, and four decimals under a cent
+    /// (`$0.0006`); exact amounts use [`NanoUsd::to_usd_string`].
+    pub fn to_short_usd(self) -> String {
+        let v = self.0 as f64 / NANO_PER_USD as f64;
+        if v != 0.0 && v.abs() < 0.01 {
+            format!("${v:.4}")
+        } else {
+            format!("${v:.2}")
+        }
+    }
+
     /// USD as a float, for display and JSON only (never for sums).
     pub fn as_usd_f64(self) -> f64 {
         // Parsing the exact decimal gives the closest f64 to the true value.

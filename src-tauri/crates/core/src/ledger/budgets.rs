@@ -276,12 +276,7 @@ impl BudgetAlert {
 pub const THRESHOLDS: [i64; 3] = [50, 80, 100];
 
 fn usd(nano: i64) -> String {
-    let v = nano as f64 / 1e9;
-    if v != 0.0 && v.abs() < 0.01 {
-        format!("${v:.4}")
-    } else {
-        format!("${v:.2}")
-    }
+    NanoUsd(nano).to_short_usd()
 }
 
 const SELECT: &str =
@@ -382,36 +377,24 @@ impl Ledger {
     pub fn budget_status_on(&self, b: &Budget, today: NaiveDate) -> Result<BudgetStatus> {
         let (start, end) = b.period.bounds(today);
         let (from, to) = (day_key(start), day_key(today.min(end)));
-        let spent: i64 = match &b.scope {
-            BudgetScope::All => self.conn().query_row(
-                "SELECT COALESCE(sum(cost_nano), 0) FROM rollup_day_model WHERE day BETWEEN ?1 AND ?2",
-                [&from, &to],
-                |r| r.get(0),
-            )?,
-            BudgetScope::Provider(p) => self.conn().query_row(
-                "SELECT COALESCE(sum(cost_nano), 0) FROM rollup_day_model
-                 WHERE day BETWEEN ?1 AND ?2 AND provider = ?3",
-                [&from, &to, p],
-                |r| r.get(0),
-            )?,
-            BudgetScope::Model(m) => self.conn().query_row(
-                "SELECT COALESCE(sum(cost_nano), 0) FROM rollup_day_model
-                 WHERE day BETWEEN ?1 AND ?2 AND (model = ?3 OR model GLOB ?3 || '-[0-9]*')",
-                [&from, &to, m],
-                |r| r.get(0),
-            )?,
-            BudgetScope::Key(k) => self.conn().query_row(
-                "SELECT COALESCE(sum(cost_nano), 0) FROM rollup_day
-                 WHERE day BETWEEN ?1 AND ?2 AND key_id = ?3",
-                [&from, &to, k],
-                |r| r.get(0),
-            )?,
-            BudgetScope::Tag(t) => self.conn().query_row(
-                "SELECT COALESCE(sum(cost_nano), 0) FROM rollup_day
-                 WHERE day BETWEEN ?1 AND ?2 AND tag = ?3",
-                [&from, &to, t],
-                |r| r.get(0),
-            )?,
+        // Everything, a provider or a model: the narrow roll-up; a key or a tag: the wide one.
+        let (table, cond, value) = match &b.scope {
+            BudgetScope::All => ("rollup_day_model", "", None),
+            BudgetScope::Provider(p) => ("rollup_day_model", " AND provider = ?3", Some(p)),
+            BudgetScope::Model(m) => (
+                "rollup_day_model",
+                " AND (model = ?3 OR model GLOB ?3 || '-[0-9]*')",
+                Some(m),
+            ),
+            BudgetScope::Key(k) => ("rollup_day", " AND key_id = ?3", Some(k)),
+            BudgetScope::Tag(t) => ("rollup_day", " AND tag = ?3", Some(t)),
+        };
+        let sql = format!(
+            "SELECT COALESCE(sum(cost_nano), 0) FROM {table} WHERE day BETWEEN ?1 AND ?2{cond}"
+        );
+        let spent: i64 = match value {
+            Some(v) => self.conn().query_row(&sql, [&from, &to, v], |r| r.get(0))?,
+            None => self.conn().query_row(&sql, [&from, &to], |r| r.get(0))?,
         };
         Ok(BudgetStatus {
             period_start: from,
