@@ -200,12 +200,7 @@ pub async fn compare_start(
     let estimate = runner.estimate_compare(&cols)?;
     // Budgets see the comparison whole: nothing is sent (or saved) when it would break one.
     if !input.override_budget {
-        let scopes: Vec<_> = cols
-            .iter()
-            .zip(&estimate.columns)
-            .map(|(c, e)| (c.spec.scope(), e.max_cost))
-            .collect();
-        state.with_ledger(|l| Ok(l.check_budgets_all(&scopes)?))?;
+        estimate.refuse_if_blocked()?;
     }
     let labels: Vec<String> = cols.iter().map(|c| c.label.clone()).collect();
     let id =

@@ -111,15 +111,7 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
     }
     // Budgets see the whole comparison (every column's worst case) before anything is sent.
     if !a.override_budget {
-        let scopes: Vec<_> = columns
-            .iter()
-            .zip(&estimate.columns)
-            .map(|(c, e)| (c.spec.scope(), e.max_cost))
-            .collect();
-        ledger
-            .lock()
-            .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))?
-            .check_budgets_all(&scopes)?;
+        estimate.refuse_if_blocked()?;
     }
     let labels: Vec<String> = columns.iter().map(|c| c.label.clone()).collect();
     let id = ledger

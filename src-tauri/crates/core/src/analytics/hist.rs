@@ -91,13 +91,6 @@ impl LatencyHist {
         }
     }
 
-    /// Adds another histogram.
-    pub fn merge(&mut self, other: &LatencyHist) {
-        for (a, b) in self.counts.iter_mut().zip(other.counts.iter()) {
-            *a = a.saturating_add(*b);
-        }
-    }
-
     /// Counts one latency.
     pub fn add(&mut self, latency_ms: i64) {
         let slot = &mut self.counts[usize::from(bucket_of(latency_ms))];

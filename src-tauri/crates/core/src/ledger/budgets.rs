@@ -279,6 +279,28 @@ fn usd(nano: i64) -> String {
     NanoUsd(nano).to_short_usd()
 }
 
+/// `Err(BudgetExceeded)` naming the first block-mode budget these checks say would be broken.
+pub fn refuse_if_blocked(checks: &[BudgetCheck]) -> Result<()> {
+    match checks
+        .iter()
+        .find(|c| c.would_exceed && c.status.budget.mode == BudgetMode::Block)
+    {
+        Some(c) => {
+            let b = &c.status.budget;
+            Err(CoreError::BudgetExceeded(Box::new(BudgetBreach {
+                budget_id: b.id,
+                budget: b.name.clone(),
+                period: b.period.phrase().into(),
+                limit: usd(b.limit_nano),
+                spent: usd(c.status.spent_nano),
+                remaining: usd(c.status.remaining_nano),
+                estimate: usd(c.estimate_nano),
+            })))
+        }
+        None => Ok(()),
+    }
+}
+
 const SELECT: &str =
     "SELECT id, name, scope, scope_value, period, limit_nano, mode, created_at_ms FROM budgets";
 
@@ -454,21 +476,7 @@ impl Ledger {
     /// [`Ledger::check_budgets`] for several runs sent together.
     pub fn check_budgets_all(&self, runs: &[(RunScope, NanoUsd)]) -> Result<Vec<BudgetCheck>> {
         let checks = self.budget_checks_all(runs)?;
-        if let Some(c) = checks
-            .iter()
-            .find(|c| c.would_exceed && c.status.budget.mode == BudgetMode::Block)
-        {
-            let b = &c.status.budget;
-            return Err(CoreError::BudgetExceeded(Box::new(BudgetBreach {
-                budget_id: b.id,
-                budget: b.name.clone(),
-                period: b.period.phrase().into(),
-                limit: usd(b.limit_nano),
-                spent: usd(c.status.spent_nano),
-                remaining: usd(c.status.remaining_nano),
-                estimate: usd(c.estimate_nano),
-            })));
-        }
+        refuse_if_blocked(&checks)?;
         Ok(checks)
     }
 

@@ -7,7 +7,7 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{CoreError, Result};
-use crate::ledger::budgets::{BudgetCheck, RunScope};
+use crate::ledger::budgets::{BudgetCheck, RunScope, refuse_if_blocked};
 use crate::ledger::runs::{RunRecord, RunStatus};
 use crate::money::NanoUsd;
 use crate::runner::{Estimate, RunEvent, RunOutcome, RunSpec, Runner};
@@ -51,6 +51,13 @@ pub struct CompareEstimate {
     pub max_total: NanoUsd,
     /// The budgets the columns count against, checked with their worst cases summed.
     pub budgets: Vec<BudgetCheck>,
+}
+
+impl CompareEstimate {
+    /// `Err(BudgetExceeded)` when the comparison as a whole would break a block-mode budget.
+    pub fn refuse_if_blocked(&self) -> Result<()> {
+        refuse_if_blocked(&self.budgets)
+    }
 }
 
 /// The summary row: which column wins what (positions).
@@ -107,6 +114,11 @@ impl Runner {
         if !(2..=6).contains(&columns.len()) {
             return Err(CoreError::invalid("targets", "compare 2 to 6 targets"));
         }
+        self.estimate_columns(columns)
+    }
+
+    /// Prices the columns (any number) and checks their summed worst case against budgets.
+    fn estimate_columns(&self, columns: &[Column]) -> Result<CompareEstimate> {
         let mut out = Vec::with_capacity(columns.len());
         for (i, c) in columns.iter().enumerate() {
             out.push(self.estimate(&c.spec).map_err(|e| {
@@ -149,16 +161,9 @@ impl Runner {
         // Budgets see the comparison as a whole: its columns' worst cases summed. When that
         // would break a block-mode budget, no column is sent (unless overridden).
         if columns.iter().any(|c| !c.spec.policy.override_budget) {
-            let blocked = columns
-                .iter()
-                .map(|c| Ok((c.spec.scope(), self.estimate(&c.spec)?.max_cost)))
-                .collect::<Result<Vec<(RunScope, NanoUsd)>>>()
-                .and_then(|scopes| {
-                    self.ledger
-                        .lock()
-                        .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))?
-                        .check_budgets_all(&scopes)
-                });
+            let blocked = self
+                .estimate_columns(columns)
+                .and_then(|e| e.refuse_if_blocked());
             if let Err(e) = blocked {
                 return columns
                     .iter()
