@@ -284,6 +284,40 @@ pub fn is_demo(ledger: &Ledger) -> Result<bool> {
     Ok(ledger.meta("demo")?.is_some())
 }
 
+/// Opens `path` for sample data — the one safety rule of the app and the CLI: never the
+/// user's own ledger (`$PROMPTLEDGER_DB`, else the default file), never a file that holds real
+/// runs. The ledger counts days in the system's time zone.
+pub fn open_sample(path: &std::path::Path) -> Result<Ledger> {
+    if let Ok(real) = crate::ledger::resolve_path(None)
+        && same_file(path, &real)
+    {
+        return Err(CoreError::invalid(
+            "db",
+            format!(
+                "{} is your real ledger; give another file for sample data",
+                path.display()
+            ),
+        ));
+    }
+    let mut ledger = Ledger::open(path)?;
+    ledger.set_time_zone(crate::ledger::Zone::system())?;
+    if ledger.run_count()? > 0 && !is_demo(&ledger)? {
+        return Err(CoreError::invalid(
+            "db",
+            format!("{} holds real runs; it is not sample data", path.display()),
+        ));
+    }
+    Ok(ledger)
+}
+
+/// Whether two paths name the same file (as given, when either does not exist yet).
+fn same_file(a: &std::path::Path, b: &std::path::Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => a == b,
+    }
+}
+
 /// Fills a demo ledger. Refuses a ledger with runs that is not marked as sample data, so a real
 /// ledger is never touched. `progress(done, total)` is called after each batch.
 pub fn fill(

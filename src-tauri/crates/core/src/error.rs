@@ -8,6 +8,15 @@ use crate::providers::ProviderErrorKind;
 /// Result alias used throughout the core.
 pub type Result<T, E = CoreError> = std::result::Result<T, E>;
 
+/// Locks `m`, mapping a poisoned lock (a panic while it was held) to
+/// [`CoreError::LockPoisoned`] — the one place lock poisoning becomes an error.
+pub fn lock<'a, T>(
+    m: &'a std::sync::Mutex<T>,
+    what: &'static str,
+) -> Result<std::sync::MutexGuard<'a, T>> {
+    m.lock().map_err(|_| CoreError::LockPoisoned { what })
+}
+
 /// Which budget a run would break, and by how much (amounts as `$0.50`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error(
@@ -131,6 +140,54 @@ pub enum CoreError {
         /// The OS's reason.
         reason: String,
     },
+    /// A copy of an error reported for several holders at once (see [`CoreError::duplicate`]).
+    #[error("{message}")]
+    Duplicate {
+        /// The original's code.
+        code: ErrorCode,
+        /// The original's message.
+        message: String,
+    },
+    /// No key is saved (nor given) for a provider that needs one.
+    #[error(
+        "no {provider} key yet: add one on the Keys screen or with `promptledger keys add \
+         --provider {provider_id}`, or set {env_var} for one CLI invocation"
+    )]
+    NoKey {
+        /// The provider's display name.
+        provider: &'static str,
+        /// Its id, as the CLI spells it.
+        provider_id: &'static str,
+        /// The environment variable the CLI reads a one-off key from.
+        env_var: &'static str,
+    },
+    /// A key of one provider was named for a target of another.
+    #[error("key {key_id} belongs to {key_provider}, not {provider}")]
+    KeyProviderMismatch {
+        /// The key's id.
+        key_id: String,
+        /// The key's provider.
+        key_provider: String,
+        /// The target's provider.
+        provider: &'static str,
+    },
+    /// What went wrong with one target of several (a comparison column, a fallback); the code
+    /// is the inner error's.
+    #[error("{target}: {source}")]
+    InTarget {
+        /// Which target (`column 2 (openai/gpt-4o)`, `fallback anthropic/claude-haiku-4-5`).
+        target: String,
+        /// What went wrong with it.
+        #[source]
+        source: Box<CoreError>,
+    },
+    /// A thread panicked while holding a lock on shared state (a bug); the state may be half
+    /// updated, so nothing more is written.
+    #[error("a previous writer of the {what} panicked; restart PromptLedger")]
+    LockPoisoned {
+        /// What the lock guards.
+        what: &'static str,
+    },
     /// A file could not be read or written.
     #[error("{action} {path}: {source}")]
     Io {
@@ -216,6 +273,11 @@ impl CoreError {
             CoreError::BudgetExceeded(_) => ErrorCode::BudgetExceeded,
             CoreError::Cancelled => ErrorCode::Cancelled,
             CoreError::KeychainUnavailable { .. } => ErrorCode::KeychainUnavailable,
+            CoreError::NoKey { .. } => ErrorCode::InvalidKey,
+            CoreError::KeyProviderMismatch { .. } => ErrorCode::InvalidInput,
+            CoreError::InTarget { source, .. } => source.code(),
+            CoreError::LockPoisoned { .. } => ErrorCode::Internal,
+            CoreError::Duplicate { code, .. } => *code,
             CoreError::Provider { kind, .. } => match kind {
                 ProviderErrorKind::InvalidKey => ErrorCode::InvalidKey,
                 ProviderErrorKind::PermissionDenied => ErrorCode::PermissionDenied,
@@ -228,6 +290,27 @@ impl CoreError {
                 ProviderErrorKind::Timeout => ErrorCode::Timeout,
                 ProviderErrorKind::Network => ErrorCode::Network,
                 ProviderErrorKind::InvalidResponse => ErrorCode::InvalidResponse,
+            },
+        }
+    }
+
+    /// This error, said of one target among several (keeps the code).
+    pub fn in_target(self, target: impl Into<String>) -> Self {
+        CoreError::InTarget {
+            target: target.into(),
+            source: Box::new(self),
+        }
+    }
+
+    /// The same error again, for a second holder: errors do not implement `Clone` (they hold
+    /// I/O and SQLite errors). Variants with such sources keep their code and message.
+    pub fn duplicate(&self) -> Self {
+        match self {
+            CoreError::BudgetExceeded(b) => CoreError::BudgetExceeded(b.clone()),
+            CoreError::InvalidInput { field, reason } => CoreError::invalid(field, reason),
+            other => CoreError::Duplicate {
+                code: other.code(),
+                message: other.to_string(),
             },
         }
     }

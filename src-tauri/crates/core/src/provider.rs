@@ -77,6 +77,30 @@ impl ProviderKind {
         }
     }
 
+    /// The environment variables the CLI reads a one-off key from, first found wins.
+    pub fn env_key_vars(self) -> &'static [&'static str] {
+        match self {
+            ProviderKind::Openai | ProviderKind::OpenaiCompatible => &["OPENAI_API_KEY"],
+            ProviderKind::Anthropic => &["ANTHROPIC_API_KEY"],
+            ProviderKind::Gemini => &["GEMINI_API_KEY", "GOOGLE_API_KEY"],
+            ProviderKind::Ollama => &["OLLAMA_API_KEY"],
+        }
+    }
+
+    /// Whether a run can go without any key (a local server; an OpenAI-compatible endpoint
+    /// that may not need one).
+    pub fn keyless_ok(self) -> bool {
+        matches!(self, ProviderKind::Ollama | ProviderKind::OpenaiCompatible)
+    }
+
+    /// The CLI's spelling of the id (`openai-compatible`).
+    pub fn cli_name(self) -> &'static str {
+        match self {
+            ProviderKind::OpenaiCompatible => "openai-compatible",
+            other => other.as_str(),
+        }
+    }
+
     /// Local models cost nothing per token: their runs are recorded as `unmetered`.
     pub fn is_unmetered(self) -> bool {
         matches!(self, ProviderKind::Ollama)

@@ -3,6 +3,8 @@
 //! `SecretStore` (the OS keychain); the ledger keeps metadata. No function returns a secret
 //! except [`KeyManager::endpoint`], which hands it to the HTTP client.
 
+mod resolve;
+
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::ProviderKind;
@@ -11,6 +13,7 @@ use crate::ledger::Ledger;
 use crate::ledger::keys::{KeyRecord, NewKeyRecord, validate_label};
 use crate::providers::{Endpoint, ProviderClient};
 use crate::vault::{Secret, SecretStore};
+pub use resolve::{KeySource, Secrets, parse_header};
 
 /// A key as the user enters it.
 #[derive(Debug, Clone)]
@@ -79,9 +82,17 @@ impl KeyManager {
     }
 
     fn ledger(&self) -> Result<MutexGuard<'_, Ledger>> {
-        self.ledger
-            .lock()
-            .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))
+        crate::error::lock(&self.ledger, "ledger")
+    }
+
+    /// The HTTP client keys are checked with.
+    pub fn client(&self) -> &ProviderClient {
+        &self.client
+    }
+
+    /// A saved key's metadata.
+    pub fn record(&self, id: &str) -> Result<KeyRecord> {
+        self.ledger()?.key(id)
     }
 
     fn endpoint_of(

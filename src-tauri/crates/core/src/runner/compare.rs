@@ -6,19 +6,11 @@ use futures_util::future::join_all;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{CoreError, Result};
+use crate::error::{CoreError, Result, lock};
 use crate::ledger::budgets::{BudgetCheck, RunScope, refuse_if_blocked};
 use crate::ledger::runs::{RunRecord, RunStatus};
 use crate::money::NanoUsd;
-use crate::runner::{Estimate, RunEvent, RunOutcome, RunSpec, Runner};
-
-/// The same error for every column (errors do not implement Clone).
-fn copy_error(e: &CoreError) -> CoreError {
-    match e {
-        CoreError::BudgetExceeded(b) => CoreError::BudgetExceeded(b.clone()),
-        other => CoreError::invalid("compare", other.to_string()),
-    }
-}
+use crate::runner::{Detail, Estimate, PreparedRun, RunEvent, RunOutcome, RunSpec, Runner};
 
 /// One target of a comparison.
 #[derive(Debug, Clone)]
@@ -107,50 +99,69 @@ pub fn summarize(runs: &[Option<&RunRecord>]) -> Summary {
     }
 }
 
+/// A comparison has 2 to 6 targets (a column retried alone is one run, not a comparison).
+pub(crate) fn check_count(n: usize) -> Result<()> {
+    if (2..=6).contains(&n) {
+        Ok(())
+    } else {
+        Err(CoreError::invalid("targets", "compare 2 to 6 targets"))
+    }
+}
+
 impl Runner {
     /// Prices every column; the first that cannot be priced (or is invalid) is an error naming
     /// it, so nothing is sent.
     pub fn estimate_compare(&self, columns: &[Column]) -> Result<CompareEstimate> {
-        if !(2..=6).contains(&columns.len()) {
-            return Err(CoreError::invalid("targets", "compare 2 to 6 targets"));
-        }
-        self.estimate_columns(columns)
+        check_count(columns.len())?;
+        Ok(self.prepare_columns(columns)?.1)
     }
 
-    /// Prices the columns (any number) and checks their summed worst case against budgets.
-    fn estimate_columns(&self, columns: &[Column]) -> Result<CompareEstimate> {
-        let mut out = Vec::with_capacity(columns.len());
+    /// Prepares every column (exact estimates: the user sees them) and checks their summed
+    /// worst case against budgets, without refusing.
+    pub(crate) fn prepare_columns(
+        &self,
+        columns: &[Column],
+    ) -> Result<(Vec<PreparedRun>, CompareEstimate)> {
+        let mut prepared = Vec::with_capacity(columns.len());
         for (i, c) in columns.iter().enumerate() {
-            out.push(self.estimate(&c.spec).map_err(|e| {
-                CoreError::invalid("target", format!("column {} ({}): {e}", i + 1, c.label))
-            })?);
+            prepared.push(
+                self.price_targets(&c.spec, Detail::Exact)
+                    .map_err(|e| e.in_target(format!("column {} ({})", i + 1, c.label)))?,
+            );
         }
-        let min_total = out
+        let estimates: Vec<Estimate> = prepared
+            .iter()
+            .filter_map(|p| p.estimate().cloned())
+            .collect();
+        let min_total = estimates
             .iter()
             .fold(NanoUsd::ZERO, |a, e| a.saturating_add(e.min_cost));
-        let max_total = out
+        let max_total = estimates
             .iter()
             .fold(NanoUsd::ZERO, |a, e| a.saturating_add(e.max_cost));
-        let scopes: Vec<(RunScope, NanoUsd)> = columns
+        let scopes: Vec<(RunScope, NanoUsd)> = prepared
             .iter()
-            .zip(&out)
-            .map(|(c, e)| (c.spec.scope(), e.max_cost))
+            .map(|p| (p.spec().scope(), p.worst_case()))
             .collect();
-        let budgets = self
-            .ledger
-            .lock()
-            .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))?
-            .budget_checks_all(&scopes)?;
-        Ok(CompareEstimate {
-            columns: out,
-            min_total,
-            max_total,
-            budgets,
-        })
+        let budgets = lock(&self.ledger, "ledger")?.budget_checks_all(&scopes)?;
+        for p in &mut prepared {
+            p.budgets = budgets.clone();
+        }
+        Ok((
+            prepared,
+            CompareEstimate {
+                columns: estimates,
+                min_total,
+                max_total,
+                budgets,
+            },
+        ))
     }
 
     /// Runs every column of comparison `comparison_id` concurrently. `on_event` gets each
-    /// column's events with its position.
+    /// column's events with its position. Budgets see the comparison as a whole: when its
+    /// columns' summed worst case would break a block-mode budget, no column is sent (unless
+    /// every column overrides it).
     pub async fn compare(
         &self,
         comparison_id: i64,
@@ -158,51 +169,64 @@ impl Runner {
         on_event: &(dyn Fn(usize, RunEvent) + Send + Sync),
         cancel: &CancellationToken,
     ) -> Vec<ColumnOutcome> {
-        // Budgets see the comparison as a whole: its columns' worst cases summed. When that
-        // would break a block-mode budget, no column is sent (unless overridden).
-        if columns.iter().any(|c| !c.spec.policy.override_budget) {
-            let blocked = self
-                .estimate_columns(columns)
-                .and_then(|e| e.refuse_if_blocked());
-            if let Err(e) = blocked {
-                return columns
-                    .iter()
-                    .enumerate()
-                    .map(|(i, c)| ColumnOutcome {
-                        position: i,
-                        label: c.label.clone(),
-                        result: Err(copy_error(&e)),
-                    })
-                    .collect();
+        let prepared = self.prepare_columns(columns).and_then(|(p, e)| {
+            if columns.iter().any(|c| !c.spec.policy.override_budget) {
+                e.refuse_if_blocked()?;
             }
-        }
-        let runs = columns.iter().enumerate().map(|(i, c)| {
-            let mut spec = c.spec.clone();
-            spec.comparison_id = Some(comparison_id);
-            async move {
-                let mut events = |e: RunEvent| on_event(i, e);
-                let result = self.run(&spec, &mut events, cancel).await;
-                if let Ok(out) = &result {
-                    let attach = self
-                        .ledger
-                        .lock()
-                        .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))
-                        .and_then(|mut l| l.set_column_run(comparison_id, i as i64, out.record.id));
-                    if let Err(e) = attach {
-                        return ColumnOutcome {
-                            position: i,
-                            label: c.label.clone(),
-                            result: Err(e),
-                        };
-                    }
+            Ok(p)
+        });
+        let labels: Vec<String> = columns.iter().map(|c| c.label.clone()).collect();
+        match prepared {
+            Ok(mut runs) => {
+                for r in &mut runs {
+                    r.spec_mut().comparison_id = Some(comparison_id);
                 }
+                self.run_columns(
+                    comparison_id,
+                    labels.into_iter().zip(runs).collect(),
+                    on_event,
+                    cancel,
+                )
+                .await
+            }
+            Err(e) => labels
+                .into_iter()
+                .enumerate()
+                .map(|(position, label)| ColumnOutcome {
+                    position,
+                    label,
+                    result: Err(e.duplicate()),
+                })
+                .collect(),
+        }
+    }
+
+    /// Executes prepared columns concurrently and attaches each recorded run to its column.
+    pub(crate) async fn run_columns(
+        &self,
+        comparison_id: i64,
+        columns: Vec<(String, PreparedRun)>,
+        on_event: &(dyn Fn(usize, RunEvent) + Send + Sync),
+        cancel: &CancellationToken,
+    ) -> Vec<ColumnOutcome> {
+        let runs = columns
+            .into_iter()
+            .enumerate()
+            .map(|(i, (label, prepared))| async move {
+                let mut events = |e: RunEvent| on_event(i, e);
+                let result = self.execute(prepared, &mut events, cancel).await;
+                let result = match result {
+                    Ok(out) => lock(&self.ledger, "ledger")
+                        .and_then(|mut l| l.set_column_run(comparison_id, i as i64, out.record.id))
+                        .map(|()| out),
+                    Err(e) => Err(e),
+                };
                 ColumnOutcome {
                     position: i,
-                    label: c.label.clone(),
+                    label,
                     result,
                 }
-            }
-        });
+            });
         join_all(runs).await
     }
 }

@@ -11,3 +11,4 @@ mod keys;
 mod ledger;
 mod pricing;
 mod runs;
+mod service;

@@ -1,0 +1,341 @@
+//! Executing a prepared run: the provider call (streamed, retried, cancellable), failover to
+//! the next target, the response cache, and the ledger row committed **before** the outcome is
+//! returned, with the budget alerts the run fired.
+
+use tokio_util::sync::CancellationToken;
+
+use crate::error::{CoreError, Result, lock};
+use crate::ledger::budgets::BudgetCheck;
+use crate::ledger::cache::CachedAnswer;
+use crate::ledger::runs::{NewRun, RunStatus, TargetAttempt};
+use crate::pricing::{CostSource, TokenUsage};
+use crate::providers::{End, Exchange, StreamEvent};
+use crate::runner::{PreparedRun, RunEvent, RunOutcome, RunSpec, Runner, tokens};
+
+impl Runner {
+    /// Executes a prepared run, streaming events to `on_event`, and returns the committed
+    /// ledger row. Only a run that was stopped by a budget (a fallback's, at hand-over) or could
+    /// not be recorded is an `Err`; provider failures are recorded runs with their typed error.
+    ///
+    /// A cache hit is answered from the ledger. A target that fails after its retries with a
+    /// retryable error hands over to the next, which is checked against budgets first; the
+    /// run records every target it tried.
+    pub async fn execute(
+        &self,
+        prepared: PreparedRun,
+        on_event: &mut (dyn FnMut(RunEvent) + Send),
+        cancel: &CancellationToken,
+    ) -> Result<RunOutcome> {
+        let PreparedRun {
+            targets,
+            budgets,
+            cache,
+        } = prepared;
+        let spec = &targets[0].spec;
+        if let Some(e) = &targets[0].estimate {
+            on_event(RunEvent::Estimate(e.clone()));
+        }
+        let (hash, hit) = cache.unzip();
+        if let Some(hit) = hit.flatten() {
+            return self.record_cache_hit(spec, hit, tokio::time::Instant::now(), on_event);
+        }
+
+        let mut tried: Vec<TargetAttempt> = Vec::new();
+        let mut last: Option<Sent> = None;
+        for (i, target) in targets.iter().enumerate() {
+            if i > 0 {
+                // A budget stops the failover: the last target's failure is the run's result.
+                let checked = lock(&self.ledger, "ledger").and_then(|l| {
+                    l.check_budgets(&target.spec.scope(), target.worst_case)
+                        .map(|_| ())
+                });
+                if checked.is_err()
+                    && !spec.policy.override_budget
+                    && let Some(prev) = last.take()
+                {
+                    return self.finish(prev, tried, hash.as_deref(), budgets);
+                }
+            }
+            let target = &target.spec;
+            let started_at_ms = crate::ledger::now_ms();
+            let t0 = tokio::time::Instant::now();
+            let mut forward = |ev: StreamEvent| match ev {
+                StreamEvent::TextDelta(t) => on_event(RunEvent::Text(t)),
+                StreamEvent::Usage(u) => on_event(RunEvent::Usage(u)),
+            };
+            let x = self
+                .client
+                .chat(&target.endpoint, &target.chat, &mut forward, cancel)
+                .await;
+            let latency_ms = i64::try_from(t0.elapsed().as_millis()).unwrap_or(i64::MAX);
+            let hand_over = match &x.end {
+                End::Failed(CoreError::Provider { kind, .. }) => {
+                    kind.retryable() || spec.policy.failover_on_any_error
+                }
+                _ => false,
+            } && x.text.is_empty()
+                && !cancel.is_cancelled();
+            tried.push(attempt_of(target, &x, latency_ms));
+            let sent = Sent {
+                spec: target.clone(),
+                exchange: x,
+                started_at_ms,
+                latency_ms,
+                primary: i == 0,
+            };
+            match targets.get(i + 1) {
+                Some(next) if hand_over => {
+                    on_event(RunEvent::Failover {
+                        from: target_name(target),
+                        to: target_name(&next.spec),
+                        error_code: tried
+                            .last()
+                            .and_then(|a| a.error_code.clone())
+                            .unwrap_or_default(),
+                    });
+                    last = Some(sent);
+                }
+                _ => return self.finish(sent, tried, hash.as_deref(), budgets),
+            }
+        }
+        // Unreachable in practice (the last target always finishes); kept total for safety.
+        match last {
+            Some(prev) => self.finish(prev, tried, hash.as_deref(), budgets),
+            None => Err(CoreError::invalid("run", "no target to send the run to")),
+        }
+    }
+
+    /// Records what a target produced, fires budget alerts and fills the cache.
+    fn finish(
+        &self,
+        sent: Sent,
+        tried: Vec<TargetAttempt>,
+        hash: Option<&str>,
+        budgets: Vec<BudgetCheck>,
+    ) -> Result<RunOutcome> {
+        let Sent {
+            spec,
+            exchange,
+            started_at_ms,
+            latency_ms,
+            primary,
+        } = sent;
+        let mut run = self.to_new_run(&spec, exchange, started_at_ms, latency_ms)?;
+        // A run that went to one target keeps no attempt list.
+        if tried.len() > 1 {
+            run.attempts = tried.iter().map(|a| a.http_attempts).sum::<i64>().max(1);
+            run.tried = tried;
+        }
+        let output = run.output.clone().unwrap_or_default();
+        let mut ledger = lock(&self.ledger, "ledger")?;
+        let id = ledger.insert_run(&run)?;
+        if let Some(c) = spec.conversation_id {
+            ledger.touch_conversation(c)?;
+        }
+        if let Some(key_id) = &spec.key_id {
+            let err = run.error_code.as_deref().zip(run.error_message.as_deref());
+            ledger.note_key_used(key_id, run.started_at_ms, err)?;
+        }
+        let record = ledger.run(id)?;
+        // Only the primary target's complete answer is the answer to this request.
+        if let (Some(h), Some(policy), true, RunStatus::Ok) =
+            (hash, spec.policy.cache, primary, record.status)
+        {
+            ledger.cache_store(
+                h,
+                &record.provider,
+                &record.model_requested,
+                id,
+                record.model_resolved.as_deref(),
+                &output,
+                record.breakdown.total_nano_usd.0,
+                crate::ledger::now_ms(),
+                policy,
+            )?;
+        }
+        let alerts = ledger.fire_budget_alerts(&spec.scope())?;
+        Ok(RunOutcome {
+            record,
+            output,
+            budgets,
+            alerts,
+        })
+    }
+
+    /// Records a run answered from the response cache: no tokens billed, cost 0, and what the
+    /// answer cost when it was paid for as the saving.
+    fn record_cache_hit(
+        &self,
+        spec: &RunSpec,
+        hit: CachedAnswer,
+        t0: tokio::time::Instant,
+        on_event: &mut (dyn FnMut(RunEvent) + Send),
+    ) -> Result<RunOutcome> {
+        on_event(RunEvent::CacheHit);
+        on_event(RunEvent::Text(hit.output.clone()));
+        let elapsed = i64::try_from(t0.elapsed().as_millis()).unwrap_or(0);
+        let params = serde_json::json!({
+            "temperature": spec.chat.temperature,
+            "max_tokens": spec.chat.max_tokens,
+            "cache": { "hit": true, "paid_by_run": hit.run_id },
+        });
+        let run = NewRun {
+            started_at_ms: crate::ledger::now_ms(),
+            provider: spec.endpoint.provider.as_str().to_string(),
+            model_requested: spec.chat.model.clone(),
+            model_resolved: hit.model_resolved.clone(),
+            status: Some(RunStatus::Ok),
+            cost_source: Some(CostSource::Computed),
+            latency_ms: Some(elapsed),
+            ttft_ms: Some(elapsed),
+            attempts: 1,
+            key_id: spec.key_id.clone(),
+            key_label: spec.key_label.clone(),
+            tag: spec.tag.clone(),
+            conversation_id: spec.conversation_id,
+            comparison_id: spec.comparison_id,
+            template: spec.template,
+            prompt: spec.chat.messages.last().map(|m| m.content.clone()),
+            system_prompt: spec.chat.system.clone(),
+            output: Some(hit.output.clone()),
+            params_json: Some(params.to_string()),
+            cache_hit: true,
+            saved_nano: hit.cost_nano.max(0),
+            ..NewRun::default()
+        };
+        let mut ledger = lock(&self.ledger, "ledger")?;
+        let id = ledger.insert_run(&run)?;
+        if let Some(c) = spec.conversation_id {
+            ledger.touch_conversation(c)?;
+        }
+        let record = ledger.run(id)?;
+        Ok(RunOutcome {
+            record,
+            output: hit.output,
+            budgets: Vec::new(),
+            alerts: Vec::new(),
+        })
+    }
+
+    fn to_new_run(
+        &self,
+        spec: &RunSpec,
+        x: Exchange,
+        started_at_ms: i64,
+        latency_ms: i64,
+    ) -> Result<NewRun> {
+        let (status, error) = match &x.end {
+            End::Complete => (RunStatus::Ok, None),
+            End::Failed(e) => (RunStatus::Error, Some(e)),
+            End::Interrupted(e) => (RunStatus::Interrupted, Some(e)),
+            End::Cancelled => (RunStatus::Cancelled, None),
+        };
+        // Usage: the provider's final count; else what it reported so far plus local estimates
+        // for the rest; nothing when it failed before answering (providers do not bill that).
+        let (usage, estimated) = match (x.usage, x.usage_final) {
+            (Some(u), true) => (u, false),
+            (partial, _)
+                if !x.text.is_empty() || partial.is_some() || status == RunStatus::Cancelled =>
+            {
+                let mut u = partial.unwrap_or_default();
+                if u.prompt_tokens() == 0 {
+                    u.input_tokens = tokens::prompt_tokens(&spec.chat);
+                }
+                u.output_tokens = u.output_tokens.max(tokens::count(&x.text));
+                (u, true)
+            }
+            _ => (TokenUsage::default(), false),
+        };
+        let priced = self
+            .pricer
+            .price(spec.endpoint.provider, &spec.chat.model, &usage)?;
+        let metered = priced.breakdown.cost_source != CostSource::Unmetered;
+        let cost_source = if !metered {
+            CostSource::Unmetered
+        } else if x.provider_cost.is_some() {
+            CostSource::ProviderReported
+        } else if estimated {
+            CostSource::Estimated
+        } else {
+            CostSource::Computed
+        };
+        let error_code = match (&x.end, error) {
+            (End::Cancelled, _) => Some(CoreError::Cancelled.code().as_str().to_string()),
+            (_, Some(e)) => Some(e.code().as_str().to_string()),
+            _ => None,
+        };
+        let params = serde_json::json!({
+            "temperature": spec.chat.temperature,
+            "max_tokens": spec.chat.max_tokens,
+            "stream": spec.chat.stream,
+            "base_url": spec.endpoint.base_url,
+            "finish_reason": x.finish_reason,
+        });
+        let prompt = spec.chat.messages.last().map(|m| m.content.clone());
+        Ok(NewRun {
+            started_at_ms,
+            provider: spec.endpoint.provider.as_str().to_string(),
+            model_requested: spec.chat.model.clone(),
+            model_resolved: x.resolved_model.clone(),
+            priced: Some(priced),
+            status: Some(status),
+            error_code,
+            error_message: error.map(ToString::to_string),
+            provider_cost: x.provider_cost,
+            cost_source: Some(cost_source),
+            latency_ms: Some(latency_ms),
+            ttft_ms: x
+                .ttft
+                .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+            attempts: i64::from(x.attempts.max(1)),
+            key_id: spec.key_id.clone(),
+            key_label: spec.key_label.clone(),
+            tag: spec.tag.clone(),
+            conversation_id: spec.conversation_id,
+            comparison_id: spec.comparison_id,
+            template: spec.template,
+            prompt,
+            system_prompt: spec.chat.system.clone(),
+            output: Some(x.text),
+            params_json: Some(params.to_string()),
+            request_id: x.request_id,
+            cache_hit: false,
+            saved_nano: 0,
+            tried: Vec::new(),
+        })
+    }
+}
+
+/// A target's call, kept until the run knows whether it is the final one.
+struct Sent {
+    spec: RunSpec,
+    exchange: Exchange,
+    started_at_ms: i64,
+    latency_ms: i64,
+    primary: bool,
+}
+
+/// One line of a failed-over run's attempt list.
+fn attempt_of(spec: &RunSpec, x: &Exchange, latency_ms: i64) -> TargetAttempt {
+    let (status, err) = match &x.end {
+        End::Complete => ("ok", None),
+        End::Failed(e) => ("error", Some(e)),
+        End::Interrupted(e) => ("interrupted", Some(e)),
+        End::Cancelled => ("cancelled", None),
+    };
+    TargetAttempt {
+        provider: spec.endpoint.provider.as_str().to_string(),
+        model: spec.chat.model.clone(),
+        key_label: spec.key_label.clone(),
+        status: status.to_string(),
+        error_code: err.map(|e| e.code().as_str().to_string()),
+        error_message: err.map(ToString::to_string),
+        latency_ms,
+        http_attempts: i64::from(x.attempts.max(1)),
+    }
+}
+
+/// `provider/model`, as failover notes name a target.
+fn target_name(spec: &RunSpec) -> String {
+    format!("{}/{}", spec.endpoint.provider.as_str(), spec.chat.model)
+}
