@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use promptledger_core::analytics::{Dashboard, DashboardQuery, Filters, Period, Preset, Totals};
 use promptledger_core::demo::{self, DemoOptions};
 use promptledger_core::export::{ExportFile, ExportFormat, RunExport, export_runs, report_csv};
-use promptledger_core::ledger::{Ledger, Zone, default_path};
+use promptledger_core::ledger::{Ledger, Zone};
 use promptledger_core::{CoreError, Result};
 
 use crate::format::thousands;
@@ -331,17 +331,7 @@ pub fn demo(db: Option<&Path>, a: DemoArgs) -> Result<()> {
             "demo needs --db FILE: sample data never goes into your real ledger",
         ));
     };
-    if default_path().is_some_and(|real| same_file(db, &real)) {
-        return Err(CoreError::invalid(
-            "db",
-            format!(
-                "{} is your real ledger; give another file for sample data",
-                db.display()
-            ),
-        ));
-    }
-    let mut ledger = Ledger::open(db)?;
-    follow_zone(&mut ledger)?;
+    let mut ledger = demo::open_sample(db)?;
     let opts = DemoOptions {
         runs: a.runs,
         days: a.days,
@@ -363,13 +353,6 @@ pub fn demo(db: Option<&Path>, a: DemoArgs) -> Result<()> {
         db.display()
     );
     Ok(())
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
 }
 
 /// `rebuild-analytics`: recomputes the roll-up from every run.

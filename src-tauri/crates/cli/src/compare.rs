@@ -1,20 +1,18 @@
-//! `promptledger compare`: one prompt on several models at once; a table of tokens, cost,
-//! latency and time to first token per model, then the answers.
+//! `promptledger compare`: one prompt (or template) on several models at once; a table of
+//! tokens, cost, latency and time to first token per model, then the answers. The flags become
+//! one [`CompareRequest`]; the core's run service checks, prices and saves it.
 
 use clap::Args;
-use promptledger_core::keys::KeyManager;
+use promptledger_core::error::lock;
 use promptledger_core::ledger::Ledger;
-use promptledger_core::providers::{ChatRequest, Message, ProviderClient, Role};
-use promptledger_core::runner::compare::{Column, summarize};
+use promptledger_core::runner::compare::summarize;
 use promptledger_core::runner::view::RunView;
-use promptledger_core::runner::{RunSpec, Runner};
-use promptledger_core::vault::KeyringStore;
-use promptledger_core::{CoreError, NanoUsd, ProviderKind, Result};
-use std::sync::{Arc, Mutex};
+use promptledger_core::runner::{CompareRequest, PromptInput, TargetRequest};
+use promptledger_core::{CoreError, NanoUsd, Result};
 use tokio_util::sync::CancellationToken;
 
 use crate::format;
-use crate::run::NetArgs;
+use crate::shared::{NetArgs, print_alerts, read_prompt, run_until_done, service};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Example:
@@ -49,98 +47,72 @@ pub struct CompareArgs {
     /// Send it even if a block-mode budget would be broken (this comparison only)
     #[arg(long)]
     override_budget: bool,
+    /// Fill a saved template (for every target) instead of giving a prompt
+    #[arg(long, value_name = "NAME", conflicts_with = "prompt")]
+    template: Option<String>,
+    /// A template variable (repeatable)
+    #[arg(long = "var", value_name = "NAME=VALUE", requires = "template")]
+    vars: Vec<String>,
     #[command(flatten)]
     net: NetArgs,
     /// The prompt; `-` (or nothing, with piped input) reads stdin
     prompt: Option<String>,
 }
 
-fn target(t: &str) -> Result<(ProviderKind, String)> {
-    crate::run::target("--model", t)
-}
-
 /// Runs the comparison; returns whether every target completed.
 pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
-    if !(2..=6).contains(&a.targets.len()) {
-        return Err(CoreError::invalid("--model", "compare 2 to 6 targets"));
-    }
-    let prompt = crate::run::read_prompt(a.prompt)?;
-    let pricer = ledger.pricer()?;
-    let ledger = Arc::new(Mutex::new(ledger));
-    let client = ProviderClient::new(a.net.settings()?)?;
-    let keys = KeyManager::new(Arc::new(KeyringStore), client.clone(), ledger.clone());
-    let mut columns = Vec::new();
-    for t in &a.targets {
-        let (provider, model) = target(t)?;
-        let key = a.key.as_deref().filter(|id| {
-            keys.endpoint(id)
-                .is_ok_and(|(ep, _)| ep.provider == provider)
-        });
-        let (ep, rec) = crate::run::endpoint(provider, key, &a.net, &keys)?;
-        let mut spec = RunSpec::new(
-            ep,
-            ChatRequest {
-                model,
-                system: a.system.clone(),
-                messages: vec![Message {
-                    role: Role::User,
-                    content: prompt.clone(),
-                }],
+    let targets = a
+        .targets
+        .iter()
+        .map(|t| {
+            let target = TargetRequest::parse("--model", t)?;
+            Ok(TargetRequest {
                 temperature: a.temperature,
                 max_tokens: a.max_tokens,
-                stream: true,
-            },
-        );
-        spec.key_id = rec.as_ref().map(|k| k.id.clone());
-        spec.key_label = rec.map(|k| k.label);
-        spec.policy.override_budget = a.override_budget;
-        columns.push(Column {
-            label: t.clone(),
-            spec,
-        });
-    }
-    let runner = Runner::new(client, ledger.clone(), pricer);
-    let estimate = runner.estimate_compare(&columns)?;
+                ..a.net.apply(target)
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let prompt = match &a.template {
+        Some(name) => PromptInput::Template {
+            name: name.clone(),
+            vars: promptledger_core::templates::parse_vars(&a.vars)?,
+        },
+        None => PromptInput::Text(read_prompt(a.prompt)?),
+    };
+    let req = CompareRequest {
+        system: a.system,
+        shared_key: a.key,
+        override_budget: a.override_budget,
+        ..CompareRequest::new(targets, prompt)
+    };
+    let service = service(ledger, a.net.settings()?)?;
+    let prepared = service.prepare_compare(&req)?;
+    let id = prepared.id;
+    let labels: Vec<String> = prepared.columns.iter().map(|(l, _)| l.clone()).collect();
     if !a.json {
         eprintln!(
             "estimate: {} – {} for {} targets",
-            estimate.min_total,
-            estimate.max_total,
-            columns.len()
+            prepared.estimate.min_total,
+            prepared.estimate.max_total,
+            labels.len()
         );
     }
-    // Budgets see the whole comparison (every column's worst case) before anything is sent.
-    if !a.override_budget {
-        estimate.refuse_if_blocked()?;
-    }
-    let labels: Vec<String> = columns.iter().map(|c| c.label.clone()).collect();
-    let id = ledger
-        .lock()
-        .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))?
-        .create_comparison(&prompt, a.system.as_deref(), &labels)?;
     let cancel = CancellationToken::new();
-    let outcomes = crate::run::runtime()?.block_on(async {
-        let stopper = cancel.clone();
-        tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stopper.cancel();
-            }
-        });
-        runner.compare(id, &columns, &|_, _| {}, &cancel).await
-    });
+    let outcomes = run_until_done(&cancel, service.compare(prepared, &|_, _| {}, &cancel))?;
     let mut records = Vec::new();
     for o in outcomes {
         let out = o.result?;
-        crate::run::print_alerts(&out.alerts);
+        print_alerts(&out.alerts);
         records.push(out.record);
     }
     let summary = summarize(&records.iter().map(Some).collect::<Vec<_>>());
     let views: Vec<RunView> = records.iter().map(RunView::from).collect();
     if let Some(path) = &a.csv {
-        let l = ledger
-            .lock()
-            .map_err(|_| CoreError::invalid("ledger", "a previous writer panicked"))?;
-        let bytes = promptledger_core::export::comparison_csv(&l, id)?;
+        let bytes = promptledger_core::export::comparison_csv(
+            &*lock(service.runner().ledger(), "ledger")?,
+            id,
+        )?;
         std::fs::write(path, bytes).map_err(|source| CoreError::Io {
             action: "cannot write",
             path: path.display().to_string(),

@@ -8,9 +8,12 @@ mod compare;
 mod cost;
 mod format;
 mod guard;
+mod history;
 mod keys;
+mod models;
 mod prices;
 mod run;
+mod shared;
 mod templates;
 
 use clap::{Parser, Subcommand};
@@ -44,11 +47,11 @@ enum Command {
     /// Run one prompt on 2–6 models at once and compare tokens, cost, latency and answers.
     Compare(compare::CompareArgs),
     /// List a provider's models (also checks the key; costs no tokens).
-    Models(run::ModelsArgs),
+    Models(models::ModelsArgs),
     /// Find recorded runs: search, filter, sort.
-    History(run::HistoryArgs),
+    History(history::HistoryArgs),
     /// Show one run in full: prompt, output, usage, cost breakdown with rates.
-    Show(run::ShowArgs),
+    Show(history::ShowArgs),
     /// Save and list prompt templates with {{variables}}.
     #[command(subcommand)]
     Templates(templates::TemplatesCommand),
@@ -96,13 +99,13 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::Prices(cmd) => prices::run(open, cmd).map(|()| true),
         Command::Run(args) => run::run(open()?, args),
         Command::Compare(args) => compare::run(open()?, args),
-        Command::Models(args) => run::models(open()?, args).map(|()| true),
+        Command::Models(args) => models::models(open()?, args).map(|()| true),
         Command::Keys(cmd) => {
-            let manager = run::key_manager(open()?)?;
-            keys::run(&manager, &run::runtime()?, cmd).map(|()| true)
+            let manager = shared::key_manager(open()?, Default::default())?;
+            keys::run(&manager, &shared::runtime()?, cmd).map(|()| true)
         }
-        Command::History(args) => run::history(&open()?, args).map(|()| true),
-        Command::Show(args) => run::show(&open()?, args).map(|()| true),
+        Command::History(args) => history::history(&open()?, args).map(|()| true),
+        Command::Show(args) => history::show(&open()?, args).map(|()| true),
         Command::Templates(cmd) => templates::run(&mut open()?, cmd).map(|()| true),
         Command::Report(args) => analytics::report(open()?, args).map(|()| true),
         Command::Export(cmd) => analytics::export(open()?, cmd).map(|()| true),
