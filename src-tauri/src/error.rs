@@ -1,23 +1,24 @@
-//! `{code, message}` errors for the UI: the code is what the UI branches on.
+//! `{code, message}` errors for the UI: the code is the core's [`ErrorCode`], which the UI
+//! branches on (its TypeScript union is generated from the same enum).
 
-use promptledger_core::CoreError;
+use promptledger_core::{CoreError, ErrorCode};
 use serde::Serialize;
 
 /// An error as the UI receives it.
 #[derive(Debug, Clone, Serialize, thiserror::Error)]
-#[error("{code}: {message}")]
+#[error("{}: {message}", code.as_str())]
 pub struct UiError {
-    /// A small snake_case code (`unknown_model`, `invalid_input`, `storage`, …).
-    pub code: String,
+    /// What kind of failure (`unknown_model`, `invalid_input`, `storage`, …).
+    pub code: ErrorCode,
     /// A sentence for the user.
     pub message: String,
 }
 
 impl UiError {
     /// An error with a code and message.
-    pub fn new(code: &str, message: impl Into<String>) -> UiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> UiError {
         UiError {
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
@@ -25,7 +26,7 @@ impl UiError {
 
 impl From<CoreError> for UiError {
     fn from(e: CoreError) -> UiError {
-        UiError::new(e.code().as_str(), e.to_string())
+        UiError::new(e.code(), e.to_string())
     }
 }
 

@@ -130,6 +130,31 @@ impl Settings {
 }
 
 impl Settings {
+    /// The response cache's lifetime as a policy.
+    pub fn cache_policy(&self) -> promptledger_core::ledger::cache::CachePolicy {
+        promptledger_core::ledger::cache::CachePolicy {
+            ttl_ms: (self.cache_ttl_hours * 3_600_000.0) as i64,
+        }
+    }
+
+    /// The fallback chain as run targets.
+    pub fn fallback_targets(
+        &self,
+    ) -> promptledger_core::Result<Vec<promptledger_core::runner::TargetRequest>> {
+        self.fallbacks
+            .iter()
+            .map(|f| {
+                Ok(promptledger_core::runner::TargetRequest {
+                    key_id: f.key_id.clone(),
+                    ..promptledger_core::runner::TargetRequest::new(
+                        f.provider.parse()?,
+                        f.model.clone(),
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// The HTTP client settings these describe.
     pub fn http(&self) -> promptledger_core::providers::HttpSettings {
         use std::time::Duration;

@@ -1,10 +1,12 @@
 //! The app's shared state: the open ledger, the pricer built from it, the HTTP client and the
 //! key manager over the OS keychain.
 
+use promptledger_core::error::lock;
 use promptledger_core::keys::KeyManager;
 use promptledger_core::ledger::{Ledger, Zone, resolve_path};
 use promptledger_core::pricing::Pricer;
 use promptledger_core::providers::{HttpSettings, ProviderClient};
+use promptledger_core::runner::{KeySource, RunService, Runner};
 use promptledger_core::vault::KeyringStore;
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -12,6 +14,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio_util::sync::CancellationToken;
 
 use crate::error::{CmdResult, UiError};
+use promptledger_core::ErrorCode;
 
 /// What exists only when the ledger opened.
 struct Open {
@@ -91,17 +94,13 @@ impl AppState {
         self.open.as_ref().ok_or_else(|| {
             self.startup_error
                 .clone()
-                .unwrap_or_else(|| UiError::new("storage", "the ledger is not open"))
+                .unwrap_or_else(|| UiError::new(ErrorCode::Storage, "the ledger is not open"))
         })
     }
 
     /// Runs `f` with the open ledger.
     pub fn with_ledger<T>(&self, f: impl FnOnce(&mut Ledger) -> CmdResult<T>) -> CmdResult<T> {
-        let mut guard = self
-            .opened()?
-            .ledger
-            .lock()
-            .map_err(|_| UiError::new("internal", "the ledger lock was poisoned"))?;
+        let mut guard = lock(&self.opened()?.ledger, "ledger")?;
         f(&mut guard)
     }
 
@@ -111,19 +110,16 @@ impl AppState {
             .as_ref()
             .and_then(|p| p.parent())
             .map(|d| d.join("sample-data.sqlite3"))
-            .ok_or_else(|| UiError::new("storage", "no data folder for the sample ledger"))
+            .ok_or_else(|| UiError::new(ErrorCode::Storage, "no data folder for the sample ledger"))
     }
 
     /// Runs `f` with the sample-data ledger (an error when it is not open).
     pub fn with_demo<T>(&self, f: impl FnOnce(&mut Ledger) -> CmdResult<T>) -> CmdResult<T> {
-        let mut guard = self
-            .demo
-            .lock()
-            .map_err(|_| UiError::new("internal", "the sample ledger lock was poisoned"))?;
+        let mut guard = lock(&self.demo, "sample ledger")?;
         match guard.as_mut() {
             Some(l) => f(l),
             None => Err(UiError::new(
-                "not_found",
+                ErrorCode::NotFound,
                 "the sample data is closed; choose “Explore with sample data” again",
             )),
         }
@@ -131,11 +127,7 @@ impl AppState {
 
     /// Opens (or closes, with `None`) the sample-data ledger.
     pub fn set_demo(&self, ledger: Option<Ledger>) -> CmdResult<()> {
-        let mut guard = self
-            .demo
-            .lock()
-            .map_err(|_| UiError::new("internal", "the sample ledger lock was poisoned"))?;
-        *guard = ledger;
+        *lock(&self.demo, "sample ledger")? = ledger;
         Ok(())
     }
 
@@ -144,9 +136,14 @@ impl AppState {
         Ok(&self.opened()?.keys)
     }
 
-    /// The shared ledger handle (for the runner).
-    pub fn ledger(&self) -> CmdResult<Arc<Mutex<Ledger>>> {
-        Ok(self.opened()?.ledger.clone())
+    /// The run service over the open ledger, the current prices and the keychain.
+    pub fn service(&self) -> CmdResult<RunService> {
+        let open = self.opened()?;
+        Ok(RunService::new(
+            Runner::new(self.client()?, open.ledger.clone(), self.pricer()),
+            open.keys.clone(),
+            KeySource::Keychain,
+        ))
     }
 
     /// The shared HTTP client (cheap clone).

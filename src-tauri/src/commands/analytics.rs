@@ -10,13 +10,14 @@ use promptledger_core::demo::{self, DemoOptions};
 use promptledger_core::export::{
     ExportFile, ExportFormat, RunExport, export_runs, report_csv, report_json,
 };
-use promptledger_core::ledger::{Ledger, Zone};
+use promptledger_core::ledger::Ledger;
 use serde::{Deserialize, Serialize};
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 
 use crate::error::{CmdResult, UiError};
 use crate::state::AppState;
+use promptledger_core::ErrorCode;
 
 /// Which ledger a screen reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -152,20 +153,14 @@ pub async fn demo_open(state: State<'_, AppState>) -> CmdResult<DemoInfo> {
     let path = state.demo_path()?;
     let p = path.clone();
     let ledger = tauri::async_runtime::spawn_blocking(move || -> CmdResult<Ledger> {
-        let mut l = Ledger::open(&p)?;
-        l.set_time_zone(Zone::system())?;
+        let mut l = demo::open_sample(&p)?;
         if l.run_count()? == 0 {
             demo::fill(&mut l, &DemoOptions::recent(20_000), |_, _| {})?;
-        } else if !demo::is_demo(&l)? {
-            return Err(UiError::new(
-                "invalid_input",
-                format!("{} holds real runs; it is not sample data", p.display()),
-            ));
         }
         Ok(l)
     })
     .await
-    .map_err(|e| UiError::new("internal", e.to_string()))??;
+    .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))??;
     let runs = ledger.run_count()?;
     state.set_demo(Some(ledger))?;
     Ok(DemoInfo {
@@ -204,13 +199,13 @@ pub(crate) async fn save_path(
         .add_filter(filter.0, &[filter.1]);
     let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
         .await
-        .map_err(|e| UiError::new("internal", e.to_string()))?;
+        .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))?;
     match picked {
         None => Ok(None),
         Some(p) => p
             .into_path()
             .map(Some)
-            .map_err(|e| UiError::new("not_writable", format!("cannot save there: {e}"))),
+            .map_err(|e| UiError::new(ErrorCode::NotWritable, format!("cannot save there: {e}"))),
     }
 }
 
@@ -234,7 +229,7 @@ fn ledger_file(state: &AppState, source: Source) -> CmdResult<PathBuf> {
         Source::Ledger => state
             .ledger_path
             .clone()
-            .ok_or_else(|| UiError::new("storage", "the ledger has no file")),
+            .ok_or_else(|| UiError::new(ErrorCode::Storage, "the ledger has no file")),
         Source::Demo => state.demo_path(),
     }
 }
@@ -288,7 +283,7 @@ pub async fn export_runs_file(
         }))
     })
     .await
-    .map_err(|e| UiError::new("internal", e.to_string()))?
+    .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))?
 }
 
 /// Exports the cost report: CSV (per day × model, per model, total) or the dashboard as JSON.
@@ -349,13 +344,14 @@ pub async fn chart_save(
     let (bytes, filter) = match format.as_str() {
         "svg" => (data.into_bytes(), ("SVG image", "svg")),
         "png" => (
-            decode_base64(&data)
-                .ok_or_else(|| UiError::new("invalid_input", "the PNG data is not base64"))?,
+            decode_base64(&data).ok_or_else(|| {
+                UiError::new(ErrorCode::InvalidInput, "the PNG data is not base64")
+            })?,
             ("PNG image", "png"),
         ),
         other => {
             return Err(UiError::new(
-                "invalid_input",
+                ErrorCode::InvalidInput,
                 format!("cannot save a chart as `{other}`; use svg or png"),
             ));
         }
@@ -367,7 +363,7 @@ pub async fn chart_save(
     let mut file = ExportFile::create(&dest)?;
     let w = file.writer()?;
     w.write_all(&bytes)
-        .map_err(|e| UiError::new("not_writable", e.to_string()))?;
+        .map_err(|e| UiError::new(ErrorCode::NotWritable, e.to_string()))?;
     Ok(Some(file.finish()?.display().to_string()))
 }
 

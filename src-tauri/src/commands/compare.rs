@@ -1,20 +1,19 @@
 //! Compare screen commands: estimate, run all columns (events tagged with the column), retry a
 //! column, save ratings/order/notes, reopen, export CSV.
 
-use promptledger_core::ProviderKind;
 use promptledger_core::ledger::comparisons::{ColumnRecord, ComparisonRecord};
-use promptledger_core::providers::{ChatRequest, Message, Role};
-use promptledger_core::runner::compare::{Column, CompareEstimate, Summary, summarize};
+use promptledger_core::runner::compare::{CompareEstimate, Summary, summarize};
 use promptledger_core::runner::view::RunView;
-use promptledger_core::runner::{RunSpec, Runner};
+use promptledger_core::runner::{CompareRequest, PromptInput, RunEvent, TargetRequest};
 use serde::{Deserialize, Serialize};
 use tauri::State;
 use tauri::ipc::Channel;
 use tokio_util::sync::CancellationToken;
 
-use crate::commands::runs::{PlayEvent, endpoint_for};
+use crate::commands::runs::PlayEvent;
 use crate::error::{CmdResult, UiError};
 use crate::state::AppState;
+use promptledger_core::ErrorCode;
 
 /// One target: a key (or provider), a model and its settings.
 #[derive(Debug, Clone, Deserialize)]
@@ -45,22 +44,32 @@ pub struct CompareInput {
     override_budget: bool,
 }
 
-/// The prompt, system prompt and template version every column gets.
-type Shared = (String, Option<String>, Option<(i64, i64)>);
-
-fn shared(state: &AppState, input: &CompareInput) -> CmdResult<Shared> {
-    match input.template.as_deref().filter(|t| !t.is_empty()) {
-        Some(name) => {
-            let t = state.with_ledger(|l| Ok(l.template(name)?))?;
-            let text = promptledger_core::templates::render(&t.body, &input.vars)?;
-            let system = input
-                .system
-                .clone()
-                .filter(|s| !s.trim().is_empty())
-                .or(t.system_prompt.clone());
-            Ok((text, system, Some((t.id, t.version))))
-        }
-        None => Ok((input.prompt.clone(), input.system.clone(), None)),
+impl CompareInput {
+    /// What the user asked for.
+    pub fn request(&self) -> CmdResult<CompareRequest> {
+        let targets = self
+            .targets
+            .iter()
+            .map(|t| {
+                Ok(TargetRequest {
+                    key_id: t.key_id.clone(),
+                    temperature: t.temperature,
+                    max_tokens: t.max_tokens,
+                    system: t.system.clone(),
+                    ..TargetRequest::new(t.provider.parse()?, t.model.clone())
+                })
+            })
+            .collect::<CmdResult<Vec<_>>>()?;
+        let prompt = PromptInput::from_parts(
+            self.prompt.clone(),
+            self.template.as_deref(),
+            self.vars.clone(),
+        );
+        Ok(CompareRequest {
+            system: self.system.clone(),
+            override_budget: self.override_budget,
+            ..CompareRequest::new(targets, prompt)
+        })
     }
 }
 
@@ -79,73 +88,6 @@ pub struct ComparisonView {
     comparison: ComparisonRecord,
     runs: Vec<Option<RunView>>,
     summary: Summary,
-}
-
-fn label(t: &TargetInput) -> String {
-    let mut l = format!("{}/{}", t.provider, t.model.trim());
-    if let Some(x) = t.temperature {
-        l += &format!(" · t={x}");
-    }
-    if let Some(n) = t.max_tokens {
-        l += &format!(" · max {n}");
-    }
-    if t.system.as_deref().is_some_and(|s| !s.trim().is_empty()) {
-        l += " · own system prompt";
-    }
-    l
-}
-
-fn column(
-    state: &AppState,
-    input: &CompareInput,
-    t: &TargetInput,
-    with_secret: bool,
-) -> CmdResult<Column> {
-    let kind: ProviderKind = t.provider.parse()?;
-    let (ep, key) = endpoint_for(state, kind, t.key_id.as_deref(), with_secret)?;
-    let (prompt, shared_system, template) = shared(state, input)?;
-    let system = t
-        .system
-        .clone()
-        .filter(|s| !s.trim().is_empty())
-        .or(shared_system);
-    let mut spec = RunSpec::new(
-        ep,
-        ChatRequest {
-            model: t.model.trim().to_string(),
-            system: system.filter(|s| !s.trim().is_empty()),
-            messages: vec![Message {
-                role: Role::User,
-                content: prompt,
-            }],
-            temperature: t.temperature,
-            max_tokens: t.max_tokens,
-            stream: true,
-        },
-    );
-    spec.key_id = key.as_ref().map(|k| k.id.clone());
-    spec.key_label = key.map(|k| k.label);
-    spec.template = template;
-    Ok(Column {
-        label: label(t),
-        spec,
-    })
-}
-
-fn columns(state: &AppState, input: &CompareInput, with_secret: bool) -> CmdResult<Vec<Column>> {
-    input
-        .targets
-        .iter()
-        .map(|t| column(state, input, t, with_secret))
-        .collect()
-}
-
-fn runner(state: &AppState) -> CmdResult<Runner> {
-    Ok(Runner::new(
-        state.client()?,
-        state.ledger()?,
-        state.pricer(),
-    ))
 }
 
 fn view(state: &AppState, id: i64) -> CmdResult<ComparisonView> {
@@ -176,7 +118,7 @@ pub async fn compare_estimate(
     state: State<'_, AppState>,
     input: CompareInput,
 ) -> CmdResult<CompareEstimate> {
-    Ok(runner(&state)?.estimate_compare(&columns(&state, &input, false)?)?)
+    Ok(state.service()?.estimate_compare(&input.request()?)?)
 }
 
 /// Runs every column concurrently, streaming each over `channel`.
@@ -188,32 +130,18 @@ pub async fn compare_start(
     input: CompareInput,
     channel: Channel<ColumnEvent>,
 ) -> CmdResult<ComparisonView> {
-    let (prompt, system, _) = shared(&state, &input)?;
-    if prompt.trim().is_empty() {
-        return Err(UiError::new("invalid_input", "Write a prompt first."));
-    }
-    let mut cols = columns(&state, &input, true)?;
-    for c in &mut cols {
-        c.spec.policy.override_budget = input.override_budget;
-    }
-    let runner = runner(&state)?;
-    let estimate = runner.estimate_compare(&cols)?;
-    // Budgets see the comparison whole: nothing is sent (or saved) when it would break one.
-    if !input.override_budget {
-        estimate.refuse_if_blocked()?;
-    }
-    let labels: Vec<String> = cols.iter().map(|c| c.label.clone()).collect();
-    let id =
-        state.with_ledger(|l| Ok(l.create_comparison(&prompt, system.as_deref(), &labels)?))?;
+    let service = state.service()?;
+    let prepared = service.prepare_compare(&input.request()?)?;
+    let id = prepared.id;
     let cancel = CancellationToken::new();
     state.register_run(&input.run_token, cancel.clone());
-    let send = |column: usize, e: promptledger_core::runner::RunEvent| {
+    let send = |column: usize, e: RunEvent| {
         let _ = channel.send(ColumnEvent {
             column,
             event: PlayEvent::from(e),
         });
     };
-    let outcomes = runner.compare(id, &cols, &send, &cancel).await;
+    let outcomes = service.compare(prepared, &send, &cancel).await;
     state.forget_run(&input.run_token);
     let alerts: Vec<_> = outcomes
         .iter()
@@ -242,23 +170,16 @@ pub async fn compare_retry(
     input: CompareInput,
     channel: Channel<ColumnEvent>,
 ) -> CmdResult<ComparisonView> {
-    let t = input
-        .targets
-        .get(position)
-        .ok_or_else(|| UiError::new("invalid_input", "no such column"))?;
-    let col = column(&state, &input, t, true)?;
-    let runner = runner(&state)?;
-    let mut spec = col.spec.clone();
-    spec.comparison_id = Some(id);
-    spec.policy.override_budget = input.override_budget;
-    let mut on = |e: promptledger_core::runner::RunEvent| {
+    let service = state.service()?;
+    let prepared = service.prepare_column(&input.request()?, id, position)?;
+    let mut on = |e: RunEvent| {
         let _ = channel.send(ColumnEvent {
             column: position,
             event: PlayEvent::from(e),
         });
     };
-    let out = runner
-        .run(&spec, &mut on, &CancellationToken::new())
+    let out = service
+        .run(prepared, &mut on, &CancellationToken::new())
         .await?;
     state.with_ledger(|l| Ok(l.set_column_run(id, position as i64, out.record.id)?))?;
     view(&state, id)
@@ -309,6 +230,6 @@ pub async fn comparison_export_csv(
     let mut file = promptledger_core::export::ExportFile::create(&dest)?;
     file.writer()?
         .write_all(&bytes)
-        .map_err(|e| UiError::new("not_writable", e.to_string()))?;
+        .map_err(|e| UiError::new(ErrorCode::NotWritable, e.to_string()))?;
     Ok(Some(file.finish()?.display().to_string()))
 }

@@ -2,23 +2,26 @@
 //! run detail and delete, conversations and templates.
 
 use promptledger_core::ProviderKind;
-use promptledger_core::ledger::budgets::{BudgetAlert, BudgetCheck};
-use promptledger_core::ledger::cache::CachePolicy;
+use promptledger_core::ledger::budgets::BudgetAlert;
 use promptledger_core::ledger::conversations::ConversationRecord;
 use promptledger_core::ledger::history::{HistoryQuery, RunSummary};
 use promptledger_core::ledger::runs::RunRecord;
 use promptledger_core::ledger::templates::TemplateRecord;
 use promptledger_core::pricing::TokenUsage;
-use promptledger_core::providers::{ChatRequest, Endpoint, Message, ModelInfo, Role};
+use promptledger_core::providers::{Endpoint, ModelInfo};
+use promptledger_core::runner::service::RunEstimate;
 use promptledger_core::runner::view::RunView;
-use promptledger_core::runner::{Estimate, Fallback, RunEvent, RunSpec, Runner};
+use promptledger_core::runner::{
+    ConversationChoice, Estimate, PromptInput, RunEvent, RunRequest, TargetRequest,
+};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tokio_util::sync::CancellationToken;
 
-use crate::error::{CmdResult, UiError};
+use crate::error::CmdResult;
+use crate::settings::Settings;
 use crate::state::AppState;
 
 /// The Playground form.
@@ -109,160 +112,56 @@ impl From<RunEvent> for PlayEvent {
     }
 }
 
-fn provider(p: &str) -> CmdResult<ProviderKind> {
-    Ok(p.parse::<ProviderKind>()?)
-}
-
-/// The endpoint for a saved key, else the provider's default key, else (Ollama) none needed.
-/// `with_secret` reads the key from the keychain; estimates pass false, since they send nothing.
-pub fn endpoint_for(
-    state: &AppState,
-    kind: ProviderKind,
-    key_id: Option<&str>,
-    with_secret: bool,
-) -> CmdResult<(Endpoint, Option<promptledger_core::ledger::keys::KeyRecord>)> {
-    let id = match key_id.filter(|k| !k.is_empty()) {
-        Some(id) => Some(id.to_string()),
-        None => state.keys()?.default_for(kind)?.map(|k| k.id),
-    };
-    match id {
-        Some(id) => {
-            let keys = state.keys()?;
-            let (ep, k) = if with_secret {
-                keys.endpoint(&id)?
-            } else {
-                keys.endpoint_without_secret(&id)?
-            };
-            Ok((ep, Some(k)))
+impl PlayInput {
+    /// What the user asked for. `settings` adds the cache and failover choices (an estimate
+    /// needs neither).
+    pub fn request(&self, settings: Option<&Settings>) -> CmdResult<RunRequest> {
+        let target = TargetRequest {
+            key_id: self.key_id.clone(),
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            ..TargetRequest::new(self.provider.parse()?, self.model.clone())
+        };
+        let prompt = PromptInput::from_parts(
+            self.prompt.clone(),
+            self.template.as_deref(),
+            self.vars.clone(),
+        );
+        let mut req = RunRequest {
+            system: self.system.clone(),
+            conversation: match (self.conversation_id, self.new_conversation) {
+                (Some(id), _) => ConversationChoice::Continue(id),
+                (None, true) => ConversationChoice::Start,
+                (None, false) => ConversationChoice::None,
+            },
+            tag: self.tag.clone(),
+            override_budget: self.override_budget,
+            show_estimate: true,
+            ..RunRequest::new(target, prompt)
+        };
+        if let Some(settings) = settings {
+            if self.cache.unwrap_or(settings.cache_enabled) {
+                req.cache = Some(settings.cache_policy());
+            }
+            req.fallbacks = settings.fallback_targets()?;
+            req.failover_on_any_error = settings.failover_any;
         }
-        None if matches!(kind, ProviderKind::Ollama) => {
-            Ok((Endpoint::new(kind, None, None)?, None))
-        }
-        None => Err(UiError::new(
-            "invalid_key",
-            format!(
-                "No {} key yet: add one on the Keys screen.",
-                kind.display_name()
-            ),
-        )),
+        Ok(req)
     }
-}
-
-/// Builds the run: endpoint from the chosen (or default) key, prompt from the template, earlier
-/// turns from the conversation.
-fn build(state: &AppState, input: &PlayInput, with_secret: bool) -> CmdResult<(RunSpec, String)> {
-    let kind = provider(&input.provider)?;
-    let (endpoint, key) = endpoint_for(state, kind, input.key_id.as_deref(), with_secret)?;
-    let (prompt, system, template) = match input.template.as_deref().filter(|t| !t.is_empty()) {
-        Some(name) => {
-            let t = state.with_ledger(|l| Ok(l.template(name)?))?;
-            let text = promptledger_core::templates::render(&t.body, &input.vars)?;
-            let system = input
-                .system
-                .clone()
-                .filter(|s| !s.trim().is_empty())
-                .or(t.system_prompt.clone());
-            (text, system, Some((t.id, t.version)))
-        }
-        None => (input.prompt.clone(), input.system.clone(), None),
-    };
-    let mut messages = match input.conversation_id {
-        Some(id) => state.with_ledger(|l| Ok(l.conversation_messages(id)?))?,
-        None => Vec::new(),
-    };
-    messages.push(Message {
-        role: Role::User,
-        content: prompt.clone(),
-    });
-    let mut spec = RunSpec::new(
-        endpoint,
-        ChatRequest {
-            model: input.model.trim().to_string(),
-            system: system.filter(|s| !s.trim().is_empty()),
-            messages,
-            temperature: input.temperature,
-            max_tokens: input.max_tokens,
-            stream: true,
-        },
-    );
-    spec.key_id = key.as_ref().map(|k| k.id.clone());
-    spec.key_label = key.map(|k| k.label);
-    spec.tag = input.tag.clone().filter(|t| !t.trim().is_empty());
-    spec.template = template;
-    spec.conversation_id = input.conversation_id;
-    Ok((spec, prompt))
-}
-
-fn runner(state: &AppState) -> CmdResult<Runner> {
-    Ok(Runner::new(
-        state.client()?,
-        state.ledger()?,
-        state.pricer(),
-    ))
-}
-
-/// The estimate and the budgets it counts against.
-#[derive(Debug, Serialize)]
-pub struct EstimateView {
-    #[serde(flatten)]
-    estimate: Estimate,
-    /// Each matching budget, checked against the worst case.
-    budgets: Vec<BudgetCheck>,
 }
 
 /// The pre-flight estimate while typing: input tokens, cost range, context-window use, and the
 /// budgets the worst case would break.
 #[tauri::command]
 #[tracing::instrument(skip(state, input), err(level = "info"))]
-pub async fn run_estimate(state: State<'_, AppState>, input: PlayInput) -> CmdResult<EstimateView> {
-    let (spec, _) = build(&state, &input, false)?;
-    let estimate = runner(&state)?.estimate(&spec)?;
-    let budgets = state.with_ledger(|l| Ok(l.budget_checks(&spec.scope(), estimate.max_cost)?))?;
-    Ok(EstimateView { estimate, budgets })
-}
-
-/// Budgets override, cache and the fallback chain from the input and the settings.
-pub fn apply_policy(
-    app: &AppHandle,
-    state: &AppState,
-    spec: &mut RunSpec,
-    override_budget: bool,
-    cache: Option<bool>,
-) -> CmdResult<()> {
-    let settings = crate::settings::Settings::load(app);
-    spec.policy.override_budget = override_budget;
-    if cache.unwrap_or(settings.cache_enabled) {
-        spec.policy.cache = Some(CachePolicy {
-            ttl_ms: (settings.cache_ttl_hours * 3_600_000.0) as i64,
-        });
-    }
-    spec.policy.failover_on_any_error = settings.failover_any;
-    for f in &settings.fallbacks {
-        let kind = provider(&f.provider)?;
-        if kind == spec.endpoint.provider && f.model == spec.chat.model {
-            continue;
-        }
-        let (endpoint, key) =
-            endpoint_for(state, kind, f.key_id.as_deref(), true).map_err(|e| {
-                UiError::new(
-                    &e.code,
-                    format!("fallback {}/{}: {}", f.provider, f.model, e.message),
-                )
-            })?;
-        spec.policy.fallbacks.push(Fallback {
-            endpoint,
-            model: f.model.clone(),
-            key_id: key.as_ref().map(|k| k.id.clone()),
-            key_label: key.map(|k| k.label),
-        });
-    }
-    Ok(())
+pub async fn run_estimate(state: State<'_, AppState>, input: PlayInput) -> CmdResult<RunEstimate> {
+    Ok(state.service()?.estimate(&input.request(None)?)?)
 }
 
 /// Shows budget alerts as desktop notifications (when enabled); a missing notification service
 /// is not an error.
 pub fn notify(app: &AppHandle, alerts: &[BudgetAlert]) {
-    if alerts.is_empty() || !crate::settings::Settings::load(app).notifications {
+    if alerts.is_empty() || !Settings::load(app).notifications {
         return;
     }
     use tauri_plugin_notification::NotificationExt;
@@ -289,19 +188,15 @@ pub async fn run_start(
     input: PlayInput,
     channel: Channel<PlayEvent>,
 ) -> CmdResult<RunView> {
-    let (mut spec, prompt) = build(&state, &input, true)?;
-    apply_policy(&app, &state, &mut spec, input.override_budget, input.cache)?;
-    let runner = runner(&state)?;
-    runner.estimate(&spec)?;
-    if spec.conversation_id.is_none() && input.new_conversation {
-        spec.conversation_id = Some(state.with_ledger(|l| Ok(l.create_conversation(&prompt)?))?);
-    }
+    let req = input.request(Some(&Settings::load(&app)))?;
+    let service = state.service()?;
+    let prepared = service.prepare(&req)?;
     let cancel = CancellationToken::new();
     state.register_run(&input.run_token, cancel.clone());
     let mut on_event = |ev: RunEvent| {
         let _ = channel.send(PlayEvent::from(ev));
     };
-    let result = runner.run(&spec, &mut on_event, &cancel).await;
+    let result = service.run(prepared, &mut on_event, &cancel).await;
     state.forget_run(&input.run_token);
     let outcome = result?;
     if !outcome.alerts.is_empty() {

@@ -5,9 +5,13 @@ use tauri_plugin_store::StoreExt;
 
 use crate::error::{CmdResult, UiError};
 use crate::settings::{STORE_FILE, STORE_KEY, Settings};
+use promptledger_core::ErrorCode;
 
 fn store_err(e: impl std::fmt::Display) -> UiError {
-    UiError::new("storage", format!("settings could not be saved: {e}"))
+    UiError::new(
+        ErrorCode::Storage,
+        format!("settings could not be saved: {e}"),
+    )
 }
 
 /// The saved settings (defaults for anything unset or unreadable).
@@ -23,7 +27,7 @@ pub async fn settings_get(app: AppHandle) -> CmdResult<Settings> {
 pub async fn settings_set(app: AppHandle, settings: Settings) -> CmdResult<Settings> {
     settings
         .validate()
-        .map_err(|m| UiError::new("invalid_input", m))?;
+        .map_err(|m| UiError::new(ErrorCode::InvalidInput, m))?;
     let store = app.store(STORE_FILE).map_err(store_err)?;
     let value = serde_json::to_value(&settings).map_err(store_err)?;
     store.set(STORE_KEY, value);

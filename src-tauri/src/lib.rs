@@ -1,0 +1,93 @@
+//! PromptLedger desktop app: the Tauri shell. It opens the ledger, registers the store plugin and
+//! the app's own commands, and hands everything else to `promptledger-core`. A library, so the
+//! commands' input mapping can be tested without a window (`tests/commands.rs`).
+
+pub mod commands;
+pub mod error;
+pub mod settings;
+pub mod state;
+
+use tauri::Manager;
+
+/// Starts the app and runs until its window closes.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "promptledger=info,warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_store::Builder::new().build())
+        // The save dialog is opened from Rust only; the UI has no dialog permission.
+        .plugin(tauri_plugin_dialog::init())
+        // Budget alerts are shown from Rust only; the UI has no notification permission.
+        .plugin(tauri_plugin_notification::init())
+        .setup(|app| {
+            let notice = settings::quarantine_corrupt_file(app.handle());
+            let http = settings::Settings::load(app.handle()).http();
+            app.manage(state::AppState::open(notice, http));
+            commands::guard::spawn_health_checks(app.handle().clone());
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app::app_info,
+            commands::keys::keys_list,
+            commands::keys::key_add,
+            commands::keys::key_test,
+            commands::keys::key_rotate,
+            commands::keys::key_set_default,
+            commands::keys::key_rename,
+            commands::keys::key_remove,
+            commands::prices::prices_list,
+            commands::prices::price_show,
+            commands::prices::price_override_set,
+            commands::prices::price_override_remove,
+            commands::prices::cost_calculate,
+            commands::runs::run_estimate,
+            commands::runs::run_start,
+            commands::runs::run_cancel,
+            commands::runs::ollama_models,
+            commands::runs::history_query,
+            commands::runs::run_detail,
+            commands::runs::run_delete,
+            commands::runs::conversations_list,
+            commands::runs::conversation_turns,
+            commands::runs::conversation_rename,
+            commands::runs::conversation_delete,
+            commands::runs::templates_list,
+            commands::runs::template_save,
+            commands::compare::compare_estimate,
+            commands::compare::compare_start,
+            commands::compare::compare_retry,
+            commands::compare::comparison_get,
+            commands::compare::comparisons_list,
+            commands::compare::comparison_update,
+            commands::compare::comparison_export_csv,
+            commands::settings::settings_get,
+            commands::settings::settings_set,
+            commands::analytics::analytics_dashboard,
+            commands::analytics::analytics_choices,
+            commands::analytics::demo_open,
+            commands::analytics::demo_close,
+            commands::analytics::export_runs_file,
+            commands::analytics::export_report_file,
+            commands::analytics::chart_save,
+            commands::analytics::analytics_rebuild,
+            commands::guard::budgets_list,
+            commands::guard::budget_add,
+            commands::guard::budget_remove,
+            commands::guard::budget_alerts,
+            commands::guard::budget_alerts_dismiss,
+            commands::guard::cache_stats,
+            commands::guard::cache_clear,
+            commands::guard::health_report,
+        ])
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!("PromptLedger could not start: {e}");
+        std::process::exit(1);
+    }
+}
