@@ -424,3 +424,138 @@ fn compare_three_targets_with_saved_keys_one_failing() {
     let hist: Value = serde_json::from_slice(&env.run(&["history", "--json"]).stdout).unwrap();
     assert_eq!(hist.as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn a_key_of_another_provider_is_refused_and_compare_fills_a_template() {
+    let c = Counts {
+        prompt: 20,
+        output: 5,
+        ..Counts::default()
+    };
+    let sse = "text/event-stream";
+    let openai = FakeServer::start(vec![
+        models(),
+        Reply::stream(
+            sse,
+            wire::openai_sse("gpt-4o-mini", &["Hello, Ada."], Some(c), None),
+            promptledger_testkit::StreamEnd::Finish,
+        ),
+    ]);
+    let anthropic = FakeServer::start(vec![
+        Reply::json(
+            r#"{"data":[{"type":"model","id":"claude-haiku-4-5","display_name":"Claude Haiku 4.5"}],"has_more":false}"#,
+        ),
+        Reply::stream(
+            sse,
+            wire::anthropic_sse("claude-haiku-4-5", &["Hi Ada."], c),
+            promptledger_testkit::StreamEnd::Finish,
+        ),
+    ]);
+    let env = Env::new();
+    for (provider, url) in [
+        ("openai", format!("{}/v1", openai.url())),
+        ("anthropic", anthropic.url().to_string()),
+    ] {
+        let out = env.with_stdin(
+            env.cmd(&[
+                "keys",
+                "add",
+                "-p",
+                provider,
+                "-l",
+                provider,
+                "--base-url",
+                &url,
+            ]),
+            "sk-test-drift-0000\n",
+        );
+        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+    }
+    let anthropic_id = env
+        .keys()
+        .iter()
+        .find(|k| k["provider"] == "anthropic")
+        .map(|k| k["id"].as_str().unwrap().to_string())
+        .unwrap();
+
+    // The app gets the same typed error from the same core call (see the core's service tests).
+    let out = env.run(&[
+        "run",
+        "-p",
+        "openai",
+        "-m",
+        "gpt-4o-mini",
+        "--key",
+        &anthropic_id,
+        "Hi",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error[invalid_input]")
+            && err.contains(&format!(
+                "key {anthropic_id} belongs to anthropic, not openai"
+            )),
+        "{err}"
+    );
+    // Out-of-range temperature is the core's invalid_input in compare too: nothing is sent.
+    let out = env.run(&[
+        "compare",
+        "-m",
+        "openai/gpt-4o-mini",
+        "-m",
+        "anthropic/claude-haiku-4-5",
+        "-t",
+        "7",
+        "Hi",
+    ]);
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error[invalid_input]") && err.contains("outside 0–2"),
+        "{err}"
+    );
+    assert_eq!(
+        openai.hits() + anthropic.hits(),
+        2,
+        "only the two key checks reached a server"
+    );
+
+    let out = env.run(&[
+        "templates",
+        "save",
+        "greet",
+        "--system",
+        "Be brief.",
+        "Greet {{name}} warmly.",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let out = env.run(&[
+        "compare",
+        "-m",
+        "openai/gpt-4o-mini",
+        "-m",
+        "anthropic/claude-haiku-4-5",
+        "--template",
+        "greet",
+        "--var",
+        "name=Ada",
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        text(&out.stderr),
+        text(&out.stdout)
+    );
+    let cmp: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let runs = cmp["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2, "{cmp}");
+    for server in [&openai, &anthropic] {
+        let chat = server.requests().pop().unwrap();
+        assert!(chat.body.contains("Greet Ada warmly.") && chat.body.contains("Be brief."));
+    }
+    let id = runs[0]["run_id"].as_i64().unwrap().to_string();
+    let shown: Value = serde_json::from_slice(&env.run(&["show", &id, "--json"]).stdout).unwrap();
+    assert_eq!(shown["prompt"], "Greet Ada warmly.");
+    assert!(shown["template"].is_array(), "{shown}");
+}
