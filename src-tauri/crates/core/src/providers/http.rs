@@ -51,8 +51,12 @@ pub struct ProviderClient {
 }
 
 impl ProviderClient {
-    /// A client with these settings.
+    /// A client with these settings. TLS is rustls with the `ring` provider; the system's CA
+    /// roots are read on the first https handshake, so a run against a local server never
+    /// reads them.
     pub fn new(settings: HttpSettings) -> Result<ProviderClient> {
+        // Installing twice (a second client) is refused harmlessly.
+        let _ = rustls::crypto::ring::default_provider().install_default();
         let http = reqwest::Client::builder()
             .connect_timeout(settings.connect_timeout)
             .timeout(settings.overall_timeout)
