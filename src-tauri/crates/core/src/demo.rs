@@ -341,10 +341,11 @@ pub fn fill(
     // The sample keys exist as metadata only (no secret anywhere), so runs can point at them.
     for m in MIX {
         for (id, label) in m.keys {
-            ledger.conn().execute(
-                "INSERT OR IGNORE INTO api_keys (id, provider, label, last_four, status, created_at_ms)
-                 VALUES (?1, ?2, ?3, 'demo', 'sample', ?4)",
-                rusqlite::params![id, m.kind.as_str(), label, opts.end_ms - i64::from(opts.days) * DAY_MS],
+            ledger.insert_sample_key(
+                id,
+                m.kind.as_str(),
+                label,
+                opts.end_ms - i64::from(opts.days) * DAY_MS,
             )?;
         }
     }

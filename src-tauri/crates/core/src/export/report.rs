@@ -51,30 +51,7 @@ pub fn report_csv(
     out: &mut dyn Write,
 ) -> Result<()> {
     let filters = filters.normalized();
-    let (cond, params) = crate::analytics::rollup_where(Some(range), &filters);
-    let mut sql = format!(
-        "SELECT day, provider, model, sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
-                sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
-                sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
-                sum(cost_nano)
-         FROM rollup_day WHERE {cond}"
-    );
-    sql.push_str(" GROUP BY day, provider, model ORDER BY day, provider, model");
-    let mut stmt = ledger.conn().prepare(&sql)?;
-    let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
-        let mut s = Sums::default();
-        for i in 0..8 {
-            s.0[i] = r.get(3 + i)?;
-        }
-        s.0[8] = s.0[2..8].iter().sum();
-        s.0[9] = r.get(11)?;
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            s,
-        ))
-    })?;
+    let rows = ledger.rollup_rows(range, &filters)?;
     let mut w = csv::Writer::from_writer(out);
     w.write_record(COLUMNS).map_err(csv_err)?;
     let mut per_model: std::collections::BTreeMap<(String, String), Sums> = Default::default();
@@ -93,9 +70,24 @@ pub fn report_csv(
         w.write_record(&rec).map_err(csv_err)
     };
     for row in rows {
-        let (day, provider, model, s) = row?;
-        record(&mut w, "day", &day, &provider, &model, &s)?;
-        per_model.entry((provider, model)).or_default().add(&s);
+        let t = &row.tokens;
+        let s = Sums([
+            row.runs,
+            row.ok_runs,
+            t.input,
+            t.cached_input,
+            t.cache_write,
+            t.cache_write_1h,
+            t.output,
+            t.reasoning,
+            t.total(),
+            row.cost_nano,
+        ]);
+        record(&mut w, "day", &row.day, &row.provider, &row.model, &s)?;
+        per_model
+            .entry((row.provider, row.model))
+            .or_default()
+            .add(&s);
         total.add(&s);
     }
     let (from, to) = (day_key(range.from), day_key(range.to));

@@ -4,10 +4,9 @@
 
 use std::io::Write;
 
-use rusqlite::types::{Value, ValueRef};
 use serde::{Deserialize, Serialize};
 
-use crate::analytics::{DayRange, Filters, runs_filter_sql};
+use crate::analytics::{DayRange, Filters};
 use crate::error::{CoreError, Result};
 use crate::export::csv_err;
 use crate::ledger::Ledger;
@@ -73,12 +72,6 @@ pub struct ExportSummary {
     pub cost_nano: i64,
 }
 
-const SELECT: &str = "SELECT id, started_at_ms, provider,
-    COALESCE(model_resolved, model_requested), model_requested, key_label, tag, status,
-    error_code, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
-    output_tokens, reasoning_tokens, cost_total_nano, cost_source, price_table_version,
-    latency_ms, ttft_ms, attempts";
-
 /// Writes the runs to `out`; `progress(done, total)` is called every 10,000 rows and at the end.
 pub fn export_runs(
     ledger: &Ledger,
@@ -89,42 +82,18 @@ pub fn export_runs(
 ) -> Result<ExportSummary> {
     let filters = what.filters.normalized();
     let total = ledger.count_runs(what.range.as_ref(), &filters)?;
-    let (mut sql, mut params) = (String::from(SELECT), Vec::new());
-    if what.include_text {
-        sql.push_str(", prompt, output");
-    }
-    sql.push_str(" FROM runs WHERE 1");
-    if let Some(r) = &what.range {
-        let (start, end) = r.instants(ledger.time_zone());
-        sql.push_str(" AND started_at_ms >= ? AND started_at_ms < ?");
-        params.push(Value::Integer(start));
-        params.push(Value::Integer(end));
-    }
-    let (filter_sql, mut filter_params) = runs_filter_sql(&filters);
-    sql.push_str(&filter_sql);
-    params.append(&mut filter_params);
-    sql.push_str(" ORDER BY started_at_ms, id");
-
     let columns = if what.include_text {
         RUN_COLUMNS
     } else {
         &RUN_COLUMNS[..RUN_COLUMNS.len() - 2]
     };
-    let mut stmt = ledger.conn().prepare(&sql)?;
-    let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
     let mut summary = ExportSummary::default();
     let mut sink = match format {
         ExportFormat::Csv => Sink::Csv(Box::new(csv::WriterBuilder::new().from_writer(out))),
         ExportFormat::Json => Sink::Json(out, true, serde_json::Map::new()),
     };
     sink.header(columns)?;
-    while let Some(row) = rows.next()? {
-        let int = |i: usize| -> rusqlite::Result<Option<i64>> {
-            Ok(match row.get_ref(i)? {
-                ValueRef::Integer(v) => Some(v),
-                _ => None,
-            })
-        };
+    ledger.for_each_export_row(what.range.as_ref(), &filters, what.include_text, |row| {
         let mut tokens = 0i64;
         let mut col = columns.iter();
         let mut put = |sink: &mut Sink<'_>, cell: Cell<'_>| -> Result<()> {
@@ -132,42 +101,36 @@ pub fn export_runs(
         };
         for i in 0..21 {
             match i {
-                1 => put(&mut sink, Cell::Time(int(i)?.unwrap_or(0)))?,
+                1 => put(&mut sink, Cell::Time(row.int(i)?.unwrap_or(0)))?,
                 15 => {
-                    let cost = int(i)?.unwrap_or(0);
+                    let cost = row.int(i)?.unwrap_or(0);
                     summary.cost_nano += cost;
                     put(&mut sink, Cell::Int(Some(tokens)))?;
                     put(&mut sink, Cell::Usd(cost))?;
                 }
                 9..=14 => {
-                    let v = int(i)?;
+                    let v = row.int(i)?;
                     tokens += v.unwrap_or(0);
                     put(&mut sink, Cell::Int(v))?;
                 }
-                0 | 18 | 19 | 20 => put(&mut sink, Cell::Int(int(i)?))?,
-                _ => put(&mut sink, Cell::Text(text(row.get_ref(i)?)))?,
+                0 | 18 | 19 | 20 => put(&mut sink, Cell::Int(row.int(i)?))?,
+                _ => put(&mut sink, Cell::Text(row.text(i)?))?,
             }
         }
         if what.include_text {
-            put(&mut sink, Cell::Text(text(row.get_ref(21)?)))?;
-            put(&mut sink, Cell::Text(text(row.get_ref(22)?)))?;
+            put(&mut sink, Cell::Text(row.text(21)?))?;
+            put(&mut sink, Cell::Text(row.text(22)?))?;
         }
         sink.end_row()?;
         summary.rows += 1;
         if summary.rows % 10_000 == 0 {
             progress(summary.rows, total.max(summary.rows));
         }
-    }
+        Ok(())
+    })?;
     sink.finish()?;
     progress(summary.rows, total.max(summary.rows));
     Ok(summary)
-}
-
-fn text(v: ValueRef<'_>) -> Option<&[u8]> {
-    match v {
-        ValueRef::Text(t) => Some(t),
-        _ => None,
-    }
 }
 
 enum Cell<'a> {
@@ -298,22 +261,6 @@ fn usd(nano: i64, buf: &mut [u8; 32]) -> &[u8] {
     let _ = write!(c, "{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000);
     let n = c.position() as usize;
     &buf[..n]
-}
-
-impl Ledger {
-    /// Runs in a range that pass the filters, counted from the roll-up (exact, and instant).
-    /// Filters the narrow table cannot answer (key, tag, status) read the wide one.
-    pub fn count_runs(&self, range: Option<&DayRange>, filters: &Filters) -> Result<u64> {
-        let (table, _) = crate::analytics::source(filters);
-        let (cond, params) = crate::analytics::rollup_where(range, filters);
-        let sql = format!("SELECT COALESCE(sum(runs), 0) FROM {table} WHERE {cond}");
-        let n: i64 =
-            self.conn()
-                .query_row(&sql, rusqlite::params_from_iter(params.iter()), |r| {
-                    r.get(0)
-                })?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
 }
 
 #[cfg(test)]

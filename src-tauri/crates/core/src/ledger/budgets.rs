@@ -6,9 +6,9 @@ use chrono::{Datelike, NaiveDate};
 use rusqlite::{OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
-use crate::analytics::day_key;
 use crate::error::{BudgetBreach, CoreError, Result};
 use crate::ledger::Ledger;
+use crate::ledger::query::day_key;
 use crate::money::NanoUsd;
 
 /// What a budget covers.

@@ -8,7 +8,7 @@ use rusqlite::Connection;
 use rusqlite::functions::{Aggregate, Context, FunctionFlags};
 use rusqlite::types::ValueRef;
 
-use crate::analytics::hist::LatencyHist;
+use crate::ledger::hist::LatencyHist;
 use crate::ledger::zone::Zone;
 
 fn flags() -> FunctionFlags {

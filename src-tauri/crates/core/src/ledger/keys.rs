@@ -152,6 +152,23 @@ impl Ledger {
             .optional()?)
     }
 
+    /// A sample-data key: metadata only, no secret anywhere (`status` `sample`), so sample runs
+    /// can point at it. Does nothing when it exists.
+    pub fn insert_sample_key(
+        &mut self,
+        id: &str,
+        provider: &str,
+        label: &str,
+        created_at_ms: i64,
+    ) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR IGNORE INTO api_keys (id, provider, label, last_four, status, created_at_ms)
+             VALUES (?1, ?2, ?3, 'demo', 'sample', ?4)",
+            rusqlite::params![id, provider, label, created_at_ms],
+        )?;
+        Ok(())
+    }
+
     /// Records a validated key; the first key of a provider becomes its default.
     pub fn insert_key(&mut self, k: &NewKeyRecord, validated_at_ms: i64) -> Result<KeyRecord> {
         let tx = self.write_tx()?;
