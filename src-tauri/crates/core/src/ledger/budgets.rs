@@ -376,7 +376,9 @@ impl Ledger {
 
     /// Every budget, oldest first.
     pub fn budgets(&self) -> Result<Vec<Budget>> {
-        let mut stmt = self.conn().prepare(&format!("{SELECT} ORDER BY id"))?;
+        let mut stmt = self
+            .conn()
+            .prepare_cached(&format!("{SELECT} ORDER BY id"))?;
         let rows = stmt.query_map([], budget_from_row)?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }

@@ -211,11 +211,8 @@ pub fn now_rfc3339() -> String {
 
 /// The zone a file's roll-up was built in, when it has one (files before migration 5 do not).
 fn stored_zone(conn: &Connection) -> Option<Zone> {
-    conn.query_row(
-        "SELECT value FROM ledger_meta WHERE key = 'time_zone'",
-        [],
-        |r| r.get::<_, String>(0),
-    )
-    .ok()
-    .and_then(|name| Zone::parse(&name).ok())
+    conn.prepare_cached("SELECT value FROM ledger_meta WHERE key = 'time_zone'")
+        .and_then(|mut s| s.query_row([], |r| r.get::<_, String>(0)))
+        .ok()
+        .and_then(|name| Zone::parse(&name).ok())
 }

@@ -219,7 +219,8 @@ impl Ledger {
     /// One run.
     pub fn run(&self, id: i64) -> Result<RunRecord> {
         self.conn()
-            .query_row(&format!("{SELECT_RUN} WHERE id = ?1"), [id], run_from_row)
+            .prepare_cached(&format!("{SELECT_RUN} WHERE id = ?1"))?
+            .query_row([id], run_from_row)
             .optional()?
             .ok_or(CoreError::NotFound {
                 what: "run",
