@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
 use crate::pricing::TokenUsage;
+use crate::providers::error::invalid_response;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
-use crate::providers::http::invalid_response;
 use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
 use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, StreamEvent};
@@ -29,11 +29,7 @@ fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
     )
 }
 
-pub(crate) fn chat_request(
-    c: &reqwest::Client,
-    ep: &Endpoint,
-    req: &ChatRequest,
-) -> RequestBuilder {
+fn chat_request(c: &reqwest::Client, ep: &Endpoint, req: &ChatRequest) -> RequestBuilder {
     let messages = shared::role_messages(req, false);
     let mut body = json!({
         "model": req.model,
@@ -50,11 +46,11 @@ pub(crate) fn chat_request(
     authed(c.post(format!("{}/v1/messages", ep.base_url)), ep).json(&body)
 }
 
-pub(crate) fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
     authed(c.get(format!("{}/v1/models?limit=1000", ep.base_url)), ep)
 }
 
-pub(crate) fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
+fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
     shared::model_list(
         v,
         ProviderKind::Anthropic,
@@ -69,7 +65,7 @@ fn usage_of(v: &Value) -> Result<TokenUsage> {
     TokenUsage::from_provider_json(ProviderKind::Anthropic, v)
 }
 
-pub(crate) fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
+fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
     if v.get("type").and_then(Value::as_str) == Some("error") {
         return Err(error_event(v));
     }
@@ -176,7 +172,7 @@ fn error_event(v: &Value) -> CoreError {
 }
 
 /// Kind and message from an Anthropic error body `{"type":"error","error":{"type","message"}}`.
-pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
+fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
     let err = v.get("error");
     let etype = err
         .and_then(|e| e.get("type"))
@@ -213,4 +209,38 @@ pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<Str
         _ => ProviderErrorKind::from_status(status),
     };
     (kind, message)
+}
+
+/// The Anthropic Messages wire format.
+pub(crate) struct AnthropicFormat;
+
+impl crate::providers::wire::WireFormat for AnthropicFormat {
+    fn chat_request(
+        &self,
+        c: &reqwest::Client,
+        ep: &Endpoint,
+        req: &ChatRequest,
+    ) -> RequestBuilder {
+        chat_request(c, ep, req)
+    }
+
+    fn parse_chat(&self, v: &Value, x: &mut Exchange) -> Result<()> {
+        parse_chat(v, x)
+    }
+
+    fn models_request(&self, c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+        models_request(c, ep)
+    }
+
+    fn parse_models(&self, v: &Value) -> Result<Vec<ModelInfo>> {
+        parse_models(v)
+    }
+
+    fn classify(&self, status: u16, body: &Value) -> (ProviderErrorKind, Option<String>) {
+        classify(status, body)
+    }
+
+    fn stream_decoder(&self) -> Box<dyn crate::providers::stream::Decoder> {
+        Box::new(StreamDecoder::default())
+    }
 }

@@ -1,6 +1,13 @@
-//! What a provider failure means for the user, and whether trying again can help.
+//! What a provider failure means for the user, whether trying again can help, and the builders
+//! of the typed errors: from an HTTP status and body, from a transport failure, from an answer
+//! that is not the documented format.
 
 use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+use crate::ProviderKind;
+use crate::error::CoreError;
+use crate::providers::wire::wire_format;
 
 /// The kind of a provider failure, mapped from each provider's status and error body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,4 +93,68 @@ pub(crate) fn mentions_context_length(code: &str, message: &str) -> bool {
         || m.contains("prompt is too long")
         || m.contains("maximum context")
         || (m.contains("input token count") && m.contains("exceeds"))
+}
+/// A typed error from an HTTP error status and the provider's error body.
+pub(crate) fn error_from_status(
+    provider: ProviderKind,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &str,
+) -> CoreError {
+    let json: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
+    let (kind, message) = wire_format(provider).classify(status, &json);
+    let message = message.unwrap_or_else(|| {
+        let snippet: String = body.chars().take(200).collect();
+        if snippet.trim().is_empty() {
+            format!("HTTP {status}")
+        } else {
+            format!("HTTP {status}: {snippet}")
+        }
+    });
+    CoreError::Provider {
+        provider: provider.display_name(),
+        kind,
+        message,
+        status: Some(status),
+        retry_after,
+    }
+}
+
+/// A typed error for a failure below HTTP (connect, timeout, reset).
+pub(crate) fn transport_error(provider: ProviderKind, e: &reqwest::Error) -> CoreError {
+    let kind = if e.is_timeout() {
+        ProviderErrorKind::Timeout
+    } else {
+        ProviderErrorKind::Network
+    };
+    let what = if e.is_connect() {
+        "could not connect"
+    } else if e.is_timeout() {
+        "timed out"
+    } else {
+        "connection failed"
+    };
+    let mut message = what.to_string();
+    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
+    if let Some(s) = source.take() {
+        message = format!("{what}: {s}");
+    }
+    CoreError::Provider {
+        provider: provider.display_name(),
+        kind,
+        message,
+        status: None,
+        retry_after: None,
+    }
+}
+
+/// `invalid_response` for `provider`.
+pub(crate) fn invalid_response(provider: ProviderKind, message: String) -> CoreError {
+    CoreError::Provider {
+        provider: provider.display_name(),
+        kind: ProviderErrorKind::InvalidResponse,
+        message,
+        status: None,
+        retry_after: None,
+    }
 }

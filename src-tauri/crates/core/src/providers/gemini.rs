@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
 use crate::pricing::TokenUsage;
+use crate::providers::error::invalid_response;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
-use crate::providers::http::invalid_response;
 use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
 use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, Role, StreamEvent};
@@ -21,11 +21,7 @@ fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
     shared::authed(rb, ep, Auth::Header("x-goog-api-key"))
 }
 
-pub(crate) fn chat_request(
-    c: &reqwest::Client,
-    ep: &Endpoint,
-    req: &ChatRequest,
-) -> RequestBuilder {
+fn chat_request(c: &reqwest::Client, ep: &Endpoint, req: &ChatRequest) -> RequestBuilder {
     let contents: Vec<Value> = req
         .messages
         .iter()
@@ -63,14 +59,14 @@ pub(crate) fn chat_request(
     authed(c.post(url), ep).json(&body)
 }
 
-pub(crate) fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
     authed(
         c.get(format!("{}/v1beta/models?pageSize=1000", ep.base_url)),
         ep,
     )
 }
 
-pub(crate) fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
+fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
     shared::model_list(
         v,
         ProviderKind::Gemini,
@@ -121,7 +117,7 @@ fn apply(v: &Value, x: &mut Exchange) -> Result<String> {
     Ok(text)
 }
 
-pub(crate) fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
+fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
     if v.get("candidates").is_none() && v.get("error").is_none() {
         return Err(invalid_response(
             ProviderKind::Gemini,
@@ -162,7 +158,7 @@ impl Decoder for StreamDecoder {
 }
 
 /// Kind and message from a Google RPC error body `{"error":{"code","message","status"}}`.
-pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
+fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
     let err = v.get("error");
     let rpc = err
         .and_then(|e| e.get("status"))
@@ -200,4 +196,38 @@ pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<Str
         }
     };
     (kind, message)
+}
+
+/// The Gemini generateContent wire format.
+pub(crate) struct GeminiFormat;
+
+impl crate::providers::wire::WireFormat for GeminiFormat {
+    fn chat_request(
+        &self,
+        c: &reqwest::Client,
+        ep: &Endpoint,
+        req: &ChatRequest,
+    ) -> RequestBuilder {
+        chat_request(c, ep, req)
+    }
+
+    fn parse_chat(&self, v: &Value, x: &mut Exchange) -> Result<()> {
+        parse_chat(v, x)
+    }
+
+    fn models_request(&self, c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+        models_request(c, ep)
+    }
+
+    fn parse_models(&self, v: &Value) -> Result<Vec<ModelInfo>> {
+        parse_models(v)
+    }
+
+    fn classify(&self, status: u16, body: &Value) -> (ProviderErrorKind, Option<String>) {
+        classify(status, body)
+    }
+
+    fn stream_decoder(&self) -> Box<dyn crate::providers::stream::Decoder> {
+        Box::new(StreamDecoder)
+    }
 }

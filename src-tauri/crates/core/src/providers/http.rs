@@ -10,8 +10,10 @@ use tokio_util::sync::CancellationToken;
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
 use crate::providers::error::ProviderErrorKind;
+use crate::providers::error::{error_from_status, invalid_response, transport_error};
+use crate::providers::stream;
+use crate::providers::wire::wire_format;
 use crate::providers::{ChatRequest, DEFAULT_TIMEOUTS, Endpoint, Exchange, ModelInfo, StreamEvent};
-use crate::providers::{anthropic, gemini, ollama, openai, stream};
 
 /// Timeouts and retry policy (all user settings).
 #[derive(Debug, Clone, PartialEq)]
@@ -82,14 +84,8 @@ impl ProviderClient {
     ) -> Exchange {
         let started = tokio::time::Instant::now();
         let mut x = Exchange::new();
-        let build = |c: &reqwest::Client| match ep.provider {
-            ProviderKind::Openai | ProviderKind::OpenaiCompatible => {
-                openai::chat_request(c, ep, req)
-            }
-            ProviderKind::Anthropic => anthropic::chat_request(c, ep, req),
-            ProviderKind::Gemini => gemini::chat_request(c, ep, req),
-            ProviderKind::Ollama => ollama::chat_request(c, ep, req),
-        };
+        let wire = wire_format(ep.provider);
+        let build = |c: &reqwest::Client| wire.chat_request(c, ep, req);
         let resp = match self.send(ep.provider, build, cancel, &mut x.attempts).await {
             Ok(r) => r,
             Err(CoreError::Cancelled) => {
@@ -103,7 +99,7 @@ impl ProviderClient {
         };
         x.request_id = request_id(resp.headers());
         if req.stream {
-            let mut decoder = stream::decoder_for(ep.provider);
+            let mut decoder = wire.stream_decoder();
             stream::drive(
                 resp,
                 ep.provider,
@@ -128,14 +124,7 @@ impl ProviderClient {
                 Ok(bytes) => {
                     let parsed = serde_json::from_slice::<serde_json::Value>(&bytes)
                         .map_err(|e| invalid_response(ep.provider, format!("not JSON: {e}")))
-                        .and_then(|v| match ep.provider {
-                            ProviderKind::Openai | ProviderKind::OpenaiCompatible => {
-                                openai::parse_chat(&v, &mut x)
-                            }
-                            ProviderKind::Anthropic => anthropic::parse_chat(&v, &mut x),
-                            ProviderKind::Gemini => gemini::parse_chat(&v, &mut x),
-                            ProviderKind::Ollama => ollama::parse_chat(&v, &mut x),
-                        });
+                        .and_then(|v| wire.parse_chat(&v, &mut x));
                     match parsed {
                         Ok(()) => {
                             x.ttft = Some(started.elapsed());
@@ -158,12 +147,8 @@ impl ProviderClient {
     pub async fn list_models(&self, ep: &Endpoint) -> Result<Vec<ModelInfo>> {
         let cancel = CancellationToken::new();
         let mut attempts = 0;
-        let build = |c: &reqwest::Client| match ep.provider {
-            ProviderKind::Openai | ProviderKind::OpenaiCompatible => openai::models_request(c, ep),
-            ProviderKind::Anthropic => anthropic::models_request(c, ep),
-            ProviderKind::Gemini => gemini::models_request(c, ep),
-            ProviderKind::Ollama => ollama::models_request(c, ep),
-        };
+        let wire = wire_format(ep.provider);
+        let build = |c: &reqwest::Client| wire.models_request(c, ep);
         let resp = self
             .send(ep.provider, build, &cancel, &mut attempts)
             .await?;
@@ -173,12 +158,7 @@ impl ProviderClient {
             .map_err(|e| transport_error(ep.provider, &e))?;
         let v: serde_json::Value = serde_json::from_slice(&bytes)
             .map_err(|e| invalid_response(ep.provider, format!("model list is not JSON: {e}")))?;
-        let mut models = match ep.provider {
-            ProviderKind::Openai | ProviderKind::OpenaiCompatible => openai::parse_models(&v),
-            ProviderKind::Anthropic => anthropic::parse_models(&v),
-            ProviderKind::Gemini => gemini::parse_models(&v),
-            ProviderKind::Ollama => ollama::parse_models(&v),
-        }?;
+        let mut models = wire.parse_models(&v)?;
         models.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(models)
     }
@@ -207,7 +187,7 @@ impl ProviderClient {
                         () = cancel.cancelled() => return Err(CoreError::Cancelled),
                     };
                     (
-                        error_from_status(provider, status, &headers, &body),
+                        error_from_status(provider, status, retry_after(&headers), &body),
                         Some(headers),
                     )
                 }
@@ -288,76 +268,6 @@ fn request_id(h: &HeaderMap) -> Option<String> {
     ["x-request-id", "request-id", "x-goog-request-id"]
         .iter()
         .find_map(|n| h.get(*n).and_then(|v| v.to_str().ok()).map(str::to_string))
-}
-
-/// A typed error from an HTTP error status and the provider's error body.
-fn error_from_status(
-    provider: ProviderKind,
-    status: u16,
-    headers: &HeaderMap,
-    body: &str,
-) -> CoreError {
-    let json: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
-    let (kind, message) = match provider {
-        ProviderKind::Openai | ProviderKind::OpenaiCompatible => openai::classify(status, &json),
-        ProviderKind::Anthropic => anthropic::classify(status, &json),
-        ProviderKind::Gemini => gemini::classify(status, &json),
-        ProviderKind::Ollama => ollama::classify(status, &json),
-    };
-    let message = message.unwrap_or_else(|| {
-        let snippet: String = body.chars().take(200).collect();
-        if snippet.trim().is_empty() {
-            format!("HTTP {status}")
-        } else {
-            format!("HTTP {status}: {snippet}")
-        }
-    });
-    CoreError::Provider {
-        provider: provider.display_name(),
-        kind,
-        message,
-        status: Some(status),
-        retry_after: retry_after(headers),
-    }
-}
-
-/// A typed error for a failure below HTTP (connect, timeout, reset).
-pub(crate) fn transport_error(provider: ProviderKind, e: &reqwest::Error) -> CoreError {
-    let kind = if e.is_timeout() {
-        ProviderErrorKind::Timeout
-    } else {
-        ProviderErrorKind::Network
-    };
-    let what = if e.is_connect() {
-        "could not connect"
-    } else if e.is_timeout() {
-        "timed out"
-    } else {
-        "connection failed"
-    };
-    let mut message = what.to_string();
-    let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
-    if let Some(s) = source.take() {
-        message = format!("{what}: {s}");
-    }
-    CoreError::Provider {
-        provider: provider.display_name(),
-        kind,
-        message,
-        status: None,
-        retry_after: None,
-    }
-}
-
-/// `invalid_response` for `provider`.
-pub(crate) fn invalid_response(provider: ProviderKind, message: String) -> CoreError {
-    CoreError::Provider {
-        provider: provider.display_name(),
-        kind: ProviderErrorKind::InvalidResponse,
-        message,
-        status: None,
-        retry_after: None,
-    }
 }
 
 #[cfg(test)]

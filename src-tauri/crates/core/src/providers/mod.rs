@@ -1,6 +1,7 @@
-//! Talking to LLM providers: one file per wire format (OpenAI — also every OpenAI-compatible
-//! endpoint —, Anthropic, Gemini, Ollama), one shared HTTP client with retries, streaming over
-//! SSE (Ollama: NDJSON), and every failure mapped to a typed error. Never touches the database.
+//! Talking to LLM providers: one [`wire::WireFormat`] implementation per wire format (OpenAI —
+//! also every OpenAI-compatible endpoint —, Anthropic, Gemini, Ollama) chosen by one registry,
+//! one shared HTTP client with retries, streaming over SSE (Ollama: NDJSON), and every failure
+//! mapped to a typed error (`error.rs`). Never touches the database.
 
 mod anthropic;
 mod error;
@@ -11,6 +12,7 @@ mod ollama;
 mod openai;
 mod shared;
 mod stream;
+mod wire;
 
 use serde::{Deserialize, Serialize};
 use std::time::Duration;

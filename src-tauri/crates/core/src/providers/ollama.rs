@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
 use crate::pricing::TokenUsage;
+use crate::providers::error::invalid_response;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
-use crate::providers::http::invalid_response;
 use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
 use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, StreamEvent};
@@ -18,11 +18,7 @@ fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
     shared::authed(rb, ep, Auth::Bearer)
 }
 
-pub(crate) fn chat_request(
-    c: &reqwest::Client,
-    ep: &Endpoint,
-    req: &ChatRequest,
-) -> RequestBuilder {
+fn chat_request(c: &reqwest::Client, ep: &Endpoint, req: &ChatRequest) -> RequestBuilder {
     let messages = shared::role_messages(req, true);
     let mut options = serde_json::Map::new();
     if let Some(t) = req.temperature {
@@ -36,11 +32,11 @@ pub(crate) fn chat_request(
     authed(c.post(format!("{}/api/chat", ep.base_url)), ep).json(&body)
 }
 
-pub(crate) fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
     authed(c.get(format!("{}/api/tags", ep.base_url)), ep)
 }
 
-pub(crate) fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
+fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
     shared::model_list(
         v,
         ProviderKind::Ollama,
@@ -91,7 +87,7 @@ fn apply(v: &Value, x: &mut Exchange) -> Result<(String, bool)> {
     Ok((text, done))
 }
 
-pub(crate) fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
+fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
     if v.get("message").is_none() && v.get("response").is_none() && v.get("error").is_none() {
         return Err(invalid_response(
             ProviderKind::Ollama,
@@ -133,7 +129,7 @@ impl Decoder for StreamDecoder {
 }
 
 /// Kind and message from `{"error": "text"}`.
-pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
+fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
     let message = v.get("error").and_then(Value::as_str).map(str::to_string);
     let msg = message.as_deref().unwrap_or("");
     let kind = if msg.contains("not found") || status == 404 {
@@ -146,4 +142,38 @@ pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<Str
         ProviderErrorKind::from_status(status)
     };
     (kind, message)
+}
+
+/// The Ollama /api/chat (NDJSON) wire format.
+pub(crate) struct OllamaFormat;
+
+impl crate::providers::wire::WireFormat for OllamaFormat {
+    fn chat_request(
+        &self,
+        c: &reqwest::Client,
+        ep: &Endpoint,
+        req: &ChatRequest,
+    ) -> RequestBuilder {
+        chat_request(c, ep, req)
+    }
+
+    fn parse_chat(&self, v: &Value, x: &mut Exchange) -> Result<()> {
+        parse_chat(v, x)
+    }
+
+    fn models_request(&self, c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+        models_request(c, ep)
+    }
+
+    fn parse_models(&self, v: &Value) -> Result<Vec<ModelInfo>> {
+        parse_models(v)
+    }
+
+    fn classify(&self, status: u16, body: &Value) -> (ProviderErrorKind, Option<String>) {
+        classify(status, body)
+    }
+
+    fn stream_decoder(&self) -> Box<dyn crate::providers::stream::Decoder> {
+        Box::new(StreamDecoder)
+    }
 }

@@ -13,8 +13,8 @@ use crate::ProviderKind;
 use crate::error::{CoreError, Result};
 use crate::money::NanoUsd;
 use crate::pricing::TokenUsage;
+use crate::providers::error::invalid_response;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
-use crate::providers::http::invalid_response;
 use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
 use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, StreamEvent};
@@ -30,11 +30,7 @@ fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
     rb
 }
 
-pub(crate) fn chat_request(
-    c: &reqwest::Client,
-    ep: &Endpoint,
-    req: &ChatRequest,
-) -> RequestBuilder {
+fn chat_request(c: &reqwest::Client, ep: &Endpoint, req: &ChatRequest) -> RequestBuilder {
     let messages = shared::role_messages(req, true);
     let mut body = json!({"model": req.model, "messages": messages, "stream": req.stream});
     if let Some(t) = req.temperature {
@@ -55,11 +51,11 @@ pub(crate) fn chat_request(
     authed(c.post(format!("{}/chat/completions", ep.base_url)), ep).json(&body)
 }
 
-pub(crate) fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
     authed(c.get(format!("{}/models", ep.base_url)), ep)
 }
 
-pub(crate) fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
+fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
     shared::model_list(
         v,
         ProviderKind::Openai,
@@ -79,7 +75,7 @@ fn take_usage(u: &Value, x: &mut Exchange) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
+fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
     if let Some(err) = v.get("error").filter(|e| e.is_object()) {
         return Err(error_object(200, err));
     }
@@ -169,7 +165,7 @@ fn error_object(status: u16, err: &Value) -> CoreError {
 }
 
 /// Kind and message from an OpenAI-style error body.
-pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
+fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
     let err = v.get("error");
     // Some gateways send `{"error": "text"}`.
     let message = err
@@ -204,4 +200,38 @@ pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<Str
         ProviderErrorKind::from_status(status)
     };
     (kind, message)
+}
+
+/// The OpenAI (and every OpenAI-compatible endpoint) wire format.
+pub(crate) struct OpenAiFormat;
+
+impl crate::providers::wire::WireFormat for OpenAiFormat {
+    fn chat_request(
+        &self,
+        c: &reqwest::Client,
+        ep: &Endpoint,
+        req: &ChatRequest,
+    ) -> RequestBuilder {
+        chat_request(c, ep, req)
+    }
+
+    fn parse_chat(&self, v: &Value, x: &mut Exchange) -> Result<()> {
+        parse_chat(v, x)
+    }
+
+    fn models_request(&self, c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+        models_request(c, ep)
+    }
+
+    fn parse_models(&self, v: &Value) -> Result<Vec<ModelInfo>> {
+        parse_models(v)
+    }
+
+    fn classify(&self, status: u16, body: &Value) -> (ProviderErrorKind, Option<String>) {
+        classify(status, body)
+    }
+
+    fn stream_decoder(&self) -> Box<dyn crate::providers::stream::Decoder> {
+        Box::new(StreamDecoder)
+    }
 }

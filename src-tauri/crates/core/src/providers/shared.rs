@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use crate::ProviderKind;
 use crate::error::Result;
-use crate::providers::http::invalid_response;
+use crate::providers::error::invalid_response;
 use crate::providers::{ChatRequest, Endpoint, ModelInfo, Role};
 
 /// How a provider wants its key.

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
 use crate::providers::error::ProviderErrorKind;
-use crate::providers::{End, Exchange, StreamEvent, anthropic, gemini, ollama, openai};
+use crate::providers::{End, Exchange, StreamEvent};
 
 /// One wire format's stream reader.
 pub(crate) trait Decoder: Send {
@@ -27,15 +27,6 @@ pub(crate) trait Decoder: Send {
     /// NDJSON rather than SSE.
     fn ndjson(&self) -> bool {
         false
-    }
-}
-
-pub(crate) fn decoder_for(provider: ProviderKind) -> Box<dyn Decoder> {
-    match provider {
-        ProviderKind::Openai | ProviderKind::OpenaiCompatible => Box::new(openai::StreamDecoder),
-        ProviderKind::Anthropic => Box::new(anthropic::StreamDecoder::default()),
-        ProviderKind::Gemini => Box::new(gemini::StreamDecoder),
-        ProviderKind::Ollama => Box::new(ollama::StreamDecoder),
     }
 }
 

@@ -1,0 +1,43 @@
+//! One trait per wire format, and the registry that maps a provider to its format. Everything
+//! that differs between providers — building the chat and model-list requests, reading the
+//! answer, the model list and the error body, and decoding the stream — sits behind
+//! [`WireFormat`]; the HTTP client, retries and streaming loop are shared. Adding a provider
+//! that speaks an existing format is a line in [`wire_format`]; a new format is one file.
+
+use reqwest::RequestBuilder;
+use serde_json::Value;
+
+use crate::ProviderKind;
+use crate::error::Result;
+use crate::providers::stream::Decoder;
+use crate::providers::{
+    ChatRequest, Endpoint, Exchange, ModelInfo, ProviderErrorKind, anthropic, gemini, ollama,
+    openai,
+};
+
+/// A provider wire format.
+pub(crate) trait WireFormat: Sync {
+    /// The chat request for `req` (streaming or not, as `req.stream` says).
+    fn chat_request(&self, c: &reqwest::Client, ep: &Endpoint, req: &ChatRequest)
+    -> RequestBuilder;
+    /// Reads a whole (non-streamed) answer into `x`: text, usage, model, finish reason.
+    fn parse_chat(&self, v: &Value, x: &mut Exchange) -> Result<()>;
+    /// The model-list request (also how a key is checked: it costs no tokens).
+    fn models_request(&self, c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder;
+    /// Reads the model list.
+    fn parse_models(&self, v: &Value) -> Result<Vec<ModelInfo>>;
+    /// What an error status and body mean, and the provider's own message if it gave one.
+    fn classify(&self, status: u16, body: &Value) -> (ProviderErrorKind, Option<String>);
+    /// A fresh decoder for one streamed answer.
+    fn stream_decoder(&self) -> Box<dyn Decoder>;
+}
+
+/// The registry: which wire format each provider speaks.
+pub(crate) fn wire_format(provider: ProviderKind) -> &'static dyn WireFormat {
+    match provider {
+        ProviderKind::Openai | ProviderKind::OpenaiCompatible => &openai::OpenAiFormat,
+        ProviderKind::Anthropic => &anthropic::AnthropicFormat,
+        ProviderKind::Gemini => &gemini::GeminiFormat,
+        ProviderKind::Ollama => &ollama::OllamaFormat,
+    }
+}
