@@ -118,7 +118,7 @@ async fn analytics_on_sample_data_with_exports_in_both_themes() {
         .parse()
         .unwrap();
     assert!(
-        (shown - d.totals.cost_nano as f64 / 1e9).abs() < 0.006,
+        (shown - d.totals.cost_nano.0 as f64 / 1e9).abs() < 0.006,
         "{cost_text}"
     );
     let success = dom_text(&c, "[data-fig=success] .val").await;
@@ -178,7 +178,7 @@ async fn analytics_on_sample_data_with_exports_in_both_themes() {
     assert_eq!(rows.len() as i64, d.totals.runs);
     assert_eq!(
         rows.iter().map(|r| nano(&r[cost_col])).sum::<i64>(),
-        d.totals.cost_nano
+        d.totals.cost_nano.0
     );
 
     // The cost report, and a chart as PNG.

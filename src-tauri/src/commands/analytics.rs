@@ -221,7 +221,7 @@ pub struct ExportProgress {
 pub struct ExportDone {
     path: String,
     rows: u64,
-    cost_nano: i64,
+    cost_nano: promptledger_core::NanoUsd,
 }
 
 fn ledger_file(state: &AppState, source: Source) -> CmdResult<PathBuf> {

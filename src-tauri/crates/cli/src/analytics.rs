@@ -114,10 +114,6 @@ pub fn report(mut ledger: Ledger, a: ReportArgs) -> Result<()> {
     Ok(())
 }
 
-fn usd(nano: i64) -> String {
-    promptledger_core::NanoUsd(nano).to_short_usd()
-}
-
 fn pct(v: Option<f64>) -> String {
     v.map_or_else(String::new, |c| {
         format!(
@@ -170,13 +166,13 @@ fn text_report(d: &Dashboard) -> String {
     let _ = writeln!(
         s,
         "  Cost           {:>14}  {}",
-        usd(t.cost_nano),
+        t.cost_nano.to_short_usd(),
         pct(d.change.cost)
     );
     let _ = writeln!(
         s,
         "  Average / run  {:>14}  {}",
-        usd(t.avg_cost_nano),
+        t.avg_cost_nano.to_short_usd(),
         pct(d.change.avg_cost)
     );
     let tk = &t.tokens;
@@ -206,7 +202,11 @@ fn text_report(d: &Dashboard) -> String {
         ms(t.latency_p50_ms),
         ms(t.latency_p95_ms)
     );
-    let _ = writeln!(s, "  Cache savings  {:>14}", usd(t.cache_saved_nano));
+    let _ = writeln!(
+        s,
+        "  Cache savings  {:>14}",
+        t.cache_saved_nano.to_short_usd()
+    );
     for (title, rows) in [("By provider", &d.by_provider), ("By model", &d.by_model)] {
         let _ = writeln!(s, "\n{title}");
         let _ = writeln!(
@@ -220,9 +220,9 @@ fn text_report(d: &Dashboard) -> String {
                 "  {:<28} {:>10} {:>12} {:>6.1}% {:>11} {:>8}",
                 r.name,
                 thousands(r.totals.runs as u64),
-                usd(r.totals.cost_nano),
+                r.totals.cost_nano.to_short_usd(),
                 r.cost_share * 100.0,
-                usd(r.totals.avg_cost_nano),
+                r.totals.avg_cost_nano.to_short_usd(),
                 rate(&r.totals)
             );
         }
@@ -239,7 +239,7 @@ fn text_report(d: &Dashboard) -> String {
                 "  #{:<8} {when}  {:<24} {:>10}  {preview}",
                 r.id,
                 r.model,
-                usd(r.cost_nano)
+                r.cost_nano.to_short_usd()
             );
         }
     }
@@ -304,7 +304,7 @@ pub fn export(mut ledger: Ledger, cmd: ExportCommand) -> Result<()> {
     eprintln!(
         "\r{} runs ({} in total) written to {}",
         thousands(summary.rows),
-        usd(summary.cost_nano),
+        summary.cost_nano.to_short_usd(),
         path.display()
     );
     Ok(())
@@ -348,7 +348,7 @@ pub fn demo(db: Option<&Path>, a: DemoArgs) -> Result<()> {
     eprintln!(
         "\r{} sample runs ({} of made-up spend over {} days) in {}",
         thousands(s.runs),
-        usd(s.cost_nano),
+        s.cost_nano.to_short_usd(),
         a.days,
         db.display()
     );

@@ -8,7 +8,7 @@ use promptledger_core::ledger::Ledger;
 use promptledger_core::runner::compare::summarize;
 use promptledger_core::runner::view::RunView;
 use promptledger_core::runner::{CompareRequest, PromptInput, TargetRequest};
-use promptledger_core::{CoreError, NanoUsd, Result};
+use promptledger_core::{CoreError, Result};
 use tokio_util::sync::CancellationToken;
 
 use crate::format;
@@ -143,7 +143,7 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
                         + u.cache_write_1h_tokens
                 ),
                 format::thousands(u.output_tokens + u.reasoning_tokens),
-                NanoUsd(v.cost_nano_usd).to_string(),
+                v.cost_nano_usd.to_string(),
                 v.latency_ms.unwrap_or(0) as f64 / 1000.0,
                 v.ttft_ms
                     .map_or("—".into(), |t| format!("{:.2}s", t as f64 / 1000.0)),

@@ -1,6 +1,6 @@
 //! Human-readable tables for the terminal. Numbers come from the core's exact integers.
 
-use promptledger_core::money::{NanoUsd, RatePerMTok};
+use promptledger_core::money::RatePerMTok;
 use promptledger_core::pricing::CostSource;
 use promptledger_core::pricing::report::{CostReport, ModelRow};
 
@@ -18,10 +18,10 @@ pub fn thousands(n: u64) -> String {
 }
 
 /// A rate as `$2.50`, or `—` when the table has none.
-pub fn rate(v: Option<i64>) -> String {
+pub fn rate(v: Option<RatePerMTok>) -> String {
     match v {
         Some(r) => {
-            let s = RatePerMTok(r).usd_per_mtok_string();
+            let s = r.usd_per_mtok_string();
             let s = if s.contains('.') {
                 s
             } else {
@@ -60,7 +60,7 @@ pub fn cost_report(r: &CostReport) -> String {
             l.label,
             thousands(l.tokens),
             rate(Some(l.rate_nano_usd_per_mtok)),
-            NanoUsd(l.cost_nano_usd).to_string()
+            l.cost_nano_usd.to_string()
         );
     }
     let note = match r.cost_source {
@@ -72,7 +72,7 @@ pub fn cost_report(r: &CostReport) -> String {
         "total",
         "",
         "",
-        NanoUsd(r.cost_nano_usd).to_string()
+        r.cost_nano_usd.to_string()
     );
     out
 }
@@ -135,9 +135,9 @@ mod tests {
     fn formats() {
         assert_eq!(thousands(1234567), "1,234,567");
         assert_eq!(thousands(12), "12");
-        assert_eq!(rate(Some(2_500_000_000)), "$2.50");
-        assert_eq!(rate(Some(75_000_000)), "$0.075");
-        assert_eq!(rate(Some(3_000_000_000)), "$3.00");
+        assert_eq!(rate(Some(RatePerMTok(2_500_000_000))), "$2.50");
+        assert_eq!(rate(Some(RatePerMTok(75_000_000))), "$0.075");
+        assert_eq!(rate(Some(RatePerMTok(3_000_000_000))), "$3.00");
         assert_eq!(rate(None), "—");
         assert_eq!(context(Some(128_000)), "128k");
         assert_eq!(context(Some(1_000_000)), "1M");

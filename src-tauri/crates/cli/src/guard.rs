@@ -63,10 +63,6 @@ pub struct BudgetAddArgs {
     tag: Option<String>,
 }
 
-fn usd(nano: i64) -> String {
-    NanoUsd(nano).to_string()
-}
-
 pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
     match cmd {
         BudgetCommand::Add(a) => {
@@ -93,15 +89,12 @@ pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
                 name: a.name,
                 scope,
                 period: a.period.parse::<BudgetPeriod>()?,
-                limit_nano: limit.0,
+                limit_nano: limit,
                 mode: a.mode.parse::<BudgetMode>()?,
             })?;
             println!(
                 "budget {} added: “{}”, {} per {}",
-                b.id,
-                b.name,
-                usd(b.limit_nano),
-                a.period
+                b.id, b.name, b.limit_nano, a.period
             );
             Ok(())
         }
@@ -127,8 +120,8 @@ pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
                     b.id,
                     b.name,
                     scope,
-                    usd(s.spent_nano),
-                    usd(b.limit_nano),
+                    s.spent_nano.to_string(),
+                    b.limit_nano.to_string(),
                     s.used * 100.0,
                     b.mode,
                     b.period,

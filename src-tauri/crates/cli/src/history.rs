@@ -3,7 +3,7 @@
 use clap::Args;
 use promptledger_core::ledger::Ledger;
 use promptledger_core::runner::view::RunView;
-use promptledger_core::{CoreError, NanoUsd, ProviderKind, Result};
+use promptledger_core::{CoreError, ProviderKind, Result};
 
 use crate::format;
 
@@ -121,7 +121,7 @@ pub fn history(ledger: &Ledger, a: HistoryArgs) -> Result<()> {
             r.status,
             format::thousands(u64::try_from(r.input_tokens).unwrap_or(0)),
             format::thousands(u64::try_from(r.output_tokens).unwrap_or(0)),
-            NanoUsd(r.cost_nano_usd).to_string(),
+            r.cost_nano_usd.to_string(),
             r.latency_ms.unwrap_or(0) as f64 / 1000.0
         );
     }
@@ -197,15 +197,11 @@ pub fn show(ledger: &Ledger, a: ShowArgs) -> Result<()> {
             "  {:<18} {:>10} × {:>10}/1M = {:>12}",
             l.component.label(),
             format::thousands(l.tokens),
-            format::rate(Some(l.rate_nano_usd_per_mtok.0)),
+            format::rate(Some(l.rate_nano_usd_per_mtok)),
             l.cost_nano_usd.to_string()
         );
     }
-    println!(
-        "  {:<18} {:>40}",
-        "total",
-        NanoUsd(v.cost_nano_usd).to_string()
-    );
+    println!("  {:<18} {:>40}", "total", v.cost_nano_usd.to_string());
     println!(
         "\nlatency {:.2} s · first token {} · attempts {} · request id {}",
         v.latency_ms.unwrap_or(0) as f64 / 1000.0,

@@ -6,7 +6,7 @@ use clap::Subcommand;
 use promptledger_core::keys::{KeyManager, NewKey};
 use promptledger_core::ledger::keys::KeyRecord;
 use promptledger_core::vault::Secret;
-use promptledger_core::{CoreError, NanoUsd, ProviderKind, Result};
+use promptledger_core::{CoreError, ProviderKind, Result};
 use std::io::{IsTerminal, Read};
 
 use crate::format;
@@ -111,7 +111,7 @@ fn print_keys(keys: &[KeyRecord]) {
             k.preview,
             k.status,
             format::thousands(u64::try_from(k.runs_this_month).unwrap_or(0)),
-            NanoUsd(k.spend_this_month_nano_usd).to_string(),
+            k.spend_this_month_nano_usd.to_string(),
             k.error_count,
             if k.is_default { "  (default)" } else { "" }
         );

@@ -8,7 +8,7 @@ use promptledger_core::runner::view::RunView;
 use promptledger_core::runner::{
     ConversationChoice, PromptInput, RunEvent, RunRequest, TargetRequest,
 };
-use promptledger_core::{NanoUsd, ProviderKind, Result};
+use promptledger_core::{ProviderKind, Result};
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
 
@@ -182,7 +182,7 @@ fn summary(v: &RunView) -> String {
         v.run_id,
         format::thousands(input),
         format::thousands(u.output_tokens + u.reasoning_tokens),
-        NanoUsd(v.cost_nano_usd),
+        v.cost_nano_usd,
         v.cost_source.as_str(),
         v.latency_ms.unwrap_or(0) as f64 / 1000.0,
     );

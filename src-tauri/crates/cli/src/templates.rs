@@ -2,7 +2,7 @@
 
 use clap::Subcommand;
 use promptledger_core::ledger::Ledger;
-use promptledger_core::{CoreError, NanoUsd, Result};
+use promptledger_core::{CoreError, Result};
 use std::io::Read;
 
 #[derive(Debug, Subcommand)]
@@ -73,7 +73,7 @@ pub fn run(ledger: &mut Ledger, cmd: TemplatesCommand) -> Result<()> {
                     t.name,
                     t.version,
                     t.usage_count,
-                    NanoUsd(t.spend_nano_usd).to_string(),
+                    t.spend_nano_usd.to_string(),
                     t.variables.join(", ")
                 );
             }
@@ -82,10 +82,7 @@ pub fn run(ledger: &mut Ledger, cmd: TemplatesCommand) -> Result<()> {
             let t = ledger.template(&name)?;
             println!(
                 "{} v{} · {} runs · {}",
-                t.name,
-                t.version,
-                t.usage_count,
-                NanoUsd(t.spend_nano_usd)
+                t.name, t.version, t.usage_count, t.spend_nano_usd
             );
             if let Some(s) = &t.system_prompt {
                 println!("# system\n{s}");

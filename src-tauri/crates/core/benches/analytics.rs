@@ -178,7 +178,7 @@ fn main() {
                 ms(t),
                 if pass { "ok" } else { "MISSED" },
                 d.totals.runs,
-                d.totals.cost_nano as f64 / 1e9,
+                d.totals.cost_nano.0 as f64 / 1e9,
                 d.previous.runs
             );
             let mut fq = q.clone();

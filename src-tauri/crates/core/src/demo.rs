@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::error::{CoreError, Result};
 use crate::ledger::Ledger;
 use crate::ledger::runs::{NewRun, RunStatus};
+use crate::money::NanoUsd;
 use crate::pricing::{CostSource, TokenUsage};
 use crate::provider::ProviderKind;
 
@@ -42,7 +43,7 @@ pub struct DemoSummary {
     /// Runs written.
     pub runs: u64,
     /// Their total cost, nano-USD.
-    pub cost_nano: i64,
+    pub cost_nano: NanoUsd,
     /// First run (ms).
     pub from_ms: i64,
     /// Last run (ms).
@@ -420,7 +421,7 @@ pub fn fill(
     progress(made, opts.runs);
     Ok(DemoSummary {
         runs: made,
-        cost_nano: cost,
+        cost_nano: NanoUsd(cost),
         from_ms: if made > 0 { from_ms } else { opts.end_ms },
         to_ms: if made > 0 { to_ms } else { opts.end_ms },
     })

@@ -80,6 +80,80 @@ impl NanoUsd {
     }
 }
 
+impl NanoUsd {
+    /// Exact decimal USD with nine places, for exports: `7500000` → `"0.007500000"`.
+    pub fn to_exact_usd(self) -> String {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let a = self.0.unsigned_abs();
+        format!("{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000)
+    }
+
+    /// This amount as a share of `whole` (`0.0` when `whole` is zero): for display only.
+    pub fn share_of(self, whole: NanoUsd) -> f64 {
+        if whole.0 == 0 {
+            0.0
+        } else {
+            self.0 as f64 / whole.0 as f64
+        }
+    }
+
+    /// The amount divided among `n` (integer division; zero when `n` is zero).
+    pub fn per(self, n: i64) -> NanoUsd {
+        NanoUsd(self.0.checked_div(n).unwrap_or(0))
+    }
+
+    /// Zero or more.
+    pub fn at_least_zero(self) -> NanoUsd {
+        NanoUsd(self.0.max(0))
+    }
+}
+
+// Money sums saturate rather than wrap or panic: an i64 of nano-USD holds $9.2 billion, so a
+// saturated sum is already an absurd figure the user will see as such.
+impl std::ops::Add for NanoUsd {
+    type Output = NanoUsd;
+    fn add(self, o: NanoUsd) -> NanoUsd {
+        self.saturating_add(o)
+    }
+}
+
+impl std::ops::AddAssign for NanoUsd {
+    fn add_assign(&mut self, o: NanoUsd) {
+        *self = self.saturating_add(o);
+    }
+}
+
+impl std::ops::Sub for NanoUsd {
+    type Output = NanoUsd;
+    fn sub(self, o: NanoUsd) -> NanoUsd {
+        NanoUsd(self.0.saturating_sub(o.0))
+    }
+}
+
+impl std::iter::Sum for NanoUsd {
+    fn sum<I: Iterator<Item = NanoUsd>>(iter: I) -> NanoUsd {
+        iter.fold(NanoUsd::ZERO, |a, b| a + b)
+    }
+}
+
+impl<'a> std::iter::Sum<&'a NanoUsd> for NanoUsd {
+    fn sum<I: Iterator<Item = &'a NanoUsd>>(iter: I) -> NanoUsd {
+        iter.copied().sum()
+    }
+}
+
+impl rusqlite::types::FromSql for NanoUsd {
+    fn column_result(v: rusqlite::types::ValueRef<'_>) -> rusqlite::types::FromSqlResult<Self> {
+        i64::column_result(v).map(NanoUsd)
+    }
+}
+
+impl rusqlite::types::ToSql for NanoUsd {
+    fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+        Ok(rusqlite::types::ToSqlOutput::from(self.0))
+    }
+}
+
 impl fmt::Display for NanoUsd {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "${}", self.to_usd_string())
@@ -195,6 +269,21 @@ pub(crate) fn parse_scaled_decimal(text: &str, scale: u32) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sums_saturate_and_shares_and_exact_strings_are_right() {
+        assert_eq!(NanoUsd(i64::MAX) + NanoUsd(1), NanoUsd(i64::MAX));
+        assert_eq!(NanoUsd(5) - NanoUsd(7), NanoUsd(-2));
+        assert_eq!((NanoUsd(5) - NanoUsd(7)).at_least_zero(), NanoUsd::ZERO);
+        let total: NanoUsd = [NanoUsd(1), NanoUsd(2), NanoUsd(3)].iter().sum();
+        assert_eq!(total, NanoUsd(6));
+        assert_eq!(NanoUsd(7).per(2), NanoUsd(3));
+        assert_eq!(NanoUsd(7).per(0), NanoUsd::ZERO);
+        assert_eq!(NanoUsd(1).share_of(NanoUsd(4)), 0.25);
+        assert_eq!(NanoUsd(1).share_of(NanoUsd::ZERO), 0.0);
+        assert_eq!(NanoUsd(7_500_000).to_exact_usd(), "0.007500000");
+        assert_eq!(NanoUsd(-12_345_678_901).to_exact_usd(), "-12.345678901");
+    }
 
     #[test]
     fn litellm_floats_convert_exactly() {

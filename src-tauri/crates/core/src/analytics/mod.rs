@@ -13,6 +13,7 @@ use crate::error::Result;
 use crate::ledger::rollup_read::RollupRow;
 pub use crate::ledger::rollup_read::{Tokens, TopRun};
 use crate::ledger::{Ledger, Zone};
+use crate::money::NanoUsd;
 use hist::{LatencyHist, bucket_range};
 pub use period::{DayRange, Filters, Period, Preset, day_key};
 
@@ -28,9 +29,9 @@ pub struct Totals {
     /// All tokens.
     pub total_tokens: i64,
     /// Cost, nano-USD.
-    pub cost_nano: i64,
+    pub cost_nano: NanoUsd,
     /// Average cost per run, nano-USD (rounded down).
-    pub avg_cost_nano: i64,
+    pub avg_cost_nano: NanoUsd,
     /// `ok_runs / runs`, `0.0..=1.0`; `None` without runs.
     pub success_rate: Option<f64>,
     /// Mean latency (ms) of runs with a latency.
@@ -40,7 +41,7 @@ pub struct Totals {
     /// 95th percentile latency (ms, ±5 %).
     pub latency_p95_ms: Option<i64>,
     /// What cached input tokens saved against the plain input rate, nano-USD.
-    pub cache_saved_nano: i64,
+    pub cache_saved_nano: NanoUsd,
     /// Runs answered from the response cache.
     pub cache_hits: i64,
     #[serde(skip)]
@@ -70,11 +71,7 @@ impl Totals {
 
     fn finish(&mut self) {
         self.total_tokens = self.tokens.total();
-        self.avg_cost_nano = if self.runs > 0 {
-            self.cost_nano / self.runs
-        } else {
-            0
-        };
+        self.avg_cost_nano = self.cost_nano.per(self.runs);
         self.success_rate = (self.runs > 0).then(|| self.ok_runs as f64 / self.runs as f64);
         self.latency_avg_ms =
             (self.latency_count > 0).then(|| self.latency_sum / self.latency_count);
@@ -111,9 +108,9 @@ impl Change {
     fn between(now: &Totals, before: &Totals) -> Change {
         Change {
             runs: rel(now.runs, before.runs),
-            cost: rel(now.cost_nano, before.cost_nano),
+            cost: rel(now.cost_nano.0, before.cost_nano.0),
             tokens: rel(now.total_tokens, before.total_tokens),
-            avg_cost: rel(now.avg_cost_nano, before.avg_cost_nano),
+            avg_cost: rel(now.avg_cost_nano.0, before.avg_cost_nano.0),
             success_rate_points: now
                 .success_rate
                 .zip(before.success_rate)
@@ -149,13 +146,13 @@ pub struct DayPoint {
     /// Completed runs.
     pub ok_runs: i64,
     /// Cost, nano-USD.
-    pub cost_nano: i64,
+    pub cost_nano: NanoUsd,
     /// Tokens by component.
     pub tokens: Tokens,
     /// Cost per provider, nano-USD.
-    pub cost_by_provider: BTreeMap<String, i64>,
+    pub cost_by_provider: BTreeMap<String, NanoUsd>,
     /// Cost per model, nano-USD.
-    pub cost_by_model: BTreeMap<String, i64>,
+    pub cost_by_model: BTreeMap<String, NanoUsd>,
 }
 
 /// One latency histogram bucket.
@@ -273,13 +270,7 @@ impl Ledger {
         previous.add_row(&self.rollup_total(&previous_range, &filters)?);
         previous.finish();
 
-        let share = |cost: i64| {
-            if totals.cost_nano > 0 {
-                cost as f64 / totals.cost_nano as f64
-            } else {
-                0.0
-            }
-        };
+        let share = |cost: NanoUsd| cost.share_of(totals.cost_nano);
         let mut by_model: Vec<BreakdownRow> = models
             .into_iter()
             .map(|((name, provider), mut t)| {

@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analytics::Dashboard;
 use crate::error::{CoreError, Result};
+use crate::money::NanoUsd;
 pub use style::{Theme, count_axis, ms_axis, usd_axis};
 use style::{hex, provider_color, series_color};
 
@@ -219,8 +220,9 @@ fn provider_label(id: &str) -> String {
         .map_or_else(|_| id.to_string(), |k| k.display_name().to_string())
 }
 
-fn usd(nano: i64) -> f64 {
-    nano as f64 / 1e9
+/// Dollars as a plot coordinate (never summed).
+fn usd_coord(n: NanoUsd) -> f64 {
+    n.0 as f64 / 1e9
 }
 
 fn spend(d: &Dashboard, by_provider: bool) -> Data {
@@ -255,7 +257,7 @@ fn spend(d: &Dashboard, by_provider: bool) -> Data {
                     } else {
                         &p.cost_by_model
                     };
-                    m.get(name).map(|v| usd(*v))
+                    m.get(name).map(|v| usd_coord(*v))
                 })
                 .collect(),
         })
@@ -268,13 +270,13 @@ fn spend(d: &Dashboard, by_provider: bool) -> Data {
                 .days
                 .iter()
                 .map(|p| {
-                    let rest: i64 = p
+                    let rest: NanoUsd = p
                         .cost_by_model
                         .iter()
                         .filter(|(k, _)| !names.contains(k))
                         .map(|(_, v)| v)
                         .sum();
-                    (rest != 0).then(|| usd(rest))
+                    (rest != NanoUsd::ZERO).then(|| usd_coord(rest))
                 })
                 .collect(),
         });
@@ -296,7 +298,10 @@ fn cost_per_model(d: &Dashboard) -> Data {
         series: vec![Series {
             name: "cost".into(),
             color: hex(series_color(0)),
-            values: rows.iter().map(|r| Some(usd(r.totals.cost_nano))).collect(),
+            values: rows
+                .iter()
+                .map(|r| Some(usd_coord(r.totals.cost_nano)))
+                .collect(),
         }],
         unit: Unit::Usd,
         y_desc: "USD",

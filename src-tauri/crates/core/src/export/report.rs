@@ -7,6 +7,7 @@ use crate::analytics::{Dashboard, DayRange, Filters, day_key};
 use crate::error::{CoreError, Result};
 use crate::export::csv_err;
 use crate::ledger::Ledger;
+use crate::money::NanoUsd;
 
 const COLUMNS: &[&str] = &[
     "scope",
@@ -37,12 +38,6 @@ impl Sums {
     }
 }
 
-fn usd(nano: i64) -> String {
-    let sign = if nano < 0 { "-" } else { "" };
-    let a = nano.unsigned_abs();
-    format!("{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000)
-}
-
 /// Writes the report CSV for a period and filters.
 pub fn report_csv(
     ledger: &Ledger,
@@ -65,7 +60,7 @@ pub fn report_csv(
      -> Result<()> {
         let mut rec: Vec<String> = vec![scope.into(), day.into(), provider.into(), model.into()];
         rec.extend(s.0.iter().take(9).map(i64::to_string));
-        rec.push(usd(s.0[9]));
+        rec.push(NanoUsd(s.0[9]).to_exact_usd());
         rec.push(s.0[9].to_string());
         w.write_record(&rec).map_err(csv_err)
     };
@@ -81,7 +76,7 @@ pub fn report_csv(
             t.output,
             t.reasoning,
             t.total(),
-            row.cost_nano,
+            row.cost_nano.0,
         ]);
         record(&mut w, "day", &row.day, &row.provider, &row.model, &s)?;
         per_model

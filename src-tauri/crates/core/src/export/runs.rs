@@ -10,6 +10,7 @@ use crate::analytics::{DayRange, Filters};
 use crate::error::{CoreError, Result};
 use crate::export::csv_err;
 use crate::ledger::Ledger;
+use crate::money::NanoUsd;
 
 /// The columns of a runs export, in order (`prompt` and `output` only when asked for).
 pub const RUN_COLUMNS: &[&str] = &[
@@ -69,7 +70,7 @@ pub struct ExportSummary {
     /// Rows (runs) written.
     pub rows: u64,
     /// Sum of their cost, nano-USD.
-    pub cost_nano: i64,
+    pub cost_nano: NanoUsd,
 }
 
 /// Writes the runs to `out`; `progress(done, total)` is called every 10,000 rows and at the end.
@@ -104,7 +105,7 @@ pub fn export_runs(
                 1 => put(&mut sink, Cell::Time(row.int(i)?.unwrap_or(0)))?,
                 15 => {
                     let cost = row.int(i)?.unwrap_or(0);
-                    summary.cost_nano += cost;
+                    summary.cost_nano += NanoUsd(cost);
                     put(&mut sink, Cell::Int(Some(tokens)))?;
                     put(&mut sink, Cell::Usd(cost))?;
                 }
@@ -173,7 +174,7 @@ impl Sink<'_> {
                     Cell::Int(Some(v)) => buf.format(v).as_bytes(),
                     Cell::Int(None) | Cell::Text(None) => b"",
                     Cell::Time(ms) => utc_iso(ms, &mut small),
-                    Cell::Usd(n) => usd(n, &mut small),
+                    Cell::Usd(n) => write_exact_usd(n, &mut small),
                     Cell::Text(Some(t)) => t,
                 };
                 w.write_field(field).map_err(csv_err)
@@ -187,7 +188,7 @@ impl Sink<'_> {
                         .into(),
                     Cell::Usd(n) => {
                         obj.insert("cost_nano_usd".into(), n.into());
-                        String::from_utf8_lossy(usd(n, &mut small))
+                        String::from_utf8_lossy(write_exact_usd(n, &mut small))
                             .into_owned()
                             .into()
                     }
@@ -253,8 +254,8 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
-/// Exact decimal USD with nine places: `7500000` → `0.007500000`.
-fn usd(nano: i64, buf: &mut [u8; 32]) -> &[u8] {
+/// [`NanoUsd::to_exact_usd`] written into `buf`: no allocation per row of a million-run export.
+fn write_exact_usd(nano: i64, buf: &mut [u8; 32]) -> &[u8] {
     let mut c = std::io::Cursor::new(&mut buf[..]);
     let sign = if nano < 0 { "-" } else { "" };
     let a = nano.unsigned_abs();
@@ -279,8 +280,8 @@ mod tests {
             utc_iso(951_782_400_000, &mut b),
             b"2000-02-29T00:00:00.000Z"
         );
-        assert_eq!(usd(7_500_000, &mut b), b"0.007500000");
-        assert_eq!(usd(12_345_678_901, &mut b), b"12.345678901");
-        assert_eq!(usd(0, &mut b), b"0.000000000");
+        assert_eq!(write_exact_usd(7_500_000, &mut b), b"0.007500000");
+        assert_eq!(write_exact_usd(12_345_678_901, &mut b), b"12.345678901");
+        assert_eq!(write_exact_usd(0, &mut b), b"0.000000000");
     }
 }

@@ -173,7 +173,7 @@ pub struct NewBudget {
     /// Its period.
     pub period: BudgetPeriod,
     /// The limit.
-    pub limit_nano: i64,
+    pub limit_nano: NanoUsd,
     /// Warn or block.
     pub mode: BudgetMode,
 }
@@ -190,7 +190,7 @@ pub struct Budget {
     /// Its period.
     pub period: BudgetPeriod,
     /// The limit, nano-USD.
-    pub limit_nano: i64,
+    pub limit_nano: NanoUsd,
     /// Warn or block.
     pub mode: BudgetMode,
     /// Created.
@@ -207,9 +207,9 @@ pub struct BudgetStatus {
     /// Last day of it.
     pub period_end: String,
     /// Spent so far in it, nano-USD.
-    pub spent_nano: i64,
+    pub spent_nano: NanoUsd,
     /// Left (never below zero).
-    pub remaining_nano: i64,
+    pub remaining_nano: NanoUsd,
     /// `spent / limit` (can pass 1.0).
     pub used: f64,
 }
@@ -220,7 +220,7 @@ pub struct BudgetCheck {
     /// The budget and its spend.
     pub status: BudgetStatus,
     /// The run's worst-case cost, nano-USD.
-    pub estimate_nano: i64,
+    pub estimate_nano: NanoUsd,
     /// Whether spend plus the worst case passes the limit.
     pub would_exceed: bool,
 }
@@ -248,9 +248,9 @@ pub struct BudgetAlert {
     /// 50, 80 or 100 (%).
     pub threshold: i64,
     /// Spent when it fired, nano-USD.
-    pub spent_nano: i64,
+    pub spent_nano: NanoUsd,
     /// The limit, nano-USD.
-    pub limit_nano: i64,
+    pub limit_nano: NanoUsd,
     /// First day of the period it fired in.
     pub period_start: String,
     /// When it fired (ms).
@@ -266,18 +266,14 @@ impl BudgetAlert {
             "Budget “{}” is at {} %: {} of {} spent",
             self.budget,
             self.threshold,
-            usd(self.spent_nano),
-            usd(self.limit_nano)
+            self.spent_nano.to_short_usd(),
+            self.limit_nano.to_short_usd()
         )
     }
 }
 
 /// The thresholds that alert, in percent.
 pub const THRESHOLDS: [i64; 3] = [50, 80, 100];
-
-fn usd(nano: i64) -> String {
-    NanoUsd(nano).to_short_usd()
-}
 
 /// `Err(BudgetExceeded)` naming the first block-mode budget these checks say would be broken.
 pub fn refuse_if_blocked(checks: &[BudgetCheck]) -> Result<()> {
@@ -291,10 +287,10 @@ pub fn refuse_if_blocked(checks: &[BudgetCheck]) -> Result<()> {
                 budget_id: b.id,
                 budget: b.name.clone(),
                 period: b.period.phrase().into(),
-                limit: usd(b.limit_nano),
-                spent: usd(c.status.spent_nano),
-                remaining: usd(c.status.remaining_nano),
-                estimate: usd(c.estimate_nano),
+                limit: b.limit_nano.to_short_usd(),
+                spent: c.status.spent_nano.to_short_usd(),
+                remaining: c.status.remaining_nano.to_short_usd(),
+                estimate: c.estimate_nano.to_short_usd(),
             })))
         }
         None => Ok(()),
@@ -330,7 +326,7 @@ impl Ledger {
         if name.is_empty() {
             return Err(CoreError::invalid("name", "give the budget a name"));
         }
-        if b.limit_nano <= 0 {
+        if b.limit_nano <= NanoUsd::ZERO {
             return Err(CoreError::invalid(
                 "limit",
                 "a budget's limit must be above $0",
@@ -416,7 +412,7 @@ impl Ledger {
         let sql = format!(
             "SELECT COALESCE(sum(cost_nano), 0) FROM {table} WHERE day BETWEEN ?1 AND ?2{cond}"
         );
-        let spent: i64 = match value {
+        let spent: NanoUsd = match value {
             Some(v) => self.conn().query_row(&sql, [&from, &to, v], |r| r.get(0))?,
             None => self.conn().query_row(&sql, [&from, &to], |r| r.get(0))?,
         };
@@ -424,8 +420,8 @@ impl Ledger {
             period_start: from,
             period_end: day_key(end),
             spent_nano: spent,
-            remaining_nano: (b.limit_nano - spent).max(0),
-            used: spent as f64 / b.limit_nano as f64,
+            remaining_nano: (b.limit_nano - spent).at_least_zero(),
+            used: spent.share_of(b.limit_nano),
             budget: b.clone(),
         })
     }
@@ -458,10 +454,10 @@ impl Ledger {
             if covered.is_empty() {
                 continue;
             }
-            let estimate = covered.iter().fold(0i64, |a, e| a.saturating_add(e.0));
+            let estimate: NanoUsd = covered.iter().copied().sum();
             let status = self.budget_status_on(&b, today)?;
             out.push(BudgetCheck {
-                would_exceed: status.spent_nano.saturating_add(estimate) > b.limit_nano,
+                would_exceed: status.spent_nano + estimate > b.limit_nano,
                 estimate_nano: estimate,
                 status,
             });
@@ -491,7 +487,7 @@ impl Ledger {
         for b in self.budgets()?.iter().filter(|b| b.scope.covers(run)) {
             let s = self.budget_status_on(b, today)?;
             for t in THRESHOLDS {
-                if i128::from(s.spent_nano) * 100 < i128::from(b.limit_nano) * i128::from(t) {
+                if i128::from(s.spent_nano.0) * 100 < i128::from(b.limit_nano.0) * i128::from(t) {
                     continue;
                 }
                 let n = self.conn().execute(

@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 
 use crate::error::Result;
 use crate::ledger::Ledger;
+use crate::money::NanoUsd;
 use crate::providers::{ChatRequest, Endpoint};
 
 /// Opt-in caching for one run.
@@ -28,7 +29,7 @@ pub struct CachedAnswer {
     /// The answer.
     pub output: String,
     /// What it cost then, nano-USD.
-    pub cost_nano: i64,
+    pub cost_nano: NanoUsd,
 }
 
 /// What the cache holds.

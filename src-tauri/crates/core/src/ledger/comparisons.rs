@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 use crate::ledger::{Ledger, now_ms};
+use crate::money::NanoUsd;
 
 /// One column of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,7 +43,7 @@ pub struct ComparisonRecord {
     /// Columns in order.
     pub columns: Vec<ColumnRecord>,
     /// Total cost of the columns' current runs, nano-USD.
-    pub cost_nano_usd: i64,
+    pub cost_nano_usd: NanoUsd,
 }
 
 fn title_of(prompt: &str) -> String {
@@ -191,7 +192,7 @@ impl Ledger {
             notes: head.4,
             created_at_ms: head.5,
             columns,
-            cost_nano_usd: cost,
+            cost_nano_usd: NanoUsd(cost),
         })
     }
 

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::error::{CoreError, Result};
 use crate::ledger::{Ledger, now_ms};
+use crate::money::NanoUsd;
 use crate::providers::{Message, Role};
 
 /// A conversation and its running totals.
@@ -18,7 +19,7 @@ pub struct ConversationRecord {
     /// Turns (runs).
     pub turns: i64,
     /// Cumulative cost, nano-USD.
-    pub cost_nano_usd: i64,
+    pub cost_nano_usd: NanoUsd,
     /// Context tokens of the latest turn (its whole prompt).
     pub last_context_tokens: i64,
     /// Last activity (ms).

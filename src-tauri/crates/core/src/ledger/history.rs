@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{CoreError, Result};
 use crate::ledger::Ledger;
+use crate::money::NanoUsd;
 
 /// How to order runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,7 +72,7 @@ pub struct RunSummary {
     /// All output tokens (visible + reasoning).
     pub output_tokens: i64,
     /// Cost, nano-USD.
-    pub cost_nano_usd: i64,
+    pub cost_nano_usd: NanoUsd,
     /// How the cost was obtained.
     pub cost_source: String,
     /// Latency (ms).

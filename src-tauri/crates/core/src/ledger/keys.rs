@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::error::{CoreError, Result};
 use crate::ledger::Ledger;
+use crate::money::NanoUsd;
 
 /// A saved key's metadata and this month's use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,7 +45,7 @@ pub struct KeyRecord {
     /// Runs this calendar month (local time).
     pub runs_this_month: i64,
     /// Spend this month, nano-USD.
-    pub spend_this_month_nano_usd: i64,
+    pub spend_this_month_nano_usd: NanoUsd,
     /// Failed runs, all time.
     pub error_count: i64,
 }

@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::ledger::query::{DayRange, Filters, day_key};
+use crate::money::NanoUsd;
 
 /// Token counts by billing component.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -64,7 +65,7 @@ pub struct TopRun {
     /// Status.
     pub status: String,
     /// Cost, nano-USD.
-    pub cost_nano: i64,
+    pub cost_nano: NanoUsd,
     /// Tokens, all components.
     pub tokens: i64,
     /// The prompt's first 160 characters.
@@ -88,9 +89,9 @@ pub struct RollupRow {
     /// Tokens by billing component.
     pub tokens: Tokens,
     /// Cost, nano-USD.
-    pub cost_nano: i64,
+    pub cost_nano: NanoUsd,
     /// What cache hits saved, nano-USD.
-    pub saved_nano: i64,
+    pub saved_nano: NanoUsd,
     /// Cache hits.
     pub cache_hits: i64,
     /// Sum of latencies, ms.
@@ -166,8 +167,8 @@ fn group_row(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<RollupRow
             output: g(6)?,
             reasoning: g(7)?,
         },
-        cost_nano: g(8)?,
-        saved_nano: g(9)?,
+        cost_nano: NanoUsd(g(8)?),
+        saved_nano: NanoUsd(g(9)?),
         cache_hits: g(10)?,
         latency_sum: g(11)?,
         latency_count: g(12)?,
@@ -235,7 +236,7 @@ impl Ledger {
         top: usize,
         matching: &RollupRow,
     ) -> Result<Vec<TopRun>> {
-        if matching.cost_nano <= 0 || matching.runs == 0 || top == 0 {
+        if matching.cost_nano <= NanoUsd::ZERO || matching.runs == 0 || top == 0 {
             return Ok(Vec::new());
         }
         let (start, end) = range.instants(self.time_zone());

@@ -123,7 +123,7 @@ pub struct RunRecord {
     /// Answered from the response cache (cost 0).
     pub cache_hit: bool,
     /// What a cache hit saved, nano-USD.
-    pub saved_nano: i64,
+    pub saved_nano: NanoUsd,
     /// Every target tried when the run failed over (empty otherwise).
     pub tried: Vec<TargetAttempt>,
 }
@@ -182,7 +182,7 @@ pub struct NewRun {
     /// Answered from the response cache.
     pub cache_hit: bool,
     /// What a cache hit saved (the answer's original cost), nano-USD.
-    pub saved_nano: i64,
+    pub saved_nano: NanoUsd,
     /// Every target tried, when the run failed over.
     pub tried: Vec<TargetAttempt>,
 }
@@ -426,7 +426,7 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
         run.template.map(|t| t.1),
         run.comparison_id,
         run.cache_hit,
-        run.saved_nano.max(0),
+        run.saved_nano.at_least_zero(),
         (!run.tried.is_empty())
             .then(|| serde_json::to_string(&run.tried).ok())
             .flatten(),

@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::error::{CoreError, Result};
 use crate::ledger::{Ledger, now_ms};
+use crate::money::NanoUsd;
 
 /// A template at its latest version, with its use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -25,7 +26,7 @@ pub struct TemplateRecord {
     /// Runs made from any version.
     pub usage_count: i64,
     /// Their total cost, nano-USD.
-    pub spend_nano_usd: i64,
+    pub spend_nano_usd: NanoUsd,
     /// When the latest version was saved (ms).
     pub updated_at_ms: i64,
 }

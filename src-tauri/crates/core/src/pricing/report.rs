@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use crate::money::{NanoUsd, RatePerMTok};
 use crate::pricing::{
     Component, CostSource, MatchKind, ModelPrice, PricedUsage, Pricer, TokenUsage,
 };
@@ -17,11 +18,11 @@ pub struct CostLineView {
     /// Tokens billed.
     pub tokens: u64,
     /// Rate, nano-USD per 1M tokens.
-    pub rate_nano_usd_per_mtok: i64,
+    pub rate_nano_usd_per_mtok: RatePerMTok,
     /// Rate, USD per 1M tokens.
     pub rate_usd_per_mtok: f64,
     /// Cost, nano-USD.
-    pub cost_nano_usd: i64,
+    pub cost_nano_usd: NanoUsd,
     /// Cost, USD.
     pub cost_usd: f64,
 }
@@ -40,7 +41,7 @@ pub struct CostReport {
     /// Table version.
     pub price_table_version: String,
     /// Total, nano-USD.
-    pub cost_nano_usd: i64,
+    pub cost_nano_usd: NanoUsd,
     /// Total, USD.
     pub cost_usd: f64,
     /// Total as an exact decimal string.
@@ -64,7 +65,7 @@ impl From<&PricedUsage> for CostReport {
             price_key: p.price_key.clone(),
             match_kind: p.match_kind,
             price_table_version: p.price_table_version.clone(),
-            cost_nano_usd: b.total_nano_usd.0,
+            cost_nano_usd: b.total_nano_usd,
             cost_usd: b.total_nano_usd.as_usd_f64(),
             cost_usd_exact: b.total_nano_usd.to_usd_string(),
             cost_source: b.cost_source,
@@ -77,9 +78,9 @@ impl From<&PricedUsage> for CostReport {
                     component: l.component,
                     label: l.component.label(),
                     tokens: l.tokens,
-                    rate_nano_usd_per_mtok: l.rate_nano_usd_per_mtok.0,
+                    rate_nano_usd_per_mtok: l.rate_nano_usd_per_mtok,
                     rate_usd_per_mtok: l.rate_nano_usd_per_mtok.usd_per_mtok_f64(),
-                    cost_nano_usd: l.cost_nano_usd.0,
+                    cost_nano_usd: l.cost_nano_usd,
                     cost_usd: l.cost_nano_usd.as_usd_f64(),
                 })
                 .collect(),
@@ -93,9 +94,9 @@ pub struct TierView {
     /// Applies when the prompt exceeds this many tokens.
     pub above_tokens: u64,
     /// Input rate in the tier (nano-USD per 1M), if changed.
-    pub input_nano_usd_per_mtok: Option<i64>,
+    pub input_nano_usd_per_mtok: Option<RatePerMTok>,
     /// Output rate in the tier, if changed.
-    pub output_nano_usd_per_mtok: Option<i64>,
+    pub output_nano_usd_per_mtok: Option<RatePerMTok>,
 }
 
 /// A model row for price lists.
@@ -112,17 +113,17 @@ pub struct ModelRow {
     /// Output limit.
     pub max_output_tokens: Option<u64>,
     /// Input, nano-USD per 1M tokens.
-    pub input_nano_usd_per_mtok: Option<i64>,
+    pub input_nano_usd_per_mtok: Option<RatePerMTok>,
     /// Cache read.
-    pub cached_input_nano_usd_per_mtok: Option<i64>,
+    pub cached_input_nano_usd_per_mtok: Option<RatePerMTok>,
     /// Cache write (5m).
-    pub cache_write_nano_usd_per_mtok: Option<i64>,
+    pub cache_write_nano_usd_per_mtok: Option<RatePerMTok>,
     /// Cache write (1h).
-    pub cache_write_1h_nano_usd_per_mtok: Option<i64>,
+    pub cache_write_1h_nano_usd_per_mtok: Option<RatePerMTok>,
     /// Output.
-    pub output_nano_usd_per_mtok: Option<i64>,
+    pub output_nano_usd_per_mtok: Option<RatePerMTok>,
     /// Reasoning (own rate).
-    pub reasoning_nano_usd_per_mtok: Option<i64>,
+    pub reasoning_nano_usd_per_mtok: Option<RatePerMTok>,
     /// Long-context tiers.
     pub tiers: Vec<TierView>,
     /// Whether tiered bands apply.
@@ -133,7 +134,7 @@ pub struct ModelRow {
 
 impl ModelRow {
     fn new(p: &ModelPrice, source: &'static str) -> ModelRow {
-        let r = |v: Option<crate::money::RatePerMTok>| v.map(|x| x.0);
+        let r = |v: Option<RatePerMTok>| v;
         let first_band = p.bands.first().map(|b| &b.rates);
         ModelRow {
             key: p.key.clone(),

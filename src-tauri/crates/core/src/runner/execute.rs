@@ -8,6 +8,7 @@ use crate::error::{CoreError, Result, lock};
 use crate::ledger::budgets::BudgetCheck;
 use crate::ledger::cache::CachedAnswer;
 use crate::ledger::runs::{NewRun, RunStatus, TargetAttempt};
+use crate::money::NanoUsd;
 use crate::pricing::{CostSource, TokenUsage};
 use crate::providers::{End, Exchange, StreamEvent};
 use crate::runner::{PreparedRun, RunEvent, RunOutcome, RunSpec, Runner, tokens};
@@ -200,7 +201,7 @@ impl Runner {
             output: Some(hit.output.clone()),
             params_json: Some(params.to_string()),
             cache_hit: true,
-            saved_nano: hit.cost_nano.max(0),
+            saved_nano: hit.cost_nano.at_least_zero(),
             ..NewRun::default()
         };
         let mut ledger = lock(&self.ledger, "ledger")?;
@@ -300,7 +301,7 @@ impl Runner {
             params_json: Some(params.to_string()),
             request_id: x.request_id,
             cache_hit: false,
-            saved_nano: 0,
+            saved_nano: NanoUsd::ZERO,
             tried: Vec::new(),
         })
     }

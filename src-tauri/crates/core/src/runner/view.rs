@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::ledger::runs::{RunRecord, RunStatus};
+use crate::money::NanoUsd;
 use crate::pricing::CostSource;
 
 /// Token counts of a run, disjoint.
@@ -53,7 +54,7 @@ pub struct RunView {
     /// Tokens.
     pub usage: UsageView,
     /// Cost, nano-USD.
-    pub cost_nano_usd: i64,
+    pub cost_nano_usd: NanoUsd,
     /// Cost, USD.
     pub cost_usd: f64,
     /// How the cost was obtained.
@@ -100,7 +101,7 @@ impl From<&RunRecord> for RunView {
                 output_tokens: r.usage.output_tokens,
                 reasoning_tokens: r.usage.reasoning_tokens,
             },
-            cost_nano_usd: r.breakdown.total_nano_usd.0,
+            cost_nano_usd: r.breakdown.total_nano_usd,
             cost_usd: r.breakdown.total_nano_usd.as_usd_f64(),
             cost_source: r.breakdown.cost_source,
             price_key: r.price_key.clone(),

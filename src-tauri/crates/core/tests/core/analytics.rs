@@ -150,8 +150,8 @@ fn sums_shares_success_rate_and_percentiles_match_a_hand_count() {
         .unwrap();
     let t = &d.totals;
     assert_eq!((t.runs, t.ok_runs), (4, 3));
-    assert_eq!(t.cost_nano, 7_500_000 * 2 + 450_000);
-    assert_eq!(t.avg_cost_nano, (7_500_000 * 2 + 450_000) / 4);
+    assert_eq!(t.cost_nano.0, 7_500_000 * 2 + 450_000);
+    assert_eq!(t.avg_cost_nano.0, (7_500_000 * 2 + 450_000) / 4);
     assert_eq!(t.success_rate, Some(0.75));
     // The failed run has no usage: 3 × 1000 input and 3 × 500 output.
     assert_eq!(
@@ -168,7 +168,7 @@ fn sums_shares_success_rate_and_percentiles_match_a_hand_count() {
     assert_eq!(
         d.days
             .iter()
-            .map(|x| (x.day.as_str(), x.runs, x.cost_nano))
+            .map(|x| (x.day.as_str(), x.runs, x.cost_nano.0))
             .collect::<Vec<_>>(),
         vec![
             ("2025-11-20", 2, 15_000_000),
@@ -176,11 +176,11 @@ fn sums_shares_success_rate_and_percentiles_match_a_hand_count() {
             ("2025-11-22", 2, 450_000)
         ]
     );
-    assert_eq!(d.days[2].cost_by_model["gpt-4o-mini"], 450_000);
+    assert_eq!(d.days[2].cost_by_model["gpt-4o-mini"].0, 450_000);
 
     assert_eq!(d.by_model.len(), 2);
     assert_eq!(d.by_model[0].name, "gpt-4o");
-    assert_eq!(d.by_model[0].totals.cost_nano, 15_000_000);
+    assert_eq!(d.by_model[0].totals.cost_nano.0, 15_000_000);
     assert!((d.by_model[0].cost_share - 15_000_000.0 / 15_450_000.0).abs() < 1e-12);
     assert_eq!(d.by_model[1].totals.success_rate, Some(0.5));
     assert_eq!(d.by_provider.len(), 1);
@@ -189,7 +189,7 @@ fn sums_shares_success_rate_and_percentiles_match_a_hand_count() {
     // Previous period: 17–19 Nov, one run of $0.0075.
     assert_eq!(d.previous_range.from, day("2025-11-17"));
     assert_eq!(d.previous_range.to, day("2025-11-19"));
-    assert_eq!((d.previous.runs, d.previous.cost_nano), (1, 7_500_000));
+    assert_eq!((d.previous.runs, d.previous.cost_nano.0), (1, 7_500_000));
     assert_eq!(d.change.runs, Some(3.0)); // 1 → 4
     assert_eq!(
         d.change.cost,
@@ -200,7 +200,7 @@ fn sums_shares_success_rate_and_percentiles_match_a_hand_count() {
     // Most expensive first, ties broken by the newer run; the failed run cost nothing and is
     // not listed.
     assert_eq!(d.top_runs.len(), 3);
-    assert_eq!(d.top_runs[0].cost_nano, 7_500_000);
+    assert_eq!(d.top_runs[0].cost_nano.0, 7_500_000);
     assert_eq!(d.top_runs[0].started_at_ms, ms("2025-11-20T10:00:00Z"));
     assert_eq!(d.top_runs[0].prompt_preview, "prompt for gpt-4o");
 
@@ -209,7 +209,7 @@ fn sums_shares_success_rate_and_percentiles_match_a_hand_count() {
     q.filters.model = Some("gpt-4o-mini".into());
     q.filters.status = Some("ok".into());
     let f = l.dashboard_on(&q, day("2025-11-22")).unwrap();
-    assert_eq!((f.totals.runs, f.totals.cost_nano), (1, 450_000));
+    assert_eq!((f.totals.runs, f.totals.cost_nano.0), (1, 450_000));
     assert_eq!(f.top_runs.len(), 1);
     assert_eq!(f.days[0].runs, 0);
     // Every run is tagged "support": the wide roll-up (tag filter) and the narrow one (no
@@ -257,10 +257,10 @@ fn days_are_local_days_at_the_zones_midnight() {
     let d = l
         .dashboard_on(&custom("2025-11-22", "2025-11-22"), day("2025-11-22"))
         .unwrap();
-    assert_eq!((d.totals.runs, d.totals.cost_nano), (1, 450_000));
+    assert_eq!((d.totals.runs, d.totals.cost_nano.0), (1, 450_000));
     assert_eq!(d.top_runs.len(), 1);
     assert_eq!(d.top_runs[0].model, "gpt-4o-mini");
-    assert_eq!((d.previous.runs, d.previous.cost_nano), (1, 7_500_000));
+    assert_eq!((d.previous.runs, d.previous.cost_nano.0), (1, 7_500_000));
     // "Last 7 days" on the 22nd in Kolkata covers the 16th to the 22nd.
     let week = DashboardQuery {
         period: Period::preset(Preset::Days7),
@@ -305,8 +305,8 @@ fn cache_savings_deletes_and_rebuilds_keep_the_roll_up_exact() {
     );
     let q = custom("2025-11-21", "2025-11-21");
     let d = l.dashboard_on(&q, day("2025-11-21")).unwrap();
-    assert_eq!(d.totals.cache_saved_nano, 1_250_000);
-    assert_eq!(d.totals.cost_nano, 1_250_000 + 7_500_000);
+    assert_eq!(d.totals.cache_saved_nano.0, 1_250_000);
+    assert_eq!(d.totals.cost_nano.0, 1_250_000 + 7_500_000);
     let before = l.rollup("2025-11-21", "2025-11-21").unwrap();
     l.rebuild_rollup().unwrap();
     assert_eq!(l.rollup("2025-11-21", "2025-11-21").unwrap(), before);
@@ -314,7 +314,7 @@ fn cache_savings_deletes_and_rebuilds_keep_the_roll_up_exact() {
 
     l.delete_run(other).unwrap();
     let d = l.dashboard_on(&q, day("2025-11-21")).unwrap();
-    assert_eq!((d.totals.runs, d.totals.cost_nano), (1, 1_250_000));
+    assert_eq!((d.totals.runs, d.totals.cost_nano.0), (1, 1_250_000));
     let p95 = d.totals.latency_p95_ms.unwrap();
     assert!(
         (45..=55).contains(&p95),

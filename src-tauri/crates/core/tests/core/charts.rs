@@ -35,7 +35,7 @@ fn every_chart_renders_from_sample_data_in_both_themes() {
     let d = l.dashboard_on(&q, today).unwrap();
     assert!(d.totals.runs > 1000);
     assert_eq!(d.by_provider.len(), 5);
-    assert!(d.totals.cache_saved_nano > 0);
+    assert!(d.totals.cache_saved_nano.0 > 0);
     assert!(d.totals.success_rate.unwrap() < 1.0);
     for theme in [Theme::Light, Theme::Dark] {
         for kind in ChartKind::ALL {
@@ -67,7 +67,7 @@ fn every_chart_renders_from_sample_data_in_both_themes() {
     let c = render(&d, ChartKind::SpendByProvider, Theme::Light).unwrap();
     for (i, day) in d.days.iter().enumerate() {
         let sum: f64 = c.series.iter().map(|s| s.values[i].unwrap_or(0.0)).sum();
-        assert!((sum - day.cost_nano as f64 / 1e9).abs() < 1e-9);
+        assert!((sum - day.cost_nano.0 as f64 / 1e9).abs() < 1e-9);
     }
     let latency = render(&d, ChartKind::Latency, Theme::Light).unwrap();
     let runs: f64 = latency.series[0].values.iter().flatten().sum();

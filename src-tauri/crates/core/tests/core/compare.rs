@@ -177,7 +177,7 @@ async fn three_columns_one_failing_then_retried() {
         .iter()
         .map(|r| r[col("cost_nano_usd")].parse::<i64>().unwrap())
         .sum();
-    assert_eq!(total, l.comparison(id).unwrap().cost_nano_usd);
+    assert_eq!(total, l.comparison(id).unwrap().cost_nano_usd.0);
     assert_eq!(&rows[0][col("rating")], "5");
     assert_eq!(&rows[0][col("output")], "Green, probably.");
 }

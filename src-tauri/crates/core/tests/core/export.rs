@@ -57,7 +57,7 @@ fn runs_csv_round_trips_to_the_ledgers_totals() {
     assert_eq!(s.rows as usize, rows.len());
     let col = |name: &str| RUN_COLUMNS.iter().position(|c| *c == name).unwrap();
     let total: i64 = rows.iter().map(|r| nano(&r[col("cost_usd")])).sum();
-    assert_eq!(total, s.cost_nano);
+    assert_eq!(total, s.cost_nano.0);
     let all = l
         .dashboard_on(
             &DashboardQuery {
@@ -68,7 +68,7 @@ fn runs_csv_round_trips_to_the_ledgers_totals() {
             today,
         )
         .unwrap();
-    assert_eq!(total, all.totals.cost_nano);
+    assert_eq!(total, all.totals.cost_nano.0);
     // Token columns add up to total_tokens on every row.
     for r in &rows {
         let parts: i64 = [
@@ -115,7 +115,7 @@ fn runs_csv_round_trips_to_the_ledgers_totals() {
         .iter()
         .map(|o| o["cost_nano_usd"].as_i64().unwrap())
         .sum();
-    assert_eq!(json_total, openai.totals.cost_nano);
+    assert_eq!(json_total, openai.totals.cost_nano.0);
 }
 
 #[test]
@@ -135,17 +135,17 @@ fn report_csv_totals_match_the_dashboard() {
     let rows: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
     let total = rows.iter().find(|r| &r[0] == "total").unwrap();
     assert_eq!(total[i("runs")].parse::<i64>().unwrap(), d.totals.runs);
-    assert_eq!(nano(&total[i("cost_usd")]), d.totals.cost_nano);
+    assert_eq!(nano(&total[i("cost_usd")]), d.totals.cost_nano.0);
     assert_eq!(
         total[i("cost_nano_usd")].parse::<i64>().unwrap(),
-        d.totals.cost_nano
+        d.totals.cost_nano.0
     );
     let day_sum: i64 = rows
         .iter()
         .filter(|r| &r[0] == "day")
         .map(|r| r[i("cost_nano_usd")].parse::<i64>().unwrap())
         .sum();
-    assert_eq!(day_sum, d.totals.cost_nano);
+    assert_eq!(day_sum, d.totals.cost_nano.0);
     let models = rows.iter().filter(|r| &r[0] == "model").count();
     assert_eq!(models, d.by_model.len());
 }

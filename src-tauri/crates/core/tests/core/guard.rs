@@ -73,7 +73,7 @@ fn budget(l: &Arc<Mutex<Ledger>>, limit_nano: i64, mode: BudgetMode) -> i64 {
             name: "Daily cap".into(),
             scope: BudgetScope::Provider("openai".into()),
             period: BudgetPeriod::Day,
-            limit_nano,
+            limit_nano: promptledger_core::NanoUsd(limit_nano),
             mode,
         })
         .unwrap()
@@ -168,8 +168,8 @@ async fn warn_mode_lets_runs_through_and_alerts_once_per_threshold() {
     assert_eq!(alerts.len(), 3);
     assert!(alerts[0].message().contains("Daily cap"));
     let status = &l.budget_statuses().unwrap()[0];
-    assert_eq!(status.spent_nano, 4 * 7_500_000);
-    assert_eq!(status.remaining_nano, 0);
+    assert_eq!(status.spent_nano.0, 4 * 7_500_000);
+    assert_eq!(status.remaining_nano.0, 0);
     drop(l);
     r.ledger.lock().unwrap().dismiss_budget_alerts().unwrap();
     assert!(
@@ -213,7 +213,7 @@ async fn a_cache_hit_costs_nothing_and_records_what_it_saved() {
     let rec = &hit.record;
     assert!(rec.cache_hit);
     assert_eq!(rec.breakdown.total_nano_usd.0, 0);
-    assert_eq!(rec.saved_nano, 7_500_000);
+    assert_eq!(rec.saved_nano.0, 7_500_000);
     assert_eq!(hit.output, "Blue.");
     assert_eq!(rec.model_resolved.as_deref(), Some("gpt-4o-2024-08-06"));
     // Analytics count the hit and its saving.
@@ -233,8 +233,8 @@ async fn a_cache_hit_costs_nothing_and_records_what_it_saved() {
             )
             .unwrap();
         assert_eq!(d.totals.cache_hits, 1);
-        assert_eq!(d.totals.cache_saved_nano, 7_500_000);
-        assert_eq!(d.totals.cost_nano, 7_500_000);
+        assert_eq!(d.totals.cache_saved_nano.0, 7_500_000);
+        assert_eq!(d.totals.cost_nano.0, 7_500_000);
     }
     // A different request (another temperature) misses; clearing empties the cache.
     let mut other = s.clone();
@@ -400,5 +400,5 @@ async fn a_comparison_is_checked_as_a_whole() {
     let est = r.runner.estimate_compare(&columns).unwrap();
     assert_eq!(est.budgets.len(), 1);
     assert!(est.budgets[0].would_exceed);
-    assert_eq!(est.budgets[0].estimate_nano, est.max_total.0);
+    assert_eq!(est.budgets[0].estimate_nano.0, est.max_total.0);
 }

@@ -241,7 +241,7 @@ fn templates_keep_versions_and_count_their_runs() {
         .unwrap();
     }
     let t = l.template("translate").unwrap();
-    assert_eq!((t.usage_count, t.spend_nano_usd), (2, 15_000_000));
+    assert_eq!((t.usage_count, t.spend_nano_usd.0), (2, 15_000_000));
     assert_eq!(l.templates().unwrap().len(), 1);
     assert!(l.save_template(" ", "x", None).is_err());
     assert!(l.save_template("empty", "  ", None).is_err());
@@ -326,7 +326,7 @@ async fn conversations_send_earlier_turns_and_add_up() {
     assert_eq!(c.title, "What is the capital of France?");
     // 100×2.5 + 50×10 and 300×2.5 + 60×10 ($/M).
     assert_eq!(
-        (c.turns, c.cost_nano_usd, c.last_context_tokens),
+        (c.turns, c.cost_nano_usd.0, c.last_context_tokens),
         (2, 2_100_000, 300)
     );
     l.rename_conversation(conv, "France").unwrap();

@@ -221,7 +221,7 @@ async fn runs_with_a_saved_key_count_toward_its_spend_and_keep_its_label() {
     assert_eq!(
         (
             k.runs_this_month,
-            k.spend_this_month_nano_usd,
+            k.spend_this_month_nano_usd.0,
             k.error_count
         ),
         (2, 7_500_000, 1)

@@ -266,7 +266,7 @@ async fn a_budget_the_byte_bound_cannot_settle_is_checked_with_the_exact_count()
             name: "Tight".into(),
             scope: BudgetScope::All,
             period: BudgetPeriod::Day,
-            limit_nano: NanoUsd::from_usd_str("0.001").unwrap().0,
+            limit_nano: NanoUsd::from_usd_str("0.001").unwrap(),
             mode: BudgetMode::Block,
         })
         .unwrap();
