@@ -7,12 +7,12 @@ use promptledger_core::error::lock;
 use promptledger_core::ledger::Ledger;
 use promptledger_core::runner::compare::summarize;
 use promptledger_core::runner::view::RunView;
-use promptledger_core::runner::{CompareRequest, PromptInput, TargetRequest};
+use promptledger_core::runner::{CompareRequest, TargetRequest};
 use promptledger_core::{CoreError, Result};
 use tokio_util::sync::CancellationToken;
 
 use crate::format;
-use crate::shared::{NetArgs, print_alerts, read_prompt, run_until_done, service};
+use crate::shared::{NetArgs, print_alerts, prompt_input, run_until_done, service};
 
 #[derive(Debug, Args)]
 #[command(after_help = "Example:
@@ -73,13 +73,7 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    let prompt = match &a.template {
-        Some(name) => PromptInput::Template {
-            name: name.clone(),
-            vars: promptledger_core::templates::parse_vars(&a.vars)?,
-        },
-        None => PromptInput::Text(read_prompt(a.prompt)?),
-    };
+    let prompt = prompt_input(a.template, &a.vars, a.prompt)?;
     let req = CompareRequest {
         system: a.system,
         shared_key: a.key,

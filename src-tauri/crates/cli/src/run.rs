@@ -5,15 +5,13 @@ use clap::Args;
 use promptledger_core::ledger::cache::CachePolicy;
 use promptledger_core::ledger::runs::RunStatus;
 use promptledger_core::runner::view::RunView;
-use promptledger_core::runner::{
-    ConversationChoice, PromptInput, RunEvent, RunRequest, TargetRequest,
-};
+use promptledger_core::runner::{ConversationChoice, RunEvent, RunRequest, TargetRequest};
 use promptledger_core::{ProviderKind, Result};
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
 
 use crate::format;
-use crate::shared::{NetArgs, print_alerts, read_prompt, run_until_done, service};
+use crate::shared::{NetArgs, print_alerts, prompt_input, run_until_done, service};
 
 #[derive(Debug, Args)]
 #[command(
@@ -100,13 +98,7 @@ pub struct RunArgs {
 /// Runs the prompt; the run is recorded whatever happens. Returns whether it completed.
 pub fn run(ledger: promptledger_core::ledger::Ledger, a: RunArgs) -> Result<bool> {
     let provider: ProviderKind = a.provider.parse()?;
-    let prompt = match &a.template {
-        Some(name) => PromptInput::Template {
-            name: name.clone(),
-            vars: promptledger_core::templates::parse_vars(&a.vars)?,
-        },
-        None => PromptInput::Text(read_prompt(a.prompt)?),
-    };
+    let prompt = prompt_input(a.template, &a.vars, a.prompt)?;
     let target = TargetRequest {
         key_id: a.key,
         temperature: a.temperature,

@@ -5,7 +5,7 @@ use clap::Args;
 use promptledger_core::keys::KeyManager;
 use promptledger_core::ledger::Ledger;
 use promptledger_core::providers::{HttpSettings, ProviderClient};
-use promptledger_core::runner::{KeySource, RunService, Runner, TargetRequest};
+use promptledger_core::runner::{KeySource, PromptInput, RunService, Runner, TargetRequest};
 use promptledger_core::vault::KeyringStore;
 use promptledger_core::{CoreError, Result};
 use std::io::{IsTerminal, Read};
@@ -104,15 +104,7 @@ pub(crate) fn read_prompt(arg: Option<String>) -> Result<String> {
                     "give a prompt, or pipe one in with `-`",
                 ));
             }
-            let mut s = String::new();
-            std::io::stdin()
-                .read_to_string(&mut s)
-                .map_err(|source| CoreError::Io {
-                    action: "cannot read",
-                    path: "stdin".into(),
-                    source,
-                })?;
-            s
+            read_stdin()?
         }
         Some(p) => p.to_string(),
     };
@@ -120,6 +112,34 @@ pub(crate) fn read_prompt(arg: Option<String>) -> Result<String> {
         return Err(CoreError::invalid("prompt", "the prompt is empty"));
     }
     Ok(text)
+}
+
+/// All of standard input.
+pub(crate) fn read_stdin() -> Result<String> {
+    let mut s = String::new();
+    std::io::stdin()
+        .read_to_string(&mut s)
+        .map_err(|source| CoreError::Io {
+            action: "cannot read",
+            path: "stdin".into(),
+            source,
+        })?;
+    Ok(s)
+}
+
+/// `--template NAME --var k=v …`, else the prompt argument (or stdin).
+pub(crate) fn prompt_input(
+    template: Option<String>,
+    vars: &[String],
+    prompt: Option<String>,
+) -> Result<PromptInput> {
+    Ok(match template {
+        Some(name) => PromptInput::Template {
+            name,
+            vars: promptledger_core::templates::parse_vars(vars)?,
+        },
+        None => PromptInput::Text(read_prompt(prompt)?),
+    })
 }
 
 /// A single-threaded async runtime for one command.

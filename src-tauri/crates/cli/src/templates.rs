@@ -1,9 +1,8 @@
 //! `promptledger templates …`: save (a new version each time), list and show prompt templates.
 
 use clap::Subcommand;
+use promptledger_core::Result;
 use promptledger_core::ledger::Ledger;
-use promptledger_core::{CoreError, Result};
-use std::io::Read;
 
 #[derive(Debug, Subcommand)]
 pub enum TemplatesCommand {
@@ -34,15 +33,7 @@ pub fn run(ledger: &mut Ledger, cmd: TemplatesCommand) -> Result<()> {
     match cmd {
         TemplatesCommand::Save { name, system, body } => {
             let body = if body == "-" {
-                let mut s = String::new();
-                std::io::stdin()
-                    .read_to_string(&mut s)
-                    .map_err(|source| CoreError::Io {
-                        action: "cannot read",
-                        path: "stdin".into(),
-                        source,
-                    })?;
-                s
+                crate::shared::read_stdin()?
             } else {
                 body
             };

@@ -147,33 +147,4 @@ fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
 /// The Ollama /api/chat (NDJSON) wire format.
 pub(crate) struct OllamaFormat;
 
-impl crate::providers::wire::WireFormat for OllamaFormat {
-    fn chat_request(
-        &self,
-        c: &reqwest::Client,
-        ep: &Endpoint,
-        req: &ChatRequest,
-    ) -> RequestBuilder {
-        chat_request(c, ep, req)
-    }
-
-    fn parse_chat(&self, v: &Value, x: &mut Exchange) -> Result<()> {
-        parse_chat(v, x)
-    }
-
-    fn models_request(&self, c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
-        models_request(c, ep)
-    }
-
-    fn parse_models(&self, v: &Value) -> Result<Vec<ModelInfo>> {
-        parse_models(v)
-    }
-
-    fn classify(&self, status: u16, body: &Value) -> (ProviderErrorKind, Option<String>) {
-        classify(status, body)
-    }
-
-    fn stream_decoder(&self) -> Box<dyn crate::providers::stream::Decoder> {
-        Box::new(StreamDecoder)
-    }
-}
+crate::providers::wire::wire_format_from_fns!(OllamaFormat, StreamDecoder);

@@ -41,3 +41,42 @@ pub(crate) fn wire_format(provider: ProviderKind) -> &'static dyn WireFormat {
         ProviderKind::Ollama => &ollama::OllamaFormat,
     }
 }
+
+/// Implements [`WireFormat`] for `$format` with the wire module's own functions
+/// (`chat_request`, `parse_chat`, `models_request`, `parse_models`, `classify`) and the
+/// decoder `$decoder`.
+macro_rules! wire_format_from_fns {
+    ($format:ident, $decoder:expr) => {
+        impl $crate::providers::wire::WireFormat for $format {
+            fn chat_request(
+                &self,
+                c: &reqwest::Client,
+                ep: &Endpoint,
+                req: &ChatRequest,
+            ) -> RequestBuilder {
+                chat_request(c, ep, req)
+            }
+
+            fn parse_chat(&self, v: &Value, x: &mut Exchange) -> Result<()> {
+                parse_chat(v, x)
+            }
+
+            fn models_request(&self, c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
+                models_request(c, ep)
+            }
+
+            fn parse_models(&self, v: &Value) -> Result<Vec<ModelInfo>> {
+                parse_models(v)
+            }
+
+            fn classify(&self, status: u16, body: &Value) -> (ProviderErrorKind, Option<String>) {
+                classify(status, body)
+            }
+
+            fn stream_decoder(&self) -> Box<dyn $crate::providers::stream::Decoder> {
+                Box::new($decoder)
+            }
+        }
+    };
+}
+pub(crate) use wire_format_from_fns;
