@@ -1,0 +1,151 @@
+//! The dashboard: roll-up rows from the ledger combined into totals, breakdowns by model and
+//! provider, a point per day, the latency distribution and the previous period's figures.
+
+use std::collections::BTreeMap;
+
+use super::hist::bucket_range;
+use super::{
+    BreakdownRow, Change, Dashboard, DashboardQuery, DayPoint, LatencyBucket, Totals, day_key,
+};
+use crate::error::Result;
+use crate::ledger::Ledger;
+use crate::ledger::rollup_read::RollupRow;
+use crate::money::NanoUsd;
+
+impl Ledger {
+    /// The dashboard for a period and filters.
+    pub fn dashboard(&self, query: &DashboardQuery) -> Result<Dashboard> {
+        self.dashboard_on(query, self.time_zone().today())
+    }
+
+    /// The dashboard as it would be on `today` (tests pin the day).
+    pub fn dashboard_on(
+        &self,
+        query: &DashboardQuery,
+        today: chrono::NaiveDate,
+    ) -> Result<Dashboard> {
+        let filters = query.filters.normalized();
+        let range = query.period.range(today)?;
+        let previous_range = range.previous();
+
+        let rows = self.rollup_rows(&range, &filters)?;
+
+        let mut totals = Totals::default();
+        let mut models: BTreeMap<(String, String), Totals> = BTreeMap::new();
+        let mut providers: BTreeMap<String, Totals> = BTreeMap::new();
+        let mut days: BTreeMap<String, DayPoint> = range
+            .each_day()
+            .map(|d| {
+                let key = day_key(d);
+                (
+                    key.clone(),
+                    DayPoint {
+                        day: key,
+                        ..DayPoint::default()
+                    },
+                )
+            })
+            .collect();
+        let mut matching = RollupRow::default();
+        for row in rows {
+            matching.runs += row.runs;
+            matching.cost_nano += row.cost_nano;
+            totals.add_row(&row);
+            models
+                .entry((row.model.clone(), row.provider.clone()))
+                .or_default()
+                .add_row(&row);
+            providers
+                .entry(row.provider.clone())
+                .or_default()
+                .add_row(&row);
+            if let Some(d) = days.get_mut(&row.day) {
+                d.runs += row.runs;
+                d.ok_runs += row.ok_runs;
+                d.cost_nano += row.cost_nano;
+                d.tokens.add(&row.tokens);
+                *d.cost_by_provider.entry(row.provider.clone()).or_default() += row.cost_nano;
+                *d.cost_by_model.entry(row.model.clone()).or_default() += row.cost_nano;
+            }
+        }
+        totals.finish();
+
+        let mut previous = Totals::default();
+        previous.add_row(&self.rollup_total(&previous_range, &filters)?);
+        previous.finish();
+
+        let share = |cost: NanoUsd| cost.share_of(totals.cost_nano);
+        let mut by_model: Vec<BreakdownRow> = models
+            .into_iter()
+            .map(|((name, provider), mut t)| {
+                t.finish();
+                BreakdownRow {
+                    cost_share: share(t.cost_nano),
+                    name,
+                    provider,
+                    totals: t,
+                }
+            })
+            .collect();
+        by_model.sort_by(|a, b| {
+            b.totals
+                .cost_nano
+                .cmp(&a.totals.cost_nano)
+                .then(b.totals.runs.cmp(&a.totals.runs))
+                .then(a.name.cmp(&b.name))
+        });
+        let mut by_provider: Vec<BreakdownRow> = providers
+            .into_iter()
+            .map(|(name, mut t)| {
+                t.finish();
+                BreakdownRow {
+                    cost_share: share(t.cost_nano),
+                    provider: name.clone(),
+                    name,
+                    totals: t,
+                }
+            })
+            .collect();
+        by_provider.sort_by(|a, b| {
+            b.totals
+                .cost_nano
+                .cmp(&a.totals.cost_nano)
+                .then(a.name.cmp(&b.name))
+        });
+
+        let latency = totals
+            .hist
+            .as_ref()
+            .map(|h| {
+                h.buckets()
+                    .map(|(b, n)| {
+                        let (lo, hi) = bucket_range(b);
+                        LatencyBucket {
+                            low_ms: i64::try_from(lo).unwrap_or(i64::MAX),
+                            high_ms: i64::try_from(hi).unwrap_or(i64::MAX),
+                            runs: i64::try_from(n).unwrap_or(i64::MAX),
+                        }
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+
+        let top = query.top.unwrap_or(10).min(100);
+        let top_runs = self.top_runs(&range, &filters, top, &matching)?;
+
+        Ok(Dashboard {
+            time_zone: self.time_zone(),
+            change: Change::between(&totals, &previous),
+            range,
+            previous_range,
+            filters,
+            totals,
+            previous,
+            by_model,
+            by_provider,
+            days: days.into_values().collect(),
+            latency,
+            top_runs,
+        })
+    }
+}
