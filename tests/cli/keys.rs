@@ -59,6 +59,25 @@ impl Env {
         self.cmd(args).stdin(Stdio::null()).output().unwrap()
     }
 
+    /// Saves a key for `provider` at `url` (labelled with the provider's name) through
+    /// `keys add`, which checks it against the server first.
+    fn add_key(&self, provider: &str, url: &str, secret: &str) {
+        let out = self.with_stdin(
+            self.cmd(&[
+                "keys",
+                "add",
+                "-p",
+                provider,
+                "-l",
+                provider,
+                "--base-url",
+                url,
+            ]),
+            &format!("{secret}\n"),
+        );
+        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+    }
+
     fn keys(&self) -> Vec<Value> {
         let out = self.run(&["keys", "list", "--json"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
@@ -368,20 +387,7 @@ fn compare_three_targets_with_saved_keys_one_failing() {
         ("anthropic", anthropic.url().to_string()),
         ("gemini", gemini.url().to_string()),
     ] {
-        let out = env.with_stdin(
-            env.cmd(&[
-                "keys",
-                "add",
-                "-p",
-                provider,
-                "-l",
-                provider,
-                "--base-url",
-                &url,
-            ]),
-            "sk-test-compare-0000\n",
-        );
-        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+        env.add_key(provider, &url, "sk-test-compare-0000");
     }
     let csv_path = env.dir.path().join("compare.csv");
     let out = env.run(&[
@@ -456,20 +462,7 @@ fn a_key_of_another_provider_is_refused_and_compare_fills_a_template() {
         ("openai", format!("{}/v1", openai.url())),
         ("anthropic", anthropic.url().to_string()),
     ] {
-        let out = env.with_stdin(
-            env.cmd(&[
-                "keys",
-                "add",
-                "-p",
-                provider,
-                "-l",
-                provider,
-                "--base-url",
-                &url,
-            ]),
-            "sk-test-drift-0000\n",
-        );
-        assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
+        env.add_key(provider, &url, "sk-test-drift-0000");
     }
     let anthropic_id = env
         .keys()

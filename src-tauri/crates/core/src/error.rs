@@ -303,11 +303,11 @@ impl CoreError {
     }
 
     /// The same error again, for a second holder: errors do not implement `Clone` (they hold
-    /// I/O and SQLite errors). Variants with such sources keep their code and message.
+    /// I/O and SQLite errors). A budget breach keeps its details; any other error keeps its
+    /// code and message.
     pub fn duplicate(&self) -> Self {
         match self {
             CoreError::BudgetExceeded(b) => CoreError::BudgetExceeded(b.clone()),
-            CoreError::InvalidInput { field, reason } => CoreError::invalid(field, reason),
             other => CoreError::Duplicate {
                 code: other.code(),
                 message: other.to_string(),

@@ -134,19 +134,25 @@ fn rollup_where(range: Option<&DayRange>, f: &Filters) -> (String, Vec<Value>) {
         params.push(Value::Text(day_key(r.from)));
         params.push(Value::Text(day_key(r.to)));
     }
-    for (col, v) in [
-        ("provider", &f.provider),
-        ("model", &f.model),
-        ("key_id", &f.key_id),
-        ("tag", &f.tag),
-        ("status", &f.status),
-    ] {
+    push_filters(
+        &mut sql,
+        &mut params,
+        f,
+        ["provider", "model", "key_id", "tag", "status"],
+    );
+    (sql, params)
+}
+
+/// Appends ` AND {column} = ?` for each set filter, with its value; `columns` names the
+/// provider, model, key, tag and status columns of the table read.
+fn push_filters(sql: &mut String, params: &mut Vec<Value>, f: &Filters, columns: [&str; 5]) {
+    let values = [&f.provider, &f.model, &f.key_id, &f.tag, &f.status];
+    for (col, v) in columns.into_iter().zip(values) {
         if let Some(v) = v {
             sql.push_str(&format!(" AND {col} = ?"));
             params.push(Value::Text(v.clone()));
         }
     }
-    (sql, params)
 }
 
 fn group_row(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<RollupRow> {
@@ -356,17 +362,17 @@ impl ExportRow<'_> {
 fn runs_filter_sql(f: &Filters) -> (String, Vec<Value>) {
     let mut sql = String::new();
     let mut params = Vec::new();
-    for (col, v) in [
-        ("provider", &f.provider),
-        ("COALESCE(model_resolved, model_requested)", &f.model),
-        ("COALESCE(key_id, '')", &f.key_id),
-        ("COALESCE(tag, '')", &f.tag),
-        ("status", &f.status),
-    ] {
-        if let Some(v) = v {
-            sql.push_str(&format!(" AND {col} = ?"));
-            params.push(Value::Text(v.clone()));
-        }
-    }
+    push_filters(
+        &mut sql,
+        &mut params,
+        f,
+        [
+            "provider",
+            "COALESCE(model_resolved, model_requested)",
+            "COALESCE(key_id, '')",
+            "COALESCE(tag, '')",
+            "status",
+        ],
+    );
     (sql, params)
 }

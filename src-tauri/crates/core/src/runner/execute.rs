@@ -182,27 +182,17 @@ impl Runner {
         });
         let run = NewRun {
             started_at_ms: crate::ledger::now_ms(),
-            provider: spec.endpoint.provider.as_str().to_string(),
-            model_requested: spec.chat.model.clone(),
             model_resolved: hit.model_resolved.clone(),
             status: Some(RunStatus::Ok),
             cost_source: Some(CostSource::Computed),
             latency_ms: Some(elapsed),
             ttft_ms: Some(elapsed),
             attempts: 1,
-            key_id: spec.key_id.clone(),
-            key_label: spec.key_label.clone(),
-            tag: spec.tag.clone(),
-            conversation_id: spec.conversation_id,
-            comparison_id: spec.comparison_id,
-            template: spec.template,
-            prompt: spec.chat.messages.last().map(|m| m.content.clone()),
-            system_prompt: spec.chat.system.clone(),
             output: Some(hit.output.clone()),
             params_json: Some(params.to_string()),
             cache_hit: true,
             saved_nano: hit.cost_nano.at_least_zero(),
-            ..NewRun::default()
+            ..new_run_from(spec)
         };
         let mut ledger = lock(&self.ledger, "ledger")?;
         let id = ledger.insert_run(&run)?;
@@ -272,11 +262,8 @@ impl Runner {
             "base_url": spec.endpoint.base_url,
             "finish_reason": x.finish_reason,
         });
-        let prompt = spec.chat.messages.last().map(|m| m.content.clone());
         Ok(NewRun {
             started_at_ms,
-            provider: spec.endpoint.provider.as_str().to_string(),
-            model_requested: spec.chat.model.clone(),
             model_resolved: x.resolved_model.clone(),
             priced: Some(priced),
             status: Some(status),
@@ -289,20 +276,13 @@ impl Runner {
                 .ttft
                 .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
             attempts: i64::from(x.attempts.max(1)),
-            key_id: spec.key_id.clone(),
-            key_label: spec.key_label.clone(),
-            tag: spec.tag.clone(),
-            conversation_id: spec.conversation_id,
-            comparison_id: spec.comparison_id,
-            template: spec.template,
-            prompt,
-            system_prompt: spec.chat.system.clone(),
             output: Some(x.text),
             params_json: Some(params.to_string()),
             request_id: x.request_id,
             cache_hit: false,
             saved_nano: NanoUsd::ZERO,
             tried: Vec::new(),
+            ..new_run_from(spec)
         })
     }
 }
@@ -333,6 +313,24 @@ fn attempt_of(spec: &RunSpec, x: &Exchange, latency_ms: i64) -> TargetAttempt {
         error_message: err.map(ToString::to_string),
         latency_ms,
         http_attempts: i64::from(x.attempts.max(1)),
+    }
+}
+
+/// What every recorded run takes from its spec: provider, model, key, tag, conversation,
+/// comparison, template, prompt and system prompt.
+fn new_run_from(spec: &RunSpec) -> NewRun {
+    NewRun {
+        provider: spec.endpoint.provider.as_str().to_string(),
+        model_requested: spec.chat.model.clone(),
+        key_id: spec.key_id.clone(),
+        key_label: spec.key_label.clone(),
+        tag: spec.tag.clone(),
+        conversation_id: spec.conversation_id,
+        comparison_id: spec.comparison_id,
+        template: spec.template,
+        prompt: spec.chat.messages.last().map(|m| m.content.clone()),
+        system_prompt: spec.chat.system.clone(),
+        ..NewRun::default()
     }
 }
 

@@ -197,11 +197,6 @@ impl Runner {
         &self.ledger
     }
 
-    /// The HTTP client it sends with.
-    pub fn client(&self) -> &ProviderClient {
-        &self.client
-    }
-
     /// Prepares `spec` ([`Runner::preflight`] with the exact estimate) and runs it: the
     /// one-call form for a run built by hand. See [`Runner::execute`].
     pub async fn run(

@@ -64,11 +64,6 @@ impl PreparedRun {
     pub fn worst_case(&self) -> NanoUsd {
         self.targets[0].worst_case
     }
-
-    /// The budgets the primary counts against, as checked.
-    pub fn budgets(&self) -> &[BudgetCheck] {
-        &self.budgets
-    }
 }
 
 /// The rules every run obeys before it is priced; the one place they live.

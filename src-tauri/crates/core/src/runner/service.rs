@@ -10,6 +10,7 @@ use crate::error::{CoreError, Result, lock};
 pub use crate::keys::KeySource;
 use crate::keys::{KeyManager, Secrets};
 use crate::ledger::budgets::BudgetCheck;
+use crate::ledger::keys::KeyRecord;
 use crate::providers::{ChatRequest, Message, Role};
 use crate::runner::compare::{Column, ColumnOutcome, CompareEstimate};
 use crate::runner::request::non_empty;
@@ -170,11 +171,11 @@ impl RunService {
             .get(position)
             .ok_or_else(|| CoreError::invalid("column", format!("no column {}", position + 1)))?;
         let rendered = self.render(&req.prompt)?;
+        let shared = self.shared_key(req)?;
         let mut spec = self
-            .column_spec(req, target, &rendered, Secrets::Read)
+            .column_spec(req, target, &rendered, shared.as_ref(), Secrets::Read)
             .map_err(|e| e.in_target(format!("column {} ({})", position + 1, target.label())))?;
         spec.comparison_id = Some(comparison_id);
-        spec.policy.override_budget = req.override_budget;
         self.runner.preflight(&spec, Detail::Exact)
     }
 
@@ -263,19 +264,17 @@ impl RunService {
     fn columns(&self, req: &CompareRequest, secrets: Secrets) -> Result<(Vec<Column>, Rendered)> {
         crate::runner::compare::check_count(req.targets.len())?;
         let rendered = self.render(&req.prompt)?;
+        let shared = self.shared_key(req)?;
         let columns = req
             .targets
             .iter()
             .enumerate()
             .map(|(i, t)| {
                 let label = t.label();
-                self.column_spec(req, t, &rendered, secrets)
-                    .map(|mut spec| {
-                        spec.policy.override_budget = req.override_budget;
-                        Column {
-                            label: label.clone(),
-                            spec,
-                        }
+                self.column_spec(req, t, &rendered, shared.as_ref(), secrets)
+                    .map(|spec| Column {
+                        label: label.clone(),
+                        spec,
                     })
                     .map_err(|e| e.in_target(format!("column {} ({label})", i + 1)))
             })
@@ -283,24 +282,35 @@ impl RunService {
         Ok((columns, rendered))
     }
 
-    /// One column's run: the shared prompt at `t`, with the shared key where it fits.
+    /// The comparison's shared key, read once (`not_found` when it does not exist).
+    fn shared_key(&self, req: &CompareRequest) -> Result<Option<KeyRecord>> {
+        req.shared_key
+            .as_deref()
+            .map(str::trim)
+            .filter(|k| !k.is_empty())
+            .map(|k| self.keys.record(k))
+            .transpose()
+    }
+
+    /// One column's run: the shared prompt at `t`, with the shared key where its provider fits.
     fn column_spec(
         &self,
         req: &CompareRequest,
         t: &TargetRequest,
         rendered: &Rendered,
+        shared: Option<&KeyRecord>,
         secrets: Secrets,
     ) -> Result<RunSpec> {
         let mut target = t.clone();
         if target.key_id.is_none()
-            && let Some(shared) = req.shared_key.as_deref().filter(|k| !k.trim().is_empty())
-            && self.keys.record(shared)?.provider == t.provider.as_str()
+            && let Some(k) = shared.filter(|k| k.provider == t.provider.as_str())
         {
-            target.key_id = Some(shared.to_string());
+            target.key_id = Some(k.id.clone());
         }
         let run = RunRequest {
             system: req.system.clone(),
             stream: req.stream,
+            override_budget: req.override_budget,
             ..RunRequest::new(target, PromptInput::Text(rendered.text.clone()))
         };
         let (mut spec, _) = self.spec(&run, secrets)?;

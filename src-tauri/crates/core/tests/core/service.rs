@@ -303,3 +303,37 @@ async fn a_budget_the_byte_bound_cannot_settle_is_checked_with_the_exact_count()
         "a refused run starts no conversation"
     );
 }
+
+#[test]
+fn a_comparisons_shared_key_serves_its_provider_only_and_must_exist() {
+    let rig = rig(
+        KeySource::Keychain,
+        "http://127.0.0.1:9",
+        "http://127.0.0.1:9",
+    );
+    let mut req = CompareRequest::new(
+        vec![
+            TargetRequest::new(ProviderKind::Openai, "gpt-4o-mini"),
+            TargetRequest::new(ProviderKind::Anthropic, "claude-haiku-4-5"),
+        ],
+        PromptInput::Text("Hi".into()),
+    );
+    req.shared_key = Some("k-anthropic".into());
+    let prepared = rig.service.prepare_compare(&req).unwrap();
+    let keys: Vec<_> = prepared
+        .columns
+        .iter()
+        .map(|(_, run)| run.spec().key_id.clone())
+        .collect();
+    assert_eq!(
+        keys,
+        [
+            Some("k-openai".to_string()),
+            Some("k-anthropic".to_string())
+        ],
+        "the shared key serves its provider; the other column uses its default"
+    );
+    req.shared_key = Some("k-missing".into());
+    let err = rig.service.prepare_compare(&req).unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+}
