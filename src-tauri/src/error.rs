@@ -3,9 +3,10 @@
 
 use promptledger_core::{CoreError, ErrorCode};
 use serde::Serialize;
+use ts_rs::TS;
 
 /// An error as the UI receives it.
-#[derive(Debug, Clone, Serialize, thiserror::Error)]
+#[derive(Debug, Clone, Serialize, thiserror::Error, TS)]
 #[error("{}: {message}", code.as_str())]
 pub struct UiError {
     /// What kind of failure (`unknown_model`, `invalid_input`, `storage`, …).

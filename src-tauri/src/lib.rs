@@ -6,6 +6,7 @@ pub mod commands;
 pub mod error;
 pub mod settings;
 pub mod state;
+pub mod ui_types;
 
 use tauri::Manager;
 

@@ -6,6 +6,7 @@
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use tauri::{AppHandle, Manager, Runtime};
+use ts_rs::TS;
 
 /// The store file's name.
 pub const STORE_FILE: &str = "settings.json";
@@ -13,7 +14,7 @@ pub const STORE_FILE: &str = "settings.json";
 pub const STORE_KEY: &str = "settings";
 
 /// Everything the user can set.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[serde(default)]
 pub struct Settings {
     /// `system`, `light` or `dark`.
@@ -47,7 +48,7 @@ pub struct Settings {
 }
 
 /// One target of the fallback chain.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
 pub struct FallbackSetting {
     /// Provider id.
     pub provider: String,

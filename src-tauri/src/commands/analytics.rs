@@ -3,6 +3,7 @@
 //! roll-up.
 
 use std::path::PathBuf;
+use ts_rs::TS;
 
 use promptledger_core::analytics::{Dashboard, DashboardQuery};
 use promptledger_core::charts::{Chart, ChartKind, Theme, render_sized};
@@ -20,7 +21,7 @@ use crate::state::AppState;
 use promptledger_core::ErrorCode;
 
 /// Which ledger a screen reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, TS)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The user's own ledger.
@@ -41,7 +42,7 @@ fn with_source<T>(
 }
 
 /// The dashboard and its charts.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct AnalyticsView {
     dashboard: Dashboard,
     charts: Vec<Chart>,
@@ -81,14 +82,14 @@ pub async fn analytics_dashboard(
 }
 
 /// One choice in a filter menu.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct Choice {
     value: String,
     label: String,
 }
 
 /// What the filter menus offer: the values that occur in the ledger.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct FilterChoices {
     providers: Vec<Choice>,
     models: Vec<Choice>,
@@ -140,7 +141,7 @@ pub async fn analytics_choices(
 }
 
 /// The sample ledger as opened.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct DemoInfo {
     runs: i64,
     path: String,
@@ -210,14 +211,14 @@ pub(crate) async fn save_path(
 }
 
 /// Progress of an export.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ExportProgress {
     done: u64,
     total: u64,
 }
 
 /// A finished export.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct ExportDone {
     path: String,
     rows: u64,

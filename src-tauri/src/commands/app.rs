@@ -3,12 +3,13 @@
 use promptledger_core::pricing::TableVersion;
 use serde::Serialize;
 use tauri::State;
+use ts_rs::TS;
 
 use crate::error::{CmdResult, UiError};
 use crate::state::AppState;
 
 /// Facts about this installation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, TS)]
 pub struct AppInfo {
     /// App version.
     pub version: &'static str,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use tauri::State;
 use tauri::ipc::Channel;
 use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
 
 use crate::commands::runs::PlayEvent;
 use crate::error::{CmdResult, UiError};
@@ -16,7 +17,7 @@ use crate::state::AppState;
 use promptledger_core::ErrorCode;
 
 /// One target: a key (or provider), a model and its settings.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct TargetInput {
     provider: String,
@@ -28,7 +29,7 @@ pub struct TargetInput {
 }
 
 /// The Compare form.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct CompareInput {
     run_token: String,
@@ -74,7 +75,7 @@ impl CompareInput {
 }
 
 /// A column's event.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ColumnEvent {
     /// Column position.
     column: usize,
@@ -83,7 +84,7 @@ pub struct ColumnEvent {
 }
 
 /// A comparison with each column's run and the summary.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 pub struct ComparisonView {
     comparison: ComparisonRecord,
     runs: Vec<Option<RunView>>,

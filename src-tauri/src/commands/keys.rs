@@ -7,16 +7,18 @@ use promptledger_core::ledger::keys::KeyRecord;
 use promptledger_core::vault::Secret;
 use serde::Deserialize;
 use tauri::State;
+use ts_rs::TS;
 
 use crate::error::CmdResult;
 use crate::state::AppState;
 
 /// The add-key form.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct KeyInput {
     provider: String,
     label: String,
+    #[ts(type = "string")]
     secret: Secret,
     base_url: Option<String>,
     organization: Option<String>,

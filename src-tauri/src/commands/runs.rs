@@ -19,13 +19,14 @@ use std::collections::BTreeMap;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tokio_util::sync::CancellationToken;
+use ts_rs::TS;
 
 use crate::error::CmdResult;
 use crate::settings::Settings;
 use crate::state::AppState;
 
 /// The Playground form.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
 #[serde(rename_all = "camelCase")]
 pub struct PlayInput {
     /// Client-chosen id, used to cancel.
@@ -56,7 +57,7 @@ pub struct PlayInput {
 }
 
 /// Live events of a run, for the UI.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PlayEvent {
     /// Before sending.

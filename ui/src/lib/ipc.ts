@@ -9,7 +9,6 @@ import type {
   ComparisonRecord,
   ComparisonView,
   ConversationRecord,
-  Estimate,
   HistoryQuery,
   ModelInfo,
   PlayEvent,
@@ -22,7 +21,7 @@ import type {
   KeyInput,
   KeyRecord,
   ModelRow,
-  OverrideInput,
+  OverrideText,
   Settings,
   TokenUsage,
   UiError,
@@ -33,7 +32,10 @@ import type {
   ExportFormat,
   ExportProgress,
   FilterChoices,
-  RunExportRequest,
+  RunExport,
+  RunEstimate,
+  ColumnEvent,
+  ErrorCode,
   Source,
   BudgetAlert,
   BudgetStatus,
@@ -43,7 +45,7 @@ import type {
 } from "./types";
 
 export class IpcError extends Error {
-  code: string;
+  code: ErrorCode;
   constructor(e: UiError) {
     super(e.message);
     this.code = e.code;
@@ -71,7 +73,7 @@ export const ipc = {
     }),
   priceShow: (model: string, provider?: string) =>
     call<ModelRow>("price_show", { model, provider: provider || null }),
-  priceOverrideSet: (input: OverrideInput) => call<ModelRow>("price_override_set", { input }),
+  priceOverrideSet: (input: OverrideText) => call<ModelRow>("price_override_set", { input }),
   priceOverrideRemove: (model: string) => call<void>("price_override_remove", { model }),
   costCalculate: (provider: string, model: string, usage: TokenUsage) =>
     call<CostReport>("cost_calculate", { provider, model, usage }),
@@ -83,7 +85,7 @@ export const ipc = {
   keySetDefault: (id: string) => call<KeyRecord>("key_set_default", { id }),
   keyRename: (id: string, label: string) => call<KeyRecord>("key_rename", { id, label }),
   keyRemove: (id: string) => call<void>("key_remove", { id }),
-  runEstimate: (input: PlayInput) => call<Estimate>("run_estimate", { input }),
+  runEstimate: (input: PlayInput) => call<RunEstimate>("run_estimate", { input }),
   runStart: (input: PlayInput, onEvent: (e: PlayEvent) => void) => {
     const channel = new Channel<PlayEvent>();
     channel.onmessage = onEvent;
@@ -103,12 +105,12 @@ export const ipc = {
     call<TemplateRecord>("template_save", { name, body, system }),
   compareEstimate: (input: CompareInput) => call<CompareEstimate>("compare_estimate", { input }),
   compareStart: (input: CompareInput, onEvent: (column: number, e: PlayEvent) => void) => {
-    const channel = new Channel<{ column: number; event: PlayEvent }>();
+    const channel = new Channel<ColumnEvent>();
     channel.onmessage = (m) => onEvent(m.column, m.event);
     return call<ComparisonView>("compare_start", { input, channel });
   },
   compareRetry: (id: number, position: number, input: CompareInput, onEvent: (column: number, e: PlayEvent) => void) => {
-    const channel = new Channel<{ column: number; event: PlayEvent }>();
+    const channel = new Channel<ColumnEvent>();
     channel.onmessage = (m) => onEvent(m.column, m.event);
     return call<ComparisonView>("compare_retry", { id, position, input, channel });
   },
@@ -127,7 +129,7 @@ export const ipc = {
   demoClose: () => call<void>("demo_close"),
   exportRuns: (
     source: Source,
-    exportReq: RunExportRequest,
+    exportReq: RunExport,
     format: ExportFormat,
     onProgress: (p: ExportProgress) => void,
   ) => {

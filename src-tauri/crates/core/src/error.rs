@@ -211,6 +211,7 @@ fn suggestion_text(suggestions: &[String]) -> String {
 
 /// The small, stable set of codes the UI branches on (`{code, message}`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum ErrorCode {

@@ -8,10 +8,13 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// An amount of money in nano-USD (1e-9 USD).
+///
+/// Like every newtype struct, it serializes as its bare number (`"cost_nano": 1234`), and the
+/// generated TypeScript says `type NanoUsd = number`.
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
-#[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NanoUsd(pub i64);
 
 /// A price in nano-USD per one million tokens (so $2.50/M is 2,500,000,000).
@@ -21,7 +24,7 @@ pub struct NanoUsd(pub i64);
 #[derive(
     Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
-#[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RatePerMTok(pub i64);
 
 const NANO_PER_USD: i64 = 1_000_000_000;

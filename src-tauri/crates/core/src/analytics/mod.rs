@@ -20,6 +20,7 @@ pub use period::{DayRange, Filters, Period, Preset, day_key};
 
 /// Sums over a set of runs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Totals {
     /// Runs.
     pub runs: i64,
@@ -86,6 +87,7 @@ impl Totals {
 /// Relative change against the previous period (`0.25` = +25 %); `None` when the previous
 /// period had nothing to compare with.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Change {
     /// Runs.
     pub runs: Option<f64>,
@@ -126,6 +128,7 @@ impl Change {
 
 /// One line of a per-model or per-provider breakdown.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BreakdownRow {
     /// Model id (per model) or provider id (per provider).
     pub name: String,
@@ -139,6 +142,7 @@ pub struct BreakdownRow {
 
 /// One local day.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DayPoint {
     /// `YYYY-MM-DD`.
     pub day: String,
@@ -158,6 +162,7 @@ pub struct DayPoint {
 
 /// One latency histogram bucket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LatencyBucket {
     /// Lower bound, ms (inclusive).
     pub low_ms: i64,
@@ -169,6 +174,7 @@ pub struct LatencyBucket {
 
 /// What the Analytics screen (and `promptledger report`) shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Dashboard {
     /// Zone the days are counted in.
     pub time_zone: Zone,
@@ -198,6 +204,7 @@ pub struct Dashboard {
 
 /// A dashboard request.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DashboardQuery {
     /// The period.
     pub period: Period,

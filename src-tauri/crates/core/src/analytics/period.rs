@@ -9,6 +9,7 @@ pub use crate::ledger::query::{DayRange, Filters, day_key};
 
 /// A period the user picks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Preset {
     /// The last 7 days, today included.
@@ -56,6 +57,7 @@ impl Preset {
 
 /// A period: a preset, or a custom inclusive range of local days.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Period {
     /// Which period.
     pub preset: Preset,

@@ -19,6 +19,7 @@ pub use style::{Theme, count_axis, ms_axis, usd_axis};
 
 /// Which chart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ChartKind {
     /// Spend per day, stacked by provider.
@@ -73,6 +74,7 @@ impl ChartKind {
 
 /// What a series' values measure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Unit {
     /// US dollars.
@@ -87,6 +89,7 @@ pub enum Unit {
 
 /// One series, with one value per category (`None`: nothing that day).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Series {
     /// Legend name.
     pub name: String,
@@ -98,6 +101,7 @@ pub struct Series {
 
 /// The plot area in SVG pixels (`left ≤ x < right`, `top ≤ y < bottom`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct PlotBox {
     /// Left edge.
     pub left: i32,
@@ -111,6 +115,7 @@ pub struct PlotBox {
 
 /// A rendered chart.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Chart {
     /// Which chart.
     pub kind: ChartKind,

@@ -42,6 +42,7 @@ pub const RUN_COLUMNS: &[&str] = &[
 
 /// CSV or JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum ExportFormat {
     /// RFC 4180 CSV with a header row.
@@ -52,6 +53,7 @@ pub enum ExportFormat {
 
 /// Which runs to export.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunExport {
     /// Local days (all runs when `None`).
     #[serde(default)]

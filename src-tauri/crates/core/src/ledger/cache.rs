@@ -34,6 +34,7 @@ pub struct CachedAnswer {
 
 /// What the cache holds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CacheStats {
     /// Live entries.
     pub entries: i64,

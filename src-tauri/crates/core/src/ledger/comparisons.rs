@@ -10,6 +10,7 @@ use crate::money::NanoUsd;
 
 /// One column of a comparison.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ColumnRecord {
     /// Place, 0-based.
     pub position: i64,
@@ -27,6 +28,7 @@ pub struct ColumnRecord {
 
 /// A comparison with its columns.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ComparisonRecord {
     /// Id.
     pub id: i64,

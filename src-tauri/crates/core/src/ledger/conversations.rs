@@ -11,6 +11,7 @@ use crate::providers::{Message, Role};
 
 /// A conversation and its running totals.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ConversationRecord {
     /// Id.
     pub id: i64,

@@ -13,6 +13,7 @@ pub const HEALTH_WINDOW: usize = 50;
 
 /// The health of one provider or key.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Health {
     /// Provider id.
     pub provider: String,
@@ -38,6 +39,7 @@ pub struct Health {
 
 /// Health of every provider and key with runs.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HealthReport {
     /// Per provider.
     pub providers: Vec<Health>,

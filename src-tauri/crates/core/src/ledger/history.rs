@@ -10,6 +10,7 @@ use crate::money::NanoUsd;
 
 /// How to order runs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum HistorySort {
     /// Newest first (or oldest, ascending).
@@ -23,6 +24,7 @@ pub enum HistorySort {
 
 /// Filters and paging. Empty strings count as "no filter".
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct HistoryQuery {
     /// Words to find in prompts, system prompts and outputs (all must match; the last is a
@@ -56,6 +58,7 @@ pub struct HistoryQuery {
 
 /// One row of the History table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunSummary {
     /// Run id.
     pub id: i64,

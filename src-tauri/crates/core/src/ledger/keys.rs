@@ -11,6 +11,7 @@ use crate::money::NanoUsd;
 
 /// A saved key's metadata and this month's use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct KeyRecord {
     /// Id (the keychain account name).
     pub id: String,

@@ -8,6 +8,7 @@ use crate::ledger::Zone;
 
 /// An inclusive range of local days.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DayRange {
     /// First day.
     pub from: NaiveDate,
@@ -50,6 +51,7 @@ pub fn day_key(d: NaiveDate) -> String {
 
 /// Which runs count (each `None` is "all").
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Filters {
     /// Provider id.
     #[serde(default)]

@@ -12,6 +12,7 @@ use crate::money::NanoUsd;
 
 /// Token counts by billing component.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Tokens {
     /// Uncached input.
     pub input: i64,
@@ -51,6 +52,7 @@ impl Tokens {
 
 /// One of the period's most expensive runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TopRun {
     /// Run id.
     pub id: i64,

@@ -11,6 +11,7 @@ use crate::pricing::{Component, CostBreakdown, CostSource, PricedUsage, TokenUsa
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum RunStatus {
     /// Completed.
@@ -46,6 +47,7 @@ impl RunStatus {
 
 /// One target a failed-over run tried (the last one is the target that answered, or failed).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TargetAttempt {
     /// Provider id.
     pub provider: String,
@@ -67,6 +69,7 @@ pub struct TargetAttempt {
 
 /// A run as stored (the fields later screens need are added as they come).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunRecord {
     /// Row id.
     pub id: i64,

@@ -10,6 +10,7 @@ use crate::money::NanoUsd;
 
 /// A template at its latest version, with its use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TemplateRecord {
     /// Id.
     pub id: i64,

@@ -10,6 +10,8 @@ use crate::error::{CoreError, Result};
 
 /// An IANA time zone (`Europe/Paris`, `Asia/Kolkata`, `UTC`…).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Serialized as its IANA name.
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "string"))]
 pub struct Zone(Tz);
 
 impl Serialize for Zone {

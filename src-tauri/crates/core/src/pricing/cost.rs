@@ -13,6 +13,7 @@ use crate::pricing::usage::TokenUsage;
 
 /// One billed part of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Component {
     /// Uncached input.
@@ -66,6 +67,7 @@ impl Component {
 
 /// How a cost was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum CostSource {
     /// The provider reported the cost (e.g. OpenRouter `usage.cost`).
@@ -92,6 +94,7 @@ impl CostSource {
 
 /// One line of the bill.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CostLine {
     /// What is billed.
     pub component: Component,
@@ -105,6 +108,7 @@ pub struct CostLine {
 
 /// A run's bill: one line per component (all six, zero ones included) and their sum.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CostBreakdown {
     /// Lines in [`Component::ALL`] order.
     pub lines: Vec<CostLine>,

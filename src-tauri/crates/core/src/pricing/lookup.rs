@@ -9,6 +9,7 @@ use crate::provider::ProviderKind;
 
 /// How a name was matched to a table entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     /// The name is a table key of the provider's own.

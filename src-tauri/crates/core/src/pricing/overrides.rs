@@ -83,6 +83,7 @@ impl PriceOverride {
 /// An override as a person types it (prices in USD per 1M tokens, as text): the CLI's flags and
 /// the app's form both fill this. Empty fields mean "keep the table's price".
 #[derive(Debug, Clone, Default, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "camelCase", default)]
 pub struct OverrideText {
     /// Model name.

@@ -10,6 +10,7 @@ use crate::pricing::{
 
 /// One line of a cost report.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CostLineView {
     /// Component id.
     pub component: Component,
@@ -29,6 +30,7 @@ pub struct CostLineView {
 
 /// A priced run, as printed by `promptledger cost --json` and shown by the calculator.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CostReport {
     /// Provider id.
     pub provider: String,
@@ -90,6 +92,7 @@ impl From<&PricedUsage> for CostReport {
 
 /// A long-context tier, for display.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TierView {
     /// Applies when the prompt exceeds this many tokens.
     pub above_tokens: u64,
@@ -101,6 +104,7 @@ pub struct TierView {
 
 /// A model row for price lists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModelRow {
     /// Table key or custom model name.
     pub key: String,

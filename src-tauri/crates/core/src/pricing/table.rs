@@ -104,6 +104,7 @@ pub struct ModelPrice {
 
 /// Where a table came from: bundled, or imported by the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TableVersion {
     /// `litellm-1.109.1+8f8060d8ce7a` or `import-20261121+1a2b3c4d5e6f`: recorded on every run.
     pub id: String,

@@ -13,6 +13,7 @@ use crate::provider::ProviderKind;
 
 /// Disjoint token counts, each billed at its own rate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct TokenUsage {
     /// Uncached input tokens.

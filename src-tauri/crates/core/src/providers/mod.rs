@@ -132,6 +132,7 @@ impl Endpoint {
 
 /// A model a provider offers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModelInfo {
     /// Id to send.
     pub id: String,

@@ -34,6 +34,7 @@ pub struct ColumnOutcome {
 
 /// The pre-flight for a whole comparison.
 #[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CompareEstimate {
     /// Per column.
     pub columns: Vec<Estimate>,
@@ -54,6 +55,7 @@ impl CompareEstimate {
 
 /// The summary row: which column wins what (positions).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Summary {
     /// Lowest cost among completed columns.
     pub cheapest: Option<usize>,

@@ -16,7 +16,7 @@ pub mod view;
 
 pub use preflight::{Detail, PreparedRun};
 pub use request::{CompareRequest, ConversationChoice, PromptInput, RunRequest, TargetRequest};
-pub use service::{KeySource, PreparedComparison, RunService};
+pub use service::{KeySource, PreparedComparison, RunEstimate, RunService};
 
 use serde::Serialize;
 use std::sync::{Arc, Mutex};
@@ -118,6 +118,7 @@ impl RunSpec {
 
 /// The pre-flight estimate: input tokens counted locally, output up to the limit.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Estimate {
     /// Estimated input tokens.
     pub input_tokens: u64,

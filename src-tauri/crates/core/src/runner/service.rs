@@ -30,6 +30,7 @@ pub struct RunService {
 /// The Playground's figures while the user types: the estimate and the budgets its worst case
 /// counts against.
 #[derive(Debug, Clone, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunEstimate {
     /// The estimate.
     #[serde(flatten)]

@@ -8,6 +8,7 @@ use crate::pricing::CostSource;
 
 /// Token counts of a run, disjoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UsageView {
     /// Uncached input.
     pub input_tokens: u64,
@@ -25,6 +26,7 @@ pub struct UsageView {
 
 /// A typed error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ErrorView {
     /// Code (`rate_limited`, `invalid_key`…).
     pub code: String,
@@ -34,6 +36,7 @@ pub struct ErrorView {
 
 /// One run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RunView {
     /// Ledger id.
     pub run_id: i64,

@@ -14,6 +14,7 @@ use crate::money::NanoUsd;
 
 /// What a budget covers.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum BudgetScope {
     /// Every run.
@@ -72,6 +73,7 @@ pub(crate) fn same_model(model: &str, budget: &str) -> bool {
 
 /// A budget's period, in local time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetPeriod {
     /// Today.
@@ -142,6 +144,7 @@ impl std::str::FromStr for BudgetPeriod {
 
 /// Warn only, or refuse runs that would break the budget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum BudgetMode {
     /// Alerts only.
@@ -166,6 +169,7 @@ impl std::str::FromStr for BudgetMode {
 
 /// A budget to create.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NewBudget {
     /// Name shown in alerts.
     pub name: String,
@@ -181,6 +185,7 @@ pub struct NewBudget {
 
 /// A saved budget.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Budget {
     /// Id.
     pub id: i64,
@@ -200,6 +205,7 @@ pub struct Budget {
 
 /// A budget with its spend in the current period.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BudgetStatus {
     /// The budget.
     pub budget: Budget,
@@ -217,6 +223,7 @@ pub struct BudgetStatus {
 
 /// A budget checked against a run's worst case.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BudgetCheck {
     /// The budget and its spend.
     pub status: BudgetStatus,
@@ -241,6 +248,7 @@ pub struct RunScope {
 
 /// A threshold a budget crossed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct BudgetAlert {
     /// Budget id.
     pub budget_id: i64,

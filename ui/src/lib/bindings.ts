@@ -1,0 +1,1288 @@
+// Generated from the Rust types by src-tauri/src/ui_types.rs (ts-rs). Do not edit:
+// run scripts/ui-types.sh after changing a type that crosses IPC.
+// Money is integer nano-USD (`NanoUsd`); rates are nano-USD per 1M tokens (`RatePerMTok`).
+
+// ---- Errors and money ----
+
+/** An error as the UI receives it. */
+export type UiError = {
+  /** What kind of failure (`unknown_model`, `invalid_input`, `storage`, …). */
+  code: ErrorCode;
+  /** A sentence for the user. */
+  message: string;
+};
+
+/** The small, stable set of codes the UI branches on (`{code, message}`). */
+export type ErrorCode =
+  | "unknown_model"
+  | "invalid_input"
+  | "not_found"
+  | "storage"
+  | "unsupported_database"
+  | "internal"
+  | "invalid_key"
+  | "permission_denied"
+  | "quota_exceeded"
+  | "rate_limited"
+  | "provider_unavailable"
+  | "context_too_long"
+  | "invalid_request"
+  | "timeout"
+  | "network"
+  | "invalid_response"
+  | "cancelled"
+  | "keychain_unavailable"
+  | "not_writable"
+  | "budget_exceeded";
+
+/**
+ * An amount of money in nano-USD (1e-9 USD).
+ *
+ * Like every newtype struct, it serializes as its bare number (`"cost_nano": 1234`), and the
+ * generated TypeScript says `type NanoUsd = number`.
+ */
+export type NanoUsd = number;
+
+/**
+ * A price in nano-USD per one million tokens (so $2.50/M is 2,500,000,000).
+ *
+ * This unit keeps every rate in the bundled table exact: the cheapest there is 1.3e-10 USD per
+ * token, which is 130,000 nano-USD per 1M tokens.
+ */
+export type RatePerMTok = number;
+
+// ---- App and settings ----
+
+/** Facts about this installation. */
+export type AppInfo = {
+  /** App version. */
+  version: string;
+  /** The ledger file. */
+  ledger_path: string | null;
+  /** Its schema version. */
+  schema_version: number | null;
+  /** The price table in use. */
+  price_table: TableVersion;
+  /** Why the ledger could not be opened. */
+  startup_error: UiError | null;
+  /** A start-up notice for the user. */
+  notice: string | null;
+};
+
+/** Where a table came from: bundled, or imported by the user. */
+export type TableVersion = {
+  /** `litellm-1.109.1+8f8060d8ce7a` or `import-20261121+1a2b3c4d5e6f`: recorded on every run. */
+  id: string;
+  /** Full SHA-256 of the file. */
+  sha256: string;
+  /** Number of token-priced models. */
+  models: number;
+};
+
+/** Everything the user can set. */
+export type Settings = {
+  /** `system`, `light` or `dark`. */
+  theme: string;
+  /** The calculator's last provider. */
+  calculator_provider: string;
+  /** The calculator's last model. */
+  calculator_model: string;
+  /** Prices screen: show only chat models. */
+  prices_chat_only: boolean;
+  /** Retries after a retryable failure (429, 5xx, 529, connection errors). */
+  max_retries: number;
+  /** Seconds to wait for a connection. */
+  connect_timeout_secs: number;
+  /** Seconds a whole request may take. */
+  overall_timeout_secs: number;
+  /** Seconds of silence between stream chunks before a run is called interrupted. */
+  idle_timeout_secs: number;
+  /** Reuse answers to identical requests (each run can also opt in or out). */
+  cache_enabled: boolean;
+  /** How long a cached answer is reused, in hours. */
+  cache_ttl_hours: number;
+  /** Targets tried in order when a Playground run fails after its retries. */
+  fallbacks: Array<FallbackSetting>;
+  /** Fail over on any provider error, not only retryable ones. */
+  failover_any: boolean;
+  /** Check every key's model list this often, in minutes (0: off). */
+  health_check_minutes: number;
+  /** Desktop notifications for budget alerts. */
+  notifications: boolean;
+};
+
+/** One target of the fallback chain. */
+export type FallbackSetting = {
+  /** Provider id. */
+  provider: string;
+  /** A saved key (else the provider's default). */
+  key_id: string | null;
+  /** Model. */
+  model: string;
+};
+
+// ---- Prices (core pricing) ----
+
+/** A model row for price lists. */
+export type ModelRow = {
+  /** Table key or custom model name. */
+  key: string;
+  /** LiteLLM provider id (`custom` for custom models). */
+  litellm_provider: string;
+  /** `chat`, `responses`, … */
+  mode: string;
+  /** Context window. */
+  max_input_tokens: number | null;
+  /** Output limit. */
+  max_output_tokens: number | null;
+  /** Input, nano-USD per 1M tokens. */
+  input_nano_usd_per_mtok: RatePerMTok | null;
+  /** Cache read. */
+  cached_input_nano_usd_per_mtok: RatePerMTok | null;
+  /** Cache write (5m). */
+  cache_write_nano_usd_per_mtok: RatePerMTok | null;
+  /** Cache write (1h). */
+  cache_write_1h_nano_usd_per_mtok: RatePerMTok | null;
+  /** Output. */
+  output_nano_usd_per_mtok: RatePerMTok | null;
+  /** Reasoning (own rate). */
+  reasoning_nano_usd_per_mtok: RatePerMTok | null;
+  /** Long-context tiers. */
+  tiers: Array<TierView>;
+  /** Whether tiered bands apply. */
+  banded: boolean;
+  /** `table`, `override` or `custom`. */
+  source: string;
+};
+
+/** A long-context tier, for display. */
+export type TierView = {
+  /** Applies when the prompt exceeds this many tokens. */
+  above_tokens: number;
+  /** Input rate in the tier (nano-USD per 1M), if changed. */
+  input_nano_usd_per_mtok: RatePerMTok | null;
+  /** Output rate in the tier, if changed. */
+  output_nano_usd_per_mtok: RatePerMTok | null;
+};
+
+/**
+ * An override as a person types it (prices in USD per 1M tokens, as text): the CLI's flags and
+ * the app's form both fill this. Empty fields mean "keep the table's price".
+ */
+export type OverrideText = {
+  /** Model name. */
+  model: string;
+  /** Input price. */
+  input: string | null;
+  /** Output price. */
+  output: string | null;
+  /** Cached-input (cache read) price. */
+  cached: string | null;
+  /** Cache-write price (5-minute TTL). */
+  cacheWrite: string | null;
+  /** Cache-write price (1-hour TTL). */
+  cacheWrite1h: string | null;
+  /** Reasoning price. */
+  reasoning: string | null;
+  /** Context window in tokens. */
+  contextWindow: number | null;
+  /** Free text. */
+  note: string | null;
+};
+
+/** Disjoint token counts, each billed at its own rate. */
+export type TokenUsage = {
+  /** Uncached input tokens. */
+  input_tokens: number;
+  /** Input tokens read from the provider's prompt cache. */
+  cached_input_tokens: number;
+  /** Input tokens written to the cache with the default (5-minute) TTL, or unattributed. */
+  cache_write_tokens: number;
+  /** Input tokens written to the cache with a 1-hour TTL. */
+  cache_write_1h_tokens: number;
+  /** Visible output tokens (reasoning excluded). */
+  output_tokens: number;
+  /** Reasoning / thinking tokens. */
+  reasoning_tokens: number;
+};
+
+/** A priced run, as printed by `promptledger cost --json` and shown by the calculator. */
+export type CostReport = {
+  /** Provider id. */
+  provider: string;
+  /** Model as given. */
+  model: string;
+  /** Entry billed at. */
+  price_key: string;
+  /** How the name matched. */
+  match_kind: MatchKind;
+  /** Table version. */
+  price_table_version: string;
+  /** Total, nano-USD. */
+  cost_nano_usd: NanoUsd;
+  /** Total, USD. */
+  cost_usd: number;
+  /** Total as an exact decimal string. */
+  cost_usd_exact: string;
+  /** Computed or unmetered. */
+  cost_source: CostSource;
+  /** Long-context tier applied. */
+  tier: string | null;
+  /** Usage billed. */
+  usage: TokenUsage;
+  /** One line per component. */
+  breakdown: Array<CostLineView>;
+};
+
+/** One line of a cost report. */
+export type CostLineView = {
+  /** Component id. */
+  component: Component;
+  /** Human label. */
+  label: string;
+  /** Tokens billed. */
+  tokens: number;
+  /** Rate, nano-USD per 1M tokens. */
+  rate_nano_usd_per_mtok: RatePerMTok;
+  /** Rate, USD per 1M tokens. */
+  rate_usd_per_mtok: number;
+  /** Cost, nano-USD. */
+  cost_nano_usd: NanoUsd;
+  /** Cost, USD. */
+  cost_usd: number;
+};
+
+/** How a name was matched to a table entry. */
+export type MatchKind =
+  | "exact"
+  | "provider_prefixed"
+  | "prefix_removed"
+  | "other_provider"
+  | "undated"
+  | "override"
+  | "custom"
+  | "unmetered";
+
+/** How a cost was obtained. */
+export type CostSource = "provider_reported" | "computed" | "estimated" | "unmetered";
+
+/** One billed part of a run. */
+export type Component =
+  | "input"
+  | "cached_input"
+  | "cache_write"
+  | "cache_write1h"
+  | "output"
+  | "reasoning";
+
+/** One line of the bill. */
+export type CostLine = {
+  /** What is billed. */
+  component: Component;
+  /** How many tokens. */
+  tokens: number;
+  /** The rate used, in nano-USD per 1M tokens. */
+  rate_nano_usd_per_mtok: RatePerMTok;
+  /** tokens × rate, rounded half-up to the nano-USD. */
+  cost_nano_usd: NanoUsd;
+};
+
+/** A run's bill: one line per component (all six, zero ones included) and their sum. */
+export type CostBreakdown = {
+  /** Lines in [`Component::ALL`] order. */
+  lines: Array<CostLine>;
+  /** Sum of the lines. */
+  total_nano_usd: NanoUsd;
+  /** The long-context tier applied, e.g. `above_200k_tokens`, or `tier_256001_1000000_tokens`. */
+  tier: string | null;
+  /** Computed, or unmetered for local models. */
+  cost_source: CostSource;
+};
+
+// ---- Keys ----
+
+/** The add-key form. */
+export type KeyInput = {
+  provider: string;
+  label: string;
+  secret: string;
+  baseUrl: string | null;
+  organization: string | null;
+  project: string | null;
+  displayName: string | null;
+};
+
+/** A saved key's metadata and this month's use. */
+export type KeyRecord = {
+  /** Id (the keychain account name). */
+  id: string;
+  /** Provider id. */
+  provider: string;
+  /** The user's label. */
+  label: string;
+  /** `…abcd`. */
+  preview: string;
+  /** Base URL, when not the provider's default. */
+  base_url: string | null;
+  /** OpenAI organization. */
+  organization: string | null;
+  /** OpenAI project. */
+  project: string | null;
+  /** Display name of an OpenAI-compatible endpoint. */
+  display_name: string | null;
+  /** The provider's default key. */
+  is_default: boolean;
+  /** `valid`, `invalid`, `error` (could not check), `unvalidated`. */
+  status: string;
+  /** When it was added (ms, UTC). */
+  created_at_ms: number;
+  /** Last run with it. */
+  last_used_at_ms: number | null;
+  /** Last successful or failed check. */
+  last_validated_at_ms: number | null;
+  /** Last error code (from a check or a run). */
+  last_error_code: string | null;
+  /** Last error message. */
+  last_error_message: string | null;
+  /** Runs this calendar month (local time). */
+  runs_this_month: number;
+  /** Spend this month, nano-USD. */
+  spend_this_month_nano_usd: NanoUsd;
+  /** Failed runs, all time. */
+  error_count: number;
+};
+
+// ---- Runs and conversations (core runner, ledger) ----
+
+/** The Playground form. */
+export type PlayInput = {
+  /** Client-chosen id, used to cancel. */
+  runToken: string;
+  provider: string;
+  keyId: string | null;
+  model: string;
+  system: string | null;
+  prompt: string;
+  temperature: number | null;
+  maxTokens: number | null;
+  tag: string | null;
+  /** Continue this conversation (its earlier turns are sent along). */
+  conversationId: number | null;
+  /** Start a conversation with this run. */
+  newConversation: boolean;
+  /** Fill this template instead of using `prompt`. */
+  template: string | null;
+  vars: { [key in string]: string };
+  /** The user's explicit one-time override of a block-mode budget. */
+  overrideBudget: boolean;
+  /** Use the response cache for this run (`None`: the setting). */
+  cache: boolean | null;
+};
+
+/** Live events of a run, for the UI. */
+export type PlayEvent =
+  | {
+    "kind": "estimate";
+    /** The estimate. */
+    estimate: Estimate;
+  }
+  | {
+    "kind": "text";
+    /** The delta. */
+    text: string;
+  }
+  | {
+    "kind": "usage";
+    /** Tokens. */
+    usage: TokenUsage;
+  }
+  | {
+    "kind": "failover";
+    /** `provider/model` that failed. */
+    from: string;
+    /** `provider/model` tried next. */
+    to: string;
+    /** Why. */
+    error_code: string;
+  }
+  | { "kind": "cache_hit" }
+  | {
+    "kind": "budget_alerts";
+    /** The alerts. */
+    alerts: Array<BudgetAlert>;
+  };
+
+/** The pre-flight estimate: input tokens counted locally, output up to the limit. */
+export type Estimate = {
+  /** Estimated input tokens. */
+  input_tokens: number;
+  /** The output limit the estimate assumes. */
+  max_output_tokens: number;
+  /** Cost of the input alone. */
+  min_cost: NanoUsd;
+  /** Cost if the answer uses every allowed output token (the worst case). */
+  max_cost: NanoUsd;
+  /** The price entry used. */
+  price_key: string;
+  /** The model's context window, if known. */
+  context_window: number | null;
+  /**
+   * The long-context price tier this prompt falls into, if any (its rates apply to the whole
+   * request).
+   */
+  long_context_tier: string | null;
+};
+
+/**
+ * The Playground's figures while the user types: the estimate and the budgets its worst case
+ * counts against.
+ */
+export type RunEstimate = {
+  /** Each matching budget, checked against the worst case. */
+  budgets: Array<BudgetCheck>;
+  /** Estimated input tokens. */
+  input_tokens: number;
+  /** The output limit the estimate assumes. */
+  max_output_tokens: number;
+  /** Cost of the input alone. */
+  min_cost: NanoUsd;
+  /** Cost if the answer uses every allowed output token (the worst case). */
+  max_cost: NanoUsd;
+  /** The price entry used. */
+  price_key: string;
+  /** The model's context window, if known. */
+  context_window: number | null;
+  /**
+   * The long-context price tier this prompt falls into, if any (its rates apply to the whole
+   * request).
+   */
+  long_context_tier: string | null;
+};
+
+/** One run. */
+export type RunView = {
+  /** Ledger id. */
+  run_id: number;
+  /** Start, RFC 3339 UTC. */
+  started_at: string;
+  /** Provider id. */
+  provider: string;
+  /** Model as requested. */
+  model: string;
+  /** Model the provider reported. */
+  resolved_model: string | null;
+  /** `ok`, `error`, `interrupted`, `cancelled`. */
+  status: RunStatus;
+  /** The user's prompt (the last turn). */
+  prompt: string;
+  /** Output text (partial for cut runs). */
+  output: string;
+  /** Tokens. */
+  usage: UsageView;
+  /** Cost, nano-USD. */
+  cost_nano_usd: NanoUsd;
+  /** Cost, USD. */
+  cost_usd: number;
+  /** How the cost was obtained. */
+  cost_source: CostSource;
+  /** Price entry and table version. */
+  price_key: string | null;
+  /** Price table version. */
+  price_table_version: string | null;
+  /** Latency, ms. */
+  latency_ms: number | null;
+  /** Time to first token, ms. */
+  ttft_ms: number | null;
+  /** HTTP attempts. */
+  attempts: number;
+  /** Provider request id. */
+  request_id: string | null;
+  /** Label of the saved key used, if any. */
+  key_label: string | null;
+  /** Conversation it is a turn of. */
+  conversation_id: number | null;
+  /** Error, when it did not complete. */
+  error: ErrorView | null;
+};
+
+/** Token counts of a run, disjoint. */
+export type UsageView = {
+  /** Uncached input. */
+  input_tokens: number;
+  /** Cache reads. */
+  cached_input_tokens: number;
+  /** Cache writes (5-minute TTL). */
+  cache_write_tokens: number;
+  /** Cache writes (1-hour TTL). */
+  cache_write_1h_tokens: number;
+  /** Visible output. */
+  output_tokens: number;
+  /** Reasoning. */
+  reasoning_tokens: number;
+};
+
+/** A typed error. */
+export type ErrorView = {
+  /** Code (`rate_limited`, `invalid_key`…). */
+  code: string;
+  /** Message. */
+  message: string;
+};
+
+/** How a run ended. */
+export type RunStatus = "ok" | "error" | "interrupted" | "cancelled";
+
+/** A run as stored (the fields later screens need are added as they come). */
+export type RunRecord = {
+  /** Row id. */
+  id: number;
+  /** Start, ms since the epoch (UTC). */
+  started_at_ms: number;
+  /** Provider id. */
+  provider: string;
+  /** Model as requested. */
+  model_requested: string;
+  /** Model the provider reported. */
+  model_resolved: string | null;
+  /** Price-table key billed at. */
+  price_key: string | null;
+  /** Price-table version billed at. */
+  price_table_version: string | null;
+  /** How it ended. */
+  status: RunStatus;
+  /** Error code, when it failed. */
+  error_code: string | null;
+  /** Error message, when it failed. */
+  error_message: string | null;
+  /** Tokens. */
+  usage: TokenUsage;
+  /** Rates and costs per component, and the total. */
+  breakdown: CostBreakdown;
+  /** Latency (ms). */
+  latency_ms: number | null;
+  /** Time to first token (ms). */
+  ttft_ms: number | null;
+  /** Attempts (1 + retries). */
+  attempts: number;
+  /** Tag / project. */
+  tag: string | null;
+  /** Key metadata id. */
+  key_id: string | null;
+  /** The key's label when the run was made. */
+  key_label: string | null;
+  /** System prompt. */
+  system_prompt: string | null;
+  /** Request parameters (JSON). */
+  params_json: string | null;
+  /** Conversation it is a turn of. */
+  conversation_id: number | null;
+  /** Template id and version. */
+  template: [number, number] | null;
+  /** Cost the provider reported (the total is this when present). */
+  provider_cost: NanoUsd | null;
+  /** The provider's request id. */
+  request_id: string | null;
+  /** The user's prompt (last turn). */
+  prompt: string | null;
+  /** The output text. */
+  output: string | null;
+  /** Answered from the response cache (cost 0). */
+  cache_hit: boolean;
+  /** What a cache hit saved, nano-USD. */
+  saved_nano: NanoUsd;
+  /** Every target tried when the run failed over (empty otherwise). */
+  tried: Array<TargetAttempt>;
+};
+
+/** One target a failed-over run tried (the last one is the target that answered, or failed). */
+export type TargetAttempt = {
+  /** Provider id. */
+  provider: string;
+  /** Model. */
+  model: string;
+  /** Key label, when a saved key was used. */
+  key_label: string | null;
+  /** `ok`, `error`, `interrupted` or `cancelled`. */
+  status: string;
+  /** Error code, when it failed. */
+  error_code: string | null;
+  /** Error message, when it failed. */
+  error_message: string | null;
+  /** How long it took (ms). */
+  latency_ms: number;
+  /** HTTP attempts on it (1 + retries). */
+  http_attempts: number;
+};
+
+/** Filters and paging. Empty strings count as "no filter". */
+export type HistoryQuery = {
+  /**
+   * Words to find in prompts, system prompts and outputs (all must match; the last is a
+   * prefix).
+   */
+  search: string | null;
+  /** Provider id. */
+  provider: string | null;
+  /** Requested or resolved model. */
+  model: string | null;
+  /** `ok`, `error`, `interrupted`, `cancelled`. */
+  status: string | null;
+  /** Tag / project. */
+  tag: string | null;
+  /** Saved key id. */
+  key_id: string | null;
+  /** Conversation id. */
+  conversation_id: number | null;
+  /** From this time (ms, inclusive). */
+  from_ms: number | null;
+  /** Until this time (ms, exclusive). */
+  to_ms: number | null;
+  /** Order. */
+  sort: HistorySort;
+  /** Ascending instead of descending. */
+  ascending: boolean;
+  /** Page size (1–1000, default 100). */
+  limit: number | null;
+  /** Rows to skip. */
+  offset: number;
+};
+
+/** How to order runs. */
+export type HistorySort = "time" | "cost" | "latency";
+
+/** One row of the History table. */
+export type RunSummary = {
+  /** Run id. */
+  id: number;
+  /** Start (ms, UTC). */
+  started_at_ms: number;
+  /** Provider id. */
+  provider: string;
+  /** Model (resolved, else requested). */
+  model: string;
+  /** Tag. */
+  tag: string | null;
+  /** All input tokens (uncached + cached + cache writes). */
+  input_tokens: number;
+  /** All output tokens (visible + reasoning). */
+  output_tokens: number;
+  /** Cost, nano-USD. */
+  cost_nano_usd: NanoUsd;
+  /** How the cost was obtained. */
+  cost_source: string;
+  /** Latency (ms). */
+  latency_ms: number | null;
+  /** Status. */
+  status: string;
+  /** Error code. */
+  error_code: string | null;
+  /** The start of the prompt. */
+  prompt_preview: string;
+  /** Conversation, if the run is a turn of one. */
+  conversation_id: number | null;
+  /** Label of the saved key used. */
+  key_label: string | null;
+};
+
+/** A conversation and its running totals. */
+export type ConversationRecord = {
+  /** Id. */
+  id: number;
+  /** Title. */
+  title: string;
+  /** Turns (runs). */
+  turns: number;
+  /** Cumulative cost, nano-USD. */
+  cost_nano_usd: NanoUsd;
+  /** Context tokens of the latest turn (its whole prompt). */
+  last_context_tokens: number;
+  /** Last activity (ms). */
+  updated_at_ms: number;
+};
+
+/** A template at its latest version, with its use. */
+export type TemplateRecord = {
+  /** Id. */
+  id: number;
+  /** Unique name. */
+  name: string;
+  /** Latest version number (1, 2, …). */
+  version: number;
+  /** Body with `{{variables}}`. */
+  body: string;
+  /** System prompt. */
+  system_prompt: string | null;
+  /** Variables, in order of first use. */
+  variables: Array<string>;
+  /** Runs made from any version. */
+  usage_count: number;
+  /** Their total cost, nano-USD. */
+  spend_nano_usd: NanoUsd;
+  /** When the latest version was saved (ms). */
+  updated_at_ms: number;
+};
+
+/** A model a provider offers. */
+export type ModelInfo = {
+  /** Id to send. */
+  id: string;
+  /** Human name, when the provider gives one. */
+  display_name: string | null;
+  /** Context window, when the provider gives it (Gemini). */
+  context_window: number | null;
+};
+
+// ---- Compare ----
+
+/** One target: a key (or provider), a model and its settings. */
+export type TargetInput = {
+  provider: string;
+  keyId: string | null;
+  model: string;
+  temperature: number | null;
+  maxTokens: number | null;
+  system: string | null;
+};
+
+/** The Compare form. */
+export type CompareInput = {
+  runToken: string;
+  prompt: string;
+  system: string | null;
+  targets: Array<TargetInput>;
+  /** Fill this template (for every target) instead of using `prompt`. */
+  template: string | null;
+  vars: { [key in string]: string };
+  /** The user's explicit one-time override of a block-mode budget. */
+  overrideBudget: boolean;
+};
+
+/** A column's event. */
+export type ColumnEvent = {
+  /** Column position. */
+  column: number;
+  /** The event. */
+  event: PlayEvent;
+};
+
+/** A comparison with each column's run and the summary. */
+export type ComparisonView = {
+  comparison: ComparisonRecord;
+  runs: Array<RunView | null>;
+  summary: Summary;
+};
+
+/** One column of a comparison. */
+export type ColumnRecord = {
+  /** Place, 0-based. */
+  position: number;
+  /** What the column is ("openai/gpt-4o-mini · t=0.2"). */
+  label: string;
+  /** Its latest run. */
+  run_id: number | null;
+  /** The user's rating, 1–5. */
+  rating: number | null;
+  /** Marked as the best answer. */
+  is_best: boolean;
+  /** Hidden from view. */
+  hidden: boolean;
+};
+
+/** A comparison with its columns. */
+export type ComparisonRecord = {
+  /** Id. */
+  id: number;
+  /** Title (the prompt's first line). */
+  title: string;
+  /** The prompt all columns were given. */
+  prompt: string;
+  /** Shared system prompt. */
+  system_prompt: string | null;
+  /** Notes. */
+  notes: string | null;
+  /** Created (ms). */
+  created_at_ms: number;
+  /** Columns in order. */
+  columns: Array<ColumnRecord>;
+  /** Total cost of the columns' current runs, nano-USD. */
+  cost_nano_usd: NanoUsd;
+};
+
+/** The pre-flight for a whole comparison. */
+export type CompareEstimate = {
+  /** Per column. */
+  columns: Array<Estimate>;
+  /** Sum of the columns' input cost. */
+  min_total: NanoUsd;
+  /** Sum of the columns' worst case. */
+  max_total: NanoUsd;
+  /** The budgets the columns count against, checked with their worst cases summed. */
+  budgets: Array<BudgetCheck>;
+};
+
+/** The summary row: which column wins what (positions). */
+export type Summary = {
+  /** Lowest cost among completed columns. */
+  cheapest: number | null;
+  /** Lowest latency among completed columns. */
+  fastest: number | null;
+  /** Most output tokens per dollar (a free local model wins outright). */
+  most_output_per_dollar: number | null;
+};
+
+// ---- Analytics, charts and export (core analytics, charts, export) ----
+
+/** Which ledger a screen reads. */
+export type Source = "ledger" | "demo";
+
+/** A period the user picks. */
+export type Preset = "7d" | "30d" | "90d" | "1y" | "custom";
+
+/** A period: a preset, or a custom inclusive range of local days. */
+export type Period = {
+  /** Which period. */
+  preset: Preset;
+  /** First day (custom). */
+  from: string | null;
+  /** Last day, inclusive (custom). */
+  to: string | null;
+};
+
+/** Which runs count (each `None` is "all"). */
+export type Filters = {
+  /** Provider id. */
+  provider: string | null;
+  /** Model (resolved, else requested). */
+  model: string | null;
+  /** Key id. */
+  key_id: string | null;
+  /** Tag / project. */
+  tag: string | null;
+  /** Status (`ok`, `error`, `interrupted`, `cancelled`). */
+  status: string | null;
+};
+
+/** A dashboard request. */
+export type DashboardQuery = {
+  /** The period. */
+  period: Period;
+  /** Filters. */
+  filters: Filters;
+  /** How many of the most expensive runs to list (default 10, at most 100). */
+  top: number | null;
+};
+
+/** Token counts by billing component. */
+export type Tokens = {
+  /** Uncached input. */
+  input: number;
+  /** Cached input (cache reads). */
+  cached_input: number;
+  /** Cache writes (5 min). */
+  cache_write: number;
+  /** Cache writes (1 h). */
+  cache_write_1h: number;
+  /** Output (reasoning excluded). */
+  output: number;
+  /** Reasoning. */
+  reasoning: number;
+};
+
+/** Sums over a set of runs. */
+export type Totals = {
+  /** Runs. */
+  runs: number;
+  /** Runs that completed (`ok`). */
+  ok_runs: number;
+  /** Tokens by component. */
+  tokens: Tokens;
+  /** All tokens. */
+  total_tokens: number;
+  /** Cost, nano-USD. */
+  cost_nano: NanoUsd;
+  /** Average cost per run, nano-USD (rounded down). */
+  avg_cost_nano: NanoUsd;
+  /** `ok_runs / runs`, `0.0..=1.0`; `None` without runs. */
+  success_rate: number | null;
+  /** Mean latency (ms) of runs with a latency. */
+  latency_avg_ms: number | null;
+  /** Median latency (ms, ±5 %). */
+  latency_p50_ms: number | null;
+  /** 95th percentile latency (ms, ±5 %). */
+  latency_p95_ms: number | null;
+  /** What cached input tokens saved against the plain input rate, nano-USD. */
+  cache_saved_nano: NanoUsd;
+  /** Runs answered from the response cache. */
+  cache_hits: number;
+};
+
+/**
+ * Relative change against the previous period (`0.25` = +25 %); `None` when the previous
+ * period had nothing to compare with.
+ */
+export type Change = {
+  /** Runs. */
+  runs: number | null;
+  /** Cost. */
+  cost: number | null;
+  /** Tokens. */
+  tokens: number | null;
+  /** Average cost per run. */
+  avg_cost: number | null;
+  /** Success rate, in percentage points (`-2.0` = two points lower). */
+  success_rate_points: number | null;
+  /** Median latency. */
+  latency_p50: number | null;
+};
+
+/** One line of a per-model or per-provider breakdown. */
+export type BreakdownRow = {
+  /** Model id (per model) or provider id (per provider). */
+  name: string;
+  /** The model's provider (per model); the provider itself otherwise. */
+  provider: string;
+  /** Sums. */
+  totals: Totals;
+  /** Share of the period's cost, `0.0..=1.0`. */
+  cost_share: number;
+};
+
+/** One local day. */
+export type DayPoint = {
+  /** `YYYY-MM-DD`. */
+  day: string;
+  /** Runs. */
+  runs: number;
+  /** Completed runs. */
+  ok_runs: number;
+  /** Cost, nano-USD. */
+  cost_nano: NanoUsd;
+  /** Tokens by component. */
+  tokens: Tokens;
+  /** Cost per provider, nano-USD. */
+  cost_by_provider: { [key in string]: NanoUsd };
+  /** Cost per model, nano-USD. */
+  cost_by_model: { [key in string]: NanoUsd };
+};
+
+/** One of the period's most expensive runs. */
+export type TopRun = {
+  /** Run id. */
+  id: number;
+  /** Start, ms (UTC). */
+  started_at_ms: number;
+  /** Provider id. */
+  provider: string;
+  /** Model. */
+  model: string;
+  /** Key label at the time. */
+  key_label: string | null;
+  /** Status. */
+  status: string;
+  /** Cost, nano-USD. */
+  cost_nano: NanoUsd;
+  /** Tokens, all components. */
+  tokens: number;
+  /** The prompt's first 160 characters. */
+  prompt_preview: string;
+};
+
+/** An inclusive range of local days. */
+export type DayRange = {
+  /** First day. */
+  from: string;
+  /** Last day (inclusive). */
+  to: string;
+};
+
+/** One latency histogram bucket. */
+export type LatencyBucket = {
+  /** Lower bound, ms (inclusive). */
+  low_ms: number;
+  /** Upper bound, ms (exclusive). */
+  high_ms: number;
+  /** Runs. */
+  runs: number;
+};
+
+/** What the Analytics screen (and `promptledger report`) shows. */
+export type Dashboard = {
+  /** Zone the days are counted in. */
+  time_zone: Zone;
+  /** The period. */
+  range: DayRange;
+  /** The previous period of the same length. */
+  previous_range: DayRange;
+  /** Filters applied. */
+  filters: Filters;
+  /** Sums for the period. */
+  totals: Totals;
+  /** Sums for the previous period. */
+  previous: Totals;
+  /** Change against the previous period. */
+  change: Change;
+  /** Per model, most expensive first. */
+  by_model: Array<BreakdownRow>;
+  /** Per provider, most expensive first. */
+  by_provider: Array<BreakdownRow>;
+  /** Every day of the period, in order (days without runs included, at zero). */
+  days: Array<DayPoint>;
+  /** Latency histogram of the period. */
+  latency: Array<LatencyBucket>;
+  /** The most expensive runs, most expensive first. */
+  top_runs: Array<TopRun>;
+};
+
+/**
+ * An IANA time zone (`Europe/Paris`, `Asia/Kolkata`, `UTC`…).
+ * Serialized as its IANA name.
+ */
+export type Zone = string;
+
+/** Which chart. */
+export type ChartKind =
+  | "spend_by_provider"
+  | "spend_by_model"
+  | "cost_per_model"
+  | "tokens"
+  | "latency"
+  | "success_rate";
+
+/** A rendered chart. */
+export type Chart = {
+  /** Which chart. */
+  kind: ChartKind;
+  /** Title. */
+  title: string;
+  /** The SVG document. */
+  svg: string;
+  /** SVG width and height (px). */
+  width: number;
+  /** Height. */
+  height: number;
+  /** Where the data is drawn. */
+  plot: PlotBox;
+  /** `true` when categories run down the y axis (horizontal bars). */
+  horizontal: boolean;
+  /** One label per category (day, model, latency range). */
+  labels: Array<string>;
+  /** The data, for the hover readout and the legend. */
+  series: Array<Series>;
+  /** Unit of the values. */
+  unit: Unit;
+};
+
+/** The plot area in SVG pixels (`left ≤ x < right`, `top ≤ y < bottom`). */
+export type PlotBox = {
+  /** Left edge. */
+  left: number;
+  /** Top edge. */
+  top: number;
+  /** Right edge. */
+  right: number;
+  /** Bottom edge. */
+  bottom: number;
+};
+
+/** One series, with one value per category (`None`: nothing that day). */
+export type Series = {
+  /** Legend name. */
+  name: string;
+  /** `#rrggbb`. */
+  color: string;
+  /** Values, one per label. */
+  values: Array<number | null>;
+};
+
+/** What a series' values measure. */
+export type Unit = "usd" | "tokens" | "runs" | "percent";
+
+/** The dashboard and its charts. */
+export type AnalyticsView = {
+  dashboard: Dashboard;
+  charts: Array<Chart>;
+  /** Time the figures took (ms), for the footer. */
+  took_ms: number;
+};
+
+/** One choice in a filter menu. */
+export type Choice = {
+  value: string;
+  label: string;
+};
+
+/** What the filter menus offer: the values that occur in the ledger. */
+export type FilterChoices = {
+  providers: Array<Choice>;
+  models: Array<Choice>;
+  keys: Array<Choice>;
+  tags: Array<Choice>;
+  time_zone: string;
+  demo: boolean;
+};
+
+/** Which runs to export. */
+export type RunExport = {
+  /** Local days (all runs when `None`). */
+  range: DayRange | null;
+  /** Filters. */
+  filters: Filters;
+  /** Adds the prompt and output columns. */
+  include_text: boolean;
+};
+
+/** CSV or JSON. */
+export type ExportFormat = "csv" | "json";
+
+/** Progress of an export. */
+export type ExportProgress = {
+  done: number;
+  total: number;
+};
+
+/** A finished export. */
+export type ExportDone = {
+  path: string;
+  rows: number;
+  cost_nano: NanoUsd;
+};
+
+/** The sample ledger as opened. */
+export type DemoInfo = {
+  runs: number;
+  path: string;
+};
+
+// ---- Budgets, cache and health ----
+
+/** What a budget covers. */
+export type BudgetScope =
+  | { "kind": "all" }
+  | { "kind": "provider", "value": string }
+  | { "kind": "model", "value": string }
+  | { "kind": "key", "value": string }
+  | { "kind": "tag", "value": string };
+
+/** A budget's period, in local time. */
+export type BudgetPeriod = "day" | "week" | "month";
+
+/** Warn only, or refuse runs that would break the budget. */
+export type BudgetMode = "warn" | "block";
+
+/** A budget to create. */
+export type NewBudget = {
+  /** Name shown in alerts. */
+  name: string;
+  /** What it covers. */
+  scope: BudgetScope;
+  /** Its period. */
+  period: BudgetPeriod;
+  /** The limit. */
+  limit_nano: NanoUsd;
+  /** Warn or block. */
+  mode: BudgetMode;
+};
+
+/** A saved budget. */
+export type Budget = {
+  /** Id. */
+  id: number;
+  /** Name. */
+  name: string;
+  /** What it covers. */
+  scope: BudgetScope;
+  /** Its period. */
+  period: BudgetPeriod;
+  /** The limit, nano-USD. */
+  limit_nano: NanoUsd;
+  /** Warn or block. */
+  mode: BudgetMode;
+  /** Created. */
+  created_at_ms: number;
+};
+
+/** A budget with its spend in the current period. */
+export type BudgetStatus = {
+  /** The budget. */
+  budget: Budget;
+  /** First day of the current period. */
+  period_start: string;
+  /** Last day of it. */
+  period_end: string;
+  /** Spent so far in it, nano-USD. */
+  spent_nano: NanoUsd;
+  /** Left (never below zero). */
+  remaining_nano: NanoUsd;
+  /** `spent / limit` (can pass 1.0). */
+  used: number;
+};
+
+/** A budget checked against a run's worst case. */
+export type BudgetCheck = {
+  /** The budget and its spend. */
+  status: BudgetStatus;
+  /** The run's worst-case cost, nano-USD. */
+  estimate_nano: NanoUsd;
+  /** Whether spend plus the worst case passes the limit. */
+  would_exceed: boolean;
+};
+
+/** A threshold a budget crossed. */
+export type BudgetAlert = {
+  /** Budget id. */
+  budget_id: number;
+  /** Budget name. */
+  budget: string;
+  /** 50, 80 or 100 (%). */
+  threshold: number;
+  /** Spent when it fired, nano-USD. */
+  spent_nano: NanoUsd;
+  /** The limit, nano-USD. */
+  limit_nano: NanoUsd;
+  /** First day of the period it fired in. */
+  period_start: string;
+  /** When it fired (ms). */
+  fired_at_ms: number;
+  /** The user dismissed its banner. */
+  dismissed: boolean;
+};
+
+/** What the cache holds. */
+export type CacheStats = {
+  /** Live entries. */
+  entries: number;
+  /** Hits served by live entries. */
+  hits: number;
+};
+
+/** The health of one provider or key. */
+export type Health = {
+  /** Provider id. */
+  provider: string;
+  /** Key id (`None` for the provider as a whole). */
+  key_id: string | null;
+  /** Runs looked at (at most [`HEALTH_WINDOW`]). */
+  runs: number;
+  /** Of those, completed. */
+  ok_runs: number;
+  /** `ok_runs / runs`. */
+  success_rate: number | null;
+  /** Median latency of the completed ones (ms). */
+  p50_latency_ms: number | null;
+  /** The latest failure's code. */
+  last_error_code: string | null;
+  /** Its message. */
+  last_error_message: string | null;
+  /** When it happened (ms). */
+  last_error_at_ms: number | null;
+  /** Fewer than 80 % of at least 5 runs completed, or the last 3 all failed. */
+  degraded: boolean;
+};
+
+/** Health of every provider and key with runs. */
+export type HealthReport = {
+  /** Per provider. */
+  providers: Array<Health>;
+  /** Per key. */
+  keys: Array<Health>;
+};
