@@ -64,7 +64,7 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             pricing::report::ModelRow, pricing::report::TierView, pricing::OverrideText,
             pricing::TokenUsage, pricing::report::CostReport, pricing::report::CostLineView,
             pricing::MatchKind, pricing::CostSource, pricing::Component, pricing::CostLine,
-            pricing::CostBreakdown,
+            pricing::CostBreakdown, pricing::Multiplier,
         ],
         "Keys" => [commands::keys::KeyInput, ledger::keys::KeyRecord],
         "Runs and conversations (core runner, ledger)" => [

@@ -156,6 +156,67 @@ fn usage_json_of_each_provider_wire_shape() {
 }
 
 #[test]
+fn cost_at_an_instant_uses_that_hours_rates_and_multipliers_show() {
+    // deepseek-v4-flash, 8000 uncached + 2000 cached input, 1000 output (see the core vectors):
+    // $0.003612 at standard hours, $0.001806 off-peak (Mon 10:00–24:00 UTC).
+    let cli = Cli::new();
+    let counts = [
+        "cost",
+        "-p",
+        "openai-compatible",
+        "-m",
+        "deepseek-v4-flash",
+        "--input",
+        "8000",
+        "--cached",
+        "2000",
+        "--output",
+        "1000",
+        "--json",
+        "--at",
+    ];
+    let at = |when: &str| {
+        let mut args = counts.to_vec();
+        args.push(when);
+        cli.json(&args)
+    };
+    let peak = at("2026-11-30T09:30:00Z");
+    assert_eq!(
+        (nano(&peak), peak["rate_set"].as_str()),
+        (3_612_000, Some("standard"))
+    );
+    let off = at("2026-11-30T18:30:00Z");
+    assert_eq!(
+        (nano(&off), off["rate_set"].as_str()),
+        (1_806_000, Some("off-peak"))
+    );
+    let text = cli.ok(&[
+        "cost",
+        "-p",
+        "openai-compatible",
+        "-m",
+        "deepseek-v4-flash",
+        "--input",
+        "8000",
+        "--at",
+        "2026-12-05T12:00:00+01:00",
+    ]);
+    assert!(text.contains("off-peak rates"), "{text}");
+    let (_, bad) = cli.fails(&[
+        "cost", "-p", "openai", "-m", "gpt-4o", "--input", "1", "--at", "tomorrow",
+    ]);
+    assert!(bad.contains("RFC 3339"), "{bad}");
+    // Anthropic usage that says it ran in the US in fast mode: ×2.2 on input and output.
+    let fast = cli.json(&[
+        "cost", "-p", "anthropic", "-m", "claude-opus-4-8", "--json", "--usage",
+        r#"{"input_tokens":1000,"cache_read_input_tokens":2000,"cache_creation_input_tokens":400,"output_tokens":500,"inference_geo":"us","speed":"fast"}"#,
+    ]);
+    assert_eq!(nano(&fast), 42_000_000);
+    assert_eq!(fast["multiplier"]["factor"], "2.2");
+    assert_eq!(fast["multiplier"]["extra_nano_usd"], 21_000_000);
+}
+
+#[test]
 fn usage_from_a_file_and_stdin_and_normalized_counts() {
     let cli = Cli::new();
     let file = cli.db.with_file_name("usage.json");

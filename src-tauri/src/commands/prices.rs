@@ -2,7 +2,7 @@
 
 use promptledger_core::ProviderKind;
 use promptledger_core::pricing::report::{CostReport, ModelFilter, ModelRow};
-use promptledger_core::pricing::{OverrideText, TokenUsage};
+use promptledger_core::pricing::{Billing, OverrideText, TokenUsage};
 use tauri::State;
 
 use crate::error::CmdResult;
@@ -64,7 +64,8 @@ pub async fn price_override_remove(state: State<'_, AppState>, model: String) ->
     })
 }
 
-/// The cost calculator: prices token counts on a model.
+/// The cost calculator: prices token counts on a model, as made at `at` (RFC 3339; now when
+/// absent).
 #[tauri::command]
 #[tracing::instrument(skip(state), err(level = "info"))]
 pub async fn cost_calculate(
@@ -72,8 +73,12 @@ pub async fn cost_calculate(
     provider: String,
     model: String,
     usage: TokenUsage,
+    at: Option<String>,
 ) -> CmdResult<CostReport> {
     let provider: ProviderKind = provider.parse()?;
-    let priced = state.pricer().price(provider, &model, &usage)?;
+    let billing = Billing::at_rfc3339(at.as_deref())?;
+    let priced = state
+        .pricer()
+        .price_as(provider, &model, &usage, &billing)?;
     Ok(CostReport::from(&priced))
 }

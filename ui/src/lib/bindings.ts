@@ -228,6 +228,10 @@ export type CostReport = {
   cost_source: CostSource;
   /** Long-context tier applied. */
   tier: string | null;
+  /** The rate set used: `standard`, or a windowed one such as `off-peak`. */
+  rate_set: string;
+  /** A service multiplier's surcharge (Anthropic geography / fast mode), in the total. */
+  multiplier: Multiplier | null;
   /** Usage billed. */
   usage: TokenUsage;
   /** One line per component. */
@@ -297,6 +301,20 @@ export type CostBreakdown = {
   tier: string | null;
   /** Computed, or unmetered for local models. */
   cost_source: CostSource;
+  /** Which rate set priced it: `standard`, or a windowed one such as `off-peak`. */
+  rate_set: string;
+  /** A service multiplier's surcharge, included in the total. */
+  multiplier: Multiplier | null;
+};
+
+/** The surcharge line of a bill. */
+export type Multiplier = {
+  /** The combined factor as an exact decimal: `"1.1"`, `"2.2"`. */
+  factor: string;
+  /** Why: `inference_geo us ×1.1`, `speed fast ×2`. */
+  reasons: Array<string>;
+  /** What it adds on top of the input, output and reasoning lines. */
+  extra_nano_usd: NanoUsd;
 };
 
 // ---- Keys ----
@@ -431,6 +449,8 @@ export type Estimate = {
    * request).
    */
   long_context_tier: string | null;
+  /** The rate set in force now: `standard`, or a windowed one such as `off-peak`. */
+  rate_set: string;
 };
 
 /**
@@ -457,6 +477,8 @@ export type RunEstimate = {
    * request).
    */
   long_context_tier: string | null;
+  /** The rate set in force now: `standard`, or a windowed one such as `off-peak`. */
+  rate_set: string;
 };
 
 /** One run. */
@@ -485,6 +507,10 @@ export type RunView = {
   cost_usd: number;
   /** How the cost was obtained. */
   cost_source: CostSource;
+  /** The rate set it was priced at: `standard`, or a windowed one such as `off-peak`. */
+  rate_set: string;
+  /** A service multiplier's surcharge (Anthropic geography / fast mode), in the cost. */
+  multiplier: Multiplier | null;
   /** Price entry and table version. */
   price_key: string | null;
   /** Price table version. */

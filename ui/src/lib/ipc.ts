@@ -75,8 +75,8 @@ export const ipc = {
     call<ModelRow>("price_show", { model, provider: provider || null }),
   priceOverrideSet: (input: OverrideText) => call<ModelRow>("price_override_set", { input }),
   priceOverrideRemove: (model: string) => call<void>("price_override_remove", { model }),
-  costCalculate: (provider: string, model: string, usage: TokenUsage) =>
-    call<CostReport>("cost_calculate", { provider, model, usage }),
+  costCalculate: (provider: string, model: string, usage: TokenUsage, at: string | null) =>
+    call<CostReport>("cost_calculate", { provider, model, usage, at }),
   keysList: () => call<KeyRecord[]>("keys_list"),
   // The secret crosses IPC here, inbound only; no command ever returns it.
   keyAdd: (input: KeyInput) => call<KeyRecord>("key_add", { input }),

@@ -2,8 +2,8 @@
 
 use clap::Args;
 use promptledger_core::ledger::Ledger;
-use promptledger_core::pricing::TokenUsage;
 use promptledger_core::pricing::report::CostReport;
+use promptledger_core::pricing::{Billing, ServiceTags, TokenUsage};
 use promptledger_core::{CoreError, ProviderKind, Result};
 use std::io::Read;
 
@@ -14,7 +14,8 @@ use crate::format;
   promptledger cost --provider openai --model gpt-4o \\
       --usage '{\"prompt_tokens\":3000,\"completion_tokens\":300,\"prompt_tokens_details\":{\"cached_tokens\":2000},\"completion_tokens_details\":{\"reasoning_tokens\":100}}'
   promptledger cost --provider anthropic --model claude-sonnet-4-5 --input 1000 --cache-write 500 --cached 2000 --output 300
-  promptledger cost --provider gemini --model gemini-2.5-pro --usage @usage.json --json")]
+  promptledger cost --provider gemini --model gemini-2.5-pro --usage @usage.json --json
+  promptledger cost --provider deepseek --model deepseek-v4-flash --input 8000 --output 1000 --at 2026-11-30T18:30:00Z")]
 pub struct CostArgs {
     /// openai, anthropic, gemini, ollama or openai-compatible
     #[arg(long, short = 'p')]
@@ -46,7 +47,12 @@ pub struct CostArgs {
     /// Reasoning / thinking tokens
     #[arg(long, value_name = "N", allow_hyphen_values = true, value_parser = parse_count)]
     reasoning: Option<u64>,
-    /// Print JSON: {provider, model, price_key, cost_nano_usd, cost_usd, breakdown, …}
+    /// Price the run as made at this instant (RFC 3339, e.g. 2026-11-30T18:30:00Z; default: now):
+    /// time-windowed rates such as DeepSeek's off-peak hours depend on it
+    #[arg(long, value_name = "RFC3339")]
+    at: Option<String>,
+    /// Print JSON: {provider, model, price_key, cost_nano_usd, cost_usd, rate_set, multiplier,
+    /// breakdown, …}
     #[arg(long)]
     json: bool,
 }
@@ -80,6 +86,7 @@ fn read_usage_text(arg: &str) -> Result<String> {
 
 pub fn run(ledger: &Ledger, a: CostArgs) -> Result<()> {
     let provider: ProviderKind = a.provider.parse()?;
+    let mut billing = Billing::at_rfc3339(a.at.as_deref())?;
     let usage = match &a.usage {
         Some(text) => {
             let text = read_usage_text(text)?;
@@ -88,6 +95,7 @@ pub fn run(ledger: &Ledger, a: CostArgs) -> Result<()> {
                     provider: provider.display_name().into(),
                     reason: format!("not valid JSON: {e}"),
                 })?;
+            billing.service = ServiceTags::from_provider_json(&value);
             TokenUsage::from_provider_json(provider, &value)?
         }
         None => {
@@ -116,7 +124,9 @@ pub fn run(ledger: &Ledger, a: CostArgs) -> Result<()> {
             }
         }
     };
-    let priced = ledger.pricer()?.price(provider, &a.model, &usage)?;
+    let priced = ledger
+        .pricer()?
+        .price_as(provider, &a.model, &usage, &billing)?;
     let report = CostReport::from(&priced);
     if a.json {
         crate::print_json(&report)

@@ -63,9 +63,20 @@ pub fn cost_report(r: &CostReport) -> String {
             l.cost_nano_usd.to_string()
         );
     }
+    if let Some(m) = &r.multiplier {
+        out += &format!(
+            "  {:<18} {:>12} {:>12} {:>14}  ({})\n",
+            format!("multiplier ×{}", m.factor),
+            "",
+            "",
+            m.extra_nano_usd.to_string(),
+            m.reasons.join(", ")
+        );
+    }
     let note = match r.cost_source {
-        CostSource::Unmetered => "  (local model: unmetered)",
-        _ => "",
+        CostSource::Unmetered => "  (local model: unmetered)".to_string(),
+        _ if r.rate_set != "standard" => format!("  ({} rates)", r.rate_set),
+        _ => String::new(),
     };
     out += &format!(
         "  {:<18} {:>12} {:>12} {:>14}{note}\n",

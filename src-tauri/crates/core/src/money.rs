@@ -198,7 +198,7 @@ impl RatePerMTok {
 }
 
 /// `value / 10^scale` as a decimal string with at least `min_decimals` decimals.
-fn decimal_string(value: i64, scale: u32, min_decimals: usize) -> String {
+pub(crate) fn decimal_string(value: i64, scale: u32, min_decimals: usize) -> String {
     let neg = value < 0;
     let abs = value.unsigned_abs();
     let div = 10u64.pow(scale);

@@ -27,6 +27,10 @@ const FILES: &[(&str, &str)] = &[
         "20261122_0006_budgets_cache_failover.sql",
         include_str!("migrations/20261122_0006_budgets_cache_failover.sql"),
     ),
+    (
+        "20261130_0007_rate_sets_multipliers.sql",
+        include_str!("migrations/20261130_0007_rate_sets_multipliers.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -271,7 +271,7 @@ const SELECT_RUN: &str = "SELECT id, started_at_ms, provider, model_requested, m
     cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano, cost_source,
     price_tier, latency_ms, ttft_ms, attempts, tag, key_id, provider_cost_nano, request_id, prompt,
     output, key_label, system_prompt, params_json, conversation_id, template_id, template_version,
-    cache_hit, saved_nano, attempts_json
+    cache_hit, saved_nano, attempts_json, rate_set, multiplier_json
     FROM runs";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -324,6 +324,10 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
                 "unmetered" => CostSource::Unmetered,
                 _ => CostSource::Computed,
             },
+            rate_set: r.get(49)?,
+            multiplier: r
+                .get::<_, Option<String>>(50)?
+                .and_then(|j| serde_json::from_str(&j).ok()),
         },
         latency_ms: r.get(31)?,
         ttft_ms: r.get(32)?,
@@ -376,10 +380,11 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
                 provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
                 prompt, system_prompt, output, params_json, request_id, key_label,
                 conversation_id, template_id, template_version, comparison_id, cache_hit,
-                saved_nano, attempts_json)
+                saved_nano, attempts_json, rate_set, multiplier_json)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
-                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49)",
+                ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49,
+                ?50, ?51)",
     )?
     .execute(params![
         run.started_at_ms,
@@ -433,6 +438,11 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
         (!run.tried.is_empty())
             .then(|| serde_json::to_string(&run.tried).ok())
             .flatten(),
+        p.breakdown.rate_set,
+        p.breakdown
+            .multiplier
+            .as_ref()
+            .and_then(|m| serde_json::to_string(m).ok()),
     ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -3,13 +3,17 @@
 //! Rules (LiteLLM's, see `shared/reference/pricing.md`): a long-context threshold, once the
 //! prompt passes it, applies its rates to the whole request; a missing cache-read or cache-write
 //! rate bills those tokens at the input rate; a missing 1-hour write rate falls back to the
-//! 5-minute one; a missing reasoning rate bills reasoning at the output rate.
+//! 5-minute one; a missing reasoning rate bills reasoning at the output rate. A windowed rate set
+//! (`off_peak_pricing`) whose hours hold at the run's start replaces the rates it sets, after the
+//! tier is chosen; a service multiplier (Anthropic geo / fast mode) adds one surcharge line.
 
 use serde::{Deserialize, Serialize};
 
 use crate::money::{NanoUsd, RatePerMTok};
+use crate::pricing::multiplier::{self, Multiplier, ServiceTags};
 use crate::pricing::table::{ModelPrice, Rates};
 use crate::pricing::usage::TokenUsage;
+use crate::pricing::windows::STANDARD;
 
 /// One billed part of a run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -118,6 +122,16 @@ pub struct CostBreakdown {
     pub tier: Option<String>,
     /// Computed, or unmetered for local models.
     pub cost_source: CostSource,
+    /// Which rate set priced it: `standard`, or a windowed one such as `off-peak`.
+    #[serde(default = "standard")]
+    pub rate_set: String,
+    /// A service multiplier's surcharge, included in the total.
+    #[serde(default)]
+    pub multiplier: Option<Multiplier>,
+}
+
+fn standard() -> String {
+    STANDARD.to_string()
 }
 
 impl CostBreakdown {
@@ -168,9 +182,81 @@ impl EffectiveRates {
     };
 }
 
+/// The rates that apply to one request, and what chose them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved<'a> {
+    /// The rates, every fallback applied.
+    pub rates: EffectiveRates,
+    /// The long-context tier, if one applied.
+    pub tier: Option<String>,
+    /// `standard`, or the windowed rate set in force.
+    pub rate_set: &'a str,
+}
+
+/// What, besides token counts, decides a run's price: when it started and how it was served.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Billing {
+    /// The run's start, ms since the epoch (windowed rates are chosen by it).
+    pub at_ms: i64,
+    /// Geography / speed tags the provider reported.
+    pub service: ServiceTags,
+}
+
+impl Billing {
+    /// A run starting at `at_ms`, served without tags.
+    pub fn at(at_ms: i64) -> Billing {
+        Billing {
+            at_ms,
+            service: ServiceTags::default(),
+        }
+    }
+
+    /// Now.
+    pub fn now() -> Billing {
+        Billing::at(chrono::Utc::now().timestamp_millis())
+    }
+
+    /// A run starting at an RFC 3339 instant (`2026-11-30T18:30:00Z`), or now when `at` is
+    /// `None` or blank: the CLI's `cost --at` and the calculator's field both come here.
+    pub fn at_rfc3339(at: Option<&str>) -> crate::Result<Billing> {
+        match at.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(Billing::now()),
+            Some(s) => chrono::DateTime::parse_from_rfc3339(s)
+                .map(|t| Billing::at(t.timestamp_millis()))
+                .map_err(|_| {
+                    crate::CoreError::invalid(
+                        "at",
+                        format!("`{s}` is not an RFC 3339 instant such as 2026-11-30T18:30:00Z"),
+                    )
+                }),
+        }
+    }
+}
+
 impl ModelPrice {
-    /// The rates that apply to a request whose whole prompt is `prompt_tokens`, and the tier name.
+    /// The rates for a request whose whole prompt is `prompt_tokens`, made at `at_ms`.
+    pub fn resolve_rates(&self, prompt_tokens: u64, at_ms: i64) -> Resolved<'_> {
+        let (mut rates, tier) = self.tiered_rates(prompt_tokens);
+        let mut rate_set = STANDARD;
+        if let Some(w) = self.windows.iter().find(|w| w.schedule.holds_at(at_ms)) {
+            rates.overlay(&w.rates);
+            rate_set = w.name.as_str();
+        }
+        Resolved {
+            rates: Self::effective(rates),
+            tier,
+            rate_set,
+        }
+    }
+
+    /// The rates that apply to a request whose whole prompt is `prompt_tokens` at standard
+    /// hours, and the tier name.
     pub fn effective_rates(&self, prompt_tokens: u64) -> (EffectiveRates, Option<String>) {
+        let (rates, tier) = self.tiered_rates(prompt_tokens);
+        (Self::effective(rates), tier)
+    }
+
+    fn tiered_rates(&self, prompt_tokens: u64) -> (Rates, Option<String>) {
         let mut rates: Rates = self.base.clone();
         let mut tier = None;
         if let Some(band) = self
@@ -203,20 +289,21 @@ impl ModelPrice {
             rates.overlay(&th.rates);
             tier = Some(format!("above_{}k_tokens", th.above_tokens / 1000));
         }
+        (rates, tier)
+    }
+
+    fn effective(rates: Rates) -> EffectiveRates {
         let input = rates.input.unwrap_or_default();
         let output = rates.output.unwrap_or_default();
         let cache_write = rates.cache_write_5m.unwrap_or(input);
-        (
-            EffectiveRates {
-                input,
-                cached_input: rates.cache_read.unwrap_or(input),
-                cache_write,
-                cache_write_1h: rates.cache_write_1h.unwrap_or(cache_write),
-                output,
-                reasoning: rates.reasoning.unwrap_or(output),
-            },
-            tier,
-        )
+        EffectiveRates {
+            input,
+            cached_input: rates.cache_read.unwrap_or(input),
+            cache_write,
+            cache_write_1h: rates.cache_write_1h.unwrap_or(cache_write),
+            output,
+            reasoning: rates.reasoning.unwrap_or(output),
+        }
     }
 }
 
@@ -248,11 +335,29 @@ pub fn bill(
         total_nano_usd: total,
         tier,
         cost_source: source,
+        rate_set: standard(),
+        multiplier: None,
     }
 }
 
-/// The cost of `usage` on `price`.
-pub fn compute(price: &ModelPrice, usage: &TokenUsage) -> CostBreakdown {
-    let (rates, tier) = price.effective_rates(usage.prompt_tokens());
-    bill(usage, &rates, tier, CostSource::Computed)
+/// The cost of `usage` on `price`, for a run made and served as `billing` says.
+pub fn compute(price: &ModelPrice, usage: &TokenUsage, billing: &Billing) -> CostBreakdown {
+    let r = price.resolve_rates(usage.prompt_tokens(), billing.at_ms);
+    let mut b = bill(usage, &r.rates, r.tier, CostSource::Computed);
+    b.rate_set = r.rate_set.to_string();
+    if let Some((factor, reasons)) = multiplier::factor_for(&price.multipliers, &billing.service) {
+        let scaled: NanoUsd = [Component::Input, Component::Output, Component::Reasoning]
+            .iter()
+            .filter_map(|c| b.line(*c))
+            .map(|l| l.cost_nano_usd)
+            .sum();
+        let extra = multiplier::surcharge(scaled, factor);
+        b.total_nano_usd += extra;
+        b.multiplier = Some(Multiplier {
+            factor: factor.to_decimal_string(),
+            reasons,
+            extra_nano_usd: extra,
+        });
+    }
+    b
 }

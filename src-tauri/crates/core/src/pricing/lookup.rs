@@ -111,13 +111,17 @@ impl PriceTable {
             }
             _ => true,
         };
-        if let Some(p) = self.get(name).filter(|p| own(p)) {
-            return Some((p, MatchKind::Exact));
-        }
+        // As LiteLLM does when the provider is known: its own `provider/model` entry first (where
+        // it and the bare id disagree, e.g. `gemini/gemini-exp-1206`, the prefixed one is the
+        // provider's price), then the bare id of the provider's own, then anyone's.
         if let Some(prefix) = provider.and_then(ProviderKind::key_prefix)
+            && !name.starts_with(&format!("{prefix}/"))
             && let Some(p) = self.get(&format!("{prefix}/{name}"))
         {
             return Some((p, MatchKind::ProviderPrefixed));
+        }
+        if let Some(p) = self.get(name).filter(|p| own(p)) {
+            return Some((p, MatchKind::Exact));
         }
         self.get(name).map(|p| (p, MatchKind::OtherProvider))
     }

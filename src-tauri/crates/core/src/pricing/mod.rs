@@ -3,10 +3,12 @@
 
 pub mod cost;
 pub mod lookup;
+pub mod multiplier;
 pub mod overrides;
 pub mod report;
 pub mod table;
 pub mod usage;
+pub mod windows;
 
 use serde::{Deserialize, Serialize};
 use std::borrow::Cow;
@@ -15,8 +17,9 @@ use std::sync::Arc;
 
 use crate::error::{CoreError, Result};
 use crate::provider::ProviderKind;
-pub use cost::{Component, CostBreakdown, CostLine, CostSource, EffectiveRates};
+pub use cost::{Billing, Component, CostBreakdown, CostLine, CostSource, EffectiveRates};
 pub use lookup::MatchKind;
+pub use multiplier::{Multiplier, ServiceTags};
 pub use overrides::{OverrideText, PriceOverride};
 pub use table::{ModelPrice, PriceTable, Rates, TableVersion};
 pub use usage::TokenUsage;
@@ -132,6 +135,8 @@ impl Pricer {
                 thresholds: Vec::new(),
                 bands: Vec::new(),
                 threshold_inclusive: false,
+                windows: Vec::new(),
+                multipliers: Vec::new(),
             };
             return Ok(Quote {
                 price: Cow::Owned(price),
@@ -150,18 +155,30 @@ impl Pricer {
         })
     }
 
-    /// Prices one run.
+    /// Prices one run made now, served without geography or speed tags.
     pub fn price(
         &self,
         provider: ProviderKind,
         model: &str,
         usage: &TokenUsage,
     ) -> Result<PricedUsage> {
+        self.price_as(provider, model, usage, &Billing::now())
+    }
+
+    /// Prices one run made and served as `billing` says (its start picks windowed rates; its
+    /// service tags pick multipliers).
+    pub fn price_as(
+        &self,
+        provider: ProviderKind,
+        model: &str,
+        usage: &TokenUsage,
+        billing: &Billing,
+    ) -> Result<PricedUsage> {
         let quote = self.quote(Some(provider), model)?;
         let breakdown = if quote.match_kind == MatchKind::Unmetered {
             cost::bill(usage, &EffectiveRates::ZERO, None, CostSource::Unmetered)
         } else {
-            cost::compute(&quote.price, usage)
+            cost::compute(&quote.price, usage, billing)
         };
         Ok(PricedUsage {
             provider,

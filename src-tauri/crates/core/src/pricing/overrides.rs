@@ -42,12 +42,14 @@ impl PriceOverride {
         Ok(())
     }
 
-    /// The table entry with this override on top.
+    /// The table entry with this override on top. The user's rates hold at every prompt size
+    /// and every hour (tiers and windowed rates are dropped); service multipliers still apply.
     pub fn apply_to(&self, base: &ModelPrice) -> ModelPrice {
         let mut p = base.clone();
         p.base.overlay(&self.rates);
         p.thresholds.clear();
         p.bands.clear();
+        p.windows.clear();
         if self.max_input_tokens.is_some() {
             p.max_input_tokens = self.max_input_tokens;
         }
@@ -76,6 +78,8 @@ impl PriceOverride {
             thresholds: Vec::new(),
             bands: Vec::new(),
             threshold_inclusive: false,
+            windows: Vec::new(),
+            multipliers: Vec::new(),
         })
     }
 }

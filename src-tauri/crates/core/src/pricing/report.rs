@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use crate::money::{NanoUsd, RatePerMTok};
 use crate::pricing::{
-    Component, CostSource, MatchKind, ModelPrice, PricedUsage, Pricer, TokenUsage,
+    Component, CostSource, MatchKind, ModelPrice, Multiplier, PricedUsage, Pricer, TokenUsage,
 };
 
 /// One line of a cost report.
@@ -52,6 +52,10 @@ pub struct CostReport {
     pub cost_source: CostSource,
     /// Long-context tier applied.
     pub tier: Option<String>,
+    /// The rate set used: `standard`, or a windowed one such as `off-peak`.
+    pub rate_set: String,
+    /// A service multiplier's surcharge (Anthropic geography / fast mode), in the total.
+    pub multiplier: Option<Multiplier>,
     /// Usage billed.
     pub usage: TokenUsage,
     /// One line per component.
@@ -72,6 +76,8 @@ impl From<&PricedUsage> for CostReport {
             cost_usd_exact: b.total_nano_usd.to_usd_string(),
             cost_source: b.cost_source,
             tier: b.tier.clone(),
+            rate_set: b.rate_set.clone(),
+            multiplier: b.multiplier.clone(),
             usage: p.usage,
             breakdown: b
                 .lines

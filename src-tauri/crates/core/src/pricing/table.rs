@@ -13,6 +13,8 @@ use std::sync::{Arc, OnceLock};
 
 use crate::error::{CoreError, Result};
 use crate::money::RatePerMTok;
+use crate::pricing::multiplier::Factor;
+use crate::pricing::windows::{Schedule, WindowedRates};
 
 /// The bundled LiteLLM table (MIT, see `data/model_prices_LICENSE.txt`).
 pub const BUNDLED_JSON: &[u8] = include_bytes!("../../data/model_prices_and_context_window.json");
@@ -100,6 +102,10 @@ pub struct ModelPrice {
     pub bands: Vec<Band>,
     /// xAI bills the higher tier from exactly the threshold (`>=`); everyone else from `>`.
     pub threshold_inclusive: bool,
+    /// Rate sets that replace these rates at certain hours (`off_peak_pricing`).
+    pub windows: Vec<WindowedRates>,
+    /// Service multipliers by tag value (`provider_specific_entry`: `us` 1.1, `fast` 2).
+    pub multipliers: Vec<(String, Factor)>,
 }
 
 /// Where a table came from: bundled, or imported by the user.
@@ -270,6 +276,10 @@ struct RawEntry {
     cache_hit: Option<f64>,
     thresholds: Vec<(u64, RawRates)>,
     bands: Vec<RawBand>,
+    /// `<name>_pricing` objects (other than `tiered_pricing`): windowed rate sets.
+    windowed: Vec<(String, serde_json::Map<String, serde_json::Value>)>,
+    /// `provider_specific_entry`'s numeric factors.
+    multipliers: Vec<(String, f64)>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -368,6 +378,21 @@ impl<'de> Deserialize<'de> for RawEntry {
                                 .next_value::<Option<Vec<RawBand>>>()?
                                 .unwrap_or_default()
                         }
+                        "provider_specific_entry" => {
+                            if let serde_json::Value::Object(m) = map.next_value()? {
+                                e.multipliers = m
+                                    .into_iter()
+                                    .filter_map(|(k, v)| {
+                                        Some((k.to_ascii_lowercase(), v.as_f64()?))
+                                    })
+                                    .collect();
+                            }
+                        }
+                        _ if field.ends_with("_pricing") => {
+                            if let serde_json::Value::Object(m) = map.next_value()? {
+                                e.windowed.push((field.to_string(), m));
+                            }
+                        }
                         _ => {
                             if let Some(slot) = e.base.slot(field) {
                                 *slot = map.next_value()?;
@@ -457,8 +482,40 @@ impl RawEntry {
             })
             .collect::<Result<Vec<_>>>()?;
         bands.sort_by_key(|b| b.from_tokens);
+        let windows = self
+            .windowed
+            .into_iter()
+            .filter_map(|(field, block)| {
+                let schedule = Schedule::parse(&block)?;
+                let mut raw = RawRates::default();
+                for (k, v) in &block {
+                    if let Some(slot) = raw.slot(k) {
+                        *slot = v.as_f64();
+                    }
+                }
+                let name = field.trim_end_matches("_pricing").replace('_', "-");
+                Some(raw.to_rates(key).map(|rates| WindowedRates {
+                    name,
+                    rates,
+                    schedule,
+                }))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let multipliers = self
+            .multipliers
+            .into_iter()
+            .map(|(k, f)| {
+                Factor::from_f64(f).map(|f| (k.clone(), f)).ok_or_else(|| {
+                    CoreError::InvalidPriceTable {
+                        reason: format!("model `{key}`: multiplier `{k}` = {f} is not a factor"),
+                    }
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
         let provider = self.provider.unwrap_or_default();
         Ok(Some(ModelPrice {
+            windows,
+            multipliers,
             key: key.to_string(),
             threshold_inclusive: provider == "xai",
             litellm_provider: provider,

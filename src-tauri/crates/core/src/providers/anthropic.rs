@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
-use crate::pricing::TokenUsage;
+use crate::pricing::{ServiceTags, TokenUsage};
 use crate::providers::error::invalid_response;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
 use crate::providers::shared::{self, Auth};
@@ -84,6 +84,7 @@ fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
     x.resolved_model = v.get("model").and_then(Value::as_str).map(str::to_string);
     if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
         x.usage = Some(usage_of(u)?);
+        x.service = ServiceTags::from_usage_json(u);
         x.usage_final = true;
     }
     Ok(())
@@ -153,8 +154,10 @@ impl Decoder for StreamDecoder {
 
 impl StreamDecoder {
     fn publish(&self, x: &mut Exchange, out: &mut dyn FnMut(StreamEvent)) -> Result<()> {
-        let u = usage_of(&Value::Object(self.usage.clone()))?;
+        let usage = Value::Object(self.usage.clone());
+        let u = usage_of(&usage)?;
         x.usage = Some(u);
+        x.service = ServiceTags::from_usage_json(&usage);
         out(StreamEvent::Usage(u));
         Ok(())
     }

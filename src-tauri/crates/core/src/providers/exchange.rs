@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use crate::error::CoreError;
 use crate::money::NanoUsd;
-use crate::pricing::TokenUsage;
+use crate::pricing::{ServiceTags, TokenUsage};
 
 /// Live events while a run streams.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,8 @@ pub struct Exchange {
     pub finish_reason: Option<String>,
     /// Cost the provider reported itself (OpenRouter `usage.cost`).
     pub provider_cost: Option<NanoUsd>,
+    /// How the provider says it served the call (Anthropic geography / fast mode).
+    pub service: ServiceTags,
     /// Time to the first output text.
     pub ttft: Option<Duration>,
     /// How it ended.
@@ -65,6 +67,7 @@ impl Exchange {
             request_id: None,
             finish_reason: None,
             provider_cost: None,
+            service: ServiceTags::default(),
             ttft: None,
             end: End::Complete,
         }

@@ -9,7 +9,7 @@ use crate::ledger::budgets::BudgetCheck;
 use crate::ledger::cache::CachedAnswer;
 use crate::ledger::runs::{NewRun, RunStatus, TargetAttempt};
 use crate::money::NanoUsd;
-use crate::pricing::{CostSource, TokenUsage};
+use crate::pricing::{Billing, CostSource, TokenUsage};
 use crate::providers::{End, Exchange, StreamEvent};
 use crate::runner::{PreparedRun, RunEvent, RunOutcome, RunSpec, Runner, tokens};
 
@@ -237,9 +237,13 @@ impl Runner {
             }
             _ => (TokenUsage::default(), false),
         };
-        let priced = self
-            .pricer
-            .price(spec.endpoint.provider, &spec.chat.model, &usage)?;
+        let billing = Billing {
+            at_ms: started_at_ms,
+            service: x.service.clone(),
+        };
+        let priced =
+            self.pricer
+                .price_as(spec.endpoint.provider, &spec.chat.model, &usage, &billing)?;
         let metered = priced.breakdown.cost_source != CostSource::Unmetered;
         let cost_source = if !metered {
             CostSource::Unmetered

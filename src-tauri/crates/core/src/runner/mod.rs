@@ -135,6 +135,8 @@ pub struct Estimate {
     /// The long-context price tier this prompt falls into, if any (its rates apply to the whole
     /// request).
     pub long_context_tier: Option<String>,
+    /// The rate set in force now: `standard`, or a windowed one such as `off-peak`.
+    pub rate_set: String,
 }
 
 /// Live events of a run.

@@ -216,7 +216,9 @@ fn estimate_at(spec: &RunSpec, quote: &Quote<'_>, input: u64) -> Estimate {
         .map(u64::from)
         .or(quote.price.max_output_tokens)
         .unwrap_or(DEFAULT_MAX_OUTPUT);
-    let (rates, tier) = quote.price.effective_rates(input);
+    // Estimates and budget checks use the rates in force at this moment.
+    let resolved = quote.price.resolve_rates(input, crate::ledger::now_ms());
+    let (rates, tier) = (resolved.rates, resolved.tier);
     let (min_cost, max_cost) = if quote.match_kind == MatchKind::Unmetered {
         (NanoUsd::ZERO, NanoUsd::ZERO)
     } else {
@@ -231,5 +233,6 @@ fn estimate_at(spec: &RunSpec, quote: &Quote<'_>, input: u64) -> Estimate {
         price_key: quote.price.key.clone(),
         context_window: quote.price.max_input_tokens,
         long_context_tier: tier.filter(|t| t.starts_with("above_")),
+        rate_set: resolved.rate_set.to_string(),
     }
 }

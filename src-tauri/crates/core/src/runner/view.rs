@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::ledger::runs::{RunRecord, RunStatus};
 use crate::money::NanoUsd;
-use crate::pricing::CostSource;
+use crate::pricing::{CostSource, Multiplier};
 
 /// Token counts of a run, disjoint.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -62,6 +62,10 @@ pub struct RunView {
     pub cost_usd: f64,
     /// How the cost was obtained.
     pub cost_source: CostSource,
+    /// The rate set it was priced at: `standard`, or a windowed one such as `off-peak`.
+    pub rate_set: String,
+    /// A service multiplier's surcharge (Anthropic geography / fast mode), in the cost.
+    pub multiplier: Option<Multiplier>,
     /// Price entry and table version.
     pub price_key: Option<String>,
     /// Price table version.
@@ -107,6 +111,8 @@ impl From<&RunRecord> for RunView {
             cost_nano_usd: r.breakdown.total_nano_usd,
             cost_usd: r.breakdown.total_nano_usd.as_usd_f64(),
             cost_source: r.breakdown.cost_source,
+            rate_set: r.breakdown.rate_set.clone(),
+            multiplier: r.breakdown.multiplier.clone(),
             price_key: r.price_key.clone(),
             price_table_version: r.price_table_version.clone(),
             latency_ms: r.latency_ms,

@@ -2,7 +2,8 @@
 //! rates (shown in the comments, $ per 1M tokens) — never by the code under test.
 
 use promptledger_core::pricing::{
-    Component, CostSource, MatchKind, PriceOverride, PriceTable, Pricer, Rates, TokenUsage,
+    Billing, Component, CostSource, MatchKind, PriceOverride, PriceTable, Pricer, Rates,
+    ServiceTags, TokenUsage,
 };
 use promptledger_core::{NanoUsd, ProviderKind, RatePerMTok};
 use serde_json::json;
@@ -334,4 +335,119 @@ fn every_chat_model_in_the_table_prices_without_error() {
         priced += 1;
     }
     assert!(priced > 3000, "{priced}");
+}
+
+fn at(rfc3339: &str) -> Billing {
+    Billing::at(
+        chrono::DateTime::parse_from_rfc3339(rfc3339)
+            .unwrap()
+            .timestamp_millis(),
+    )
+}
+
+#[test]
+fn off_peak_rates_follow_the_clock() {
+    // deepseek-v4-flash: standard input 0.30, cache read 0.006, output 1.20; off-peak 0.15,
+    // 0.003, 0.60. Usage: 8000 uncached + 2000 cached input, 1000 output.
+    //   standard: 8000×0.30 + 2000×0.006 + 1000×1.20 = 2400 + 12 + 1200 µ$ = $0.003612
+    //   off-peak: 8000×0.15 + 2000×0.003 + 1000×0.60 = 1200 +  6 +  600 µ$ = $0.001806
+    // Off-peak: Mon–Fri 00:00–01:00, 04:00–06:00, 10:00–24:00 UTC; all of Sat and Sun.
+    let pricer = Pricer::bundled();
+    let u = usage(8000, 2000, 0, 0, 1000, 0);
+    // 2026-11-30 is a Monday.
+    for (when, set, nano) in [
+        ("2026-11-30T09:59:59Z", "standard", 3_612_000),
+        ("2026-11-30T10:00:00Z", "off-peak", 1_806_000),
+        ("2026-11-30T18:30:00Z", "off-peak", 1_806_000),
+        ("2026-11-30T23:59:59Z", "off-peak", 1_806_000),
+        ("2026-12-01T00:30:00Z", "off-peak", 1_806_000),
+        ("2026-12-01T01:00:00Z", "standard", 3_612_000),
+        ("2026-12-01T04:00:00Z", "off-peak", 1_806_000),
+        ("2026-12-01T06:00:00Z", "standard", 3_612_000),
+        ("2026-12-05T08:00:00Z", "off-peak", 1_806_000), // Saturday
+        ("2026-12-06T02:00:00Z", "off-peak", 1_806_000), // Sunday
+        ("2026-12-07T02:00:00Z", "standard", 3_612_000), // Monday again
+    ] {
+        let p = pricer
+            .price_as(
+                ProviderKind::OpenaiCompatible,
+                "deepseek-v4-flash",
+                &u,
+                &at(when),
+            )
+            .unwrap();
+        assert_eq!(p.breakdown.rate_set, set, "{when}");
+        assert_eq!(p.breakdown.total_nano_usd, NanoUsd(nano), "{when}");
+    }
+    // A model without windows is always standard.
+    let gpt = pricer
+        .price_as(
+            ProviderKind::Openai,
+            "gpt-4o",
+            &u,
+            &at("2026-11-30T18:30:00Z"),
+        )
+        .unwrap();
+    assert_eq!(gpt.breakdown.rate_set, "standard");
+}
+
+#[test]
+fn anthropic_geo_and_fast_multiply_input_and_output_only() {
+    // claude-opus-4-8: input 5, cache read 0.50, cache write 6.25, output 25; us ×1.1, fast ×2.
+    // Usage: 1000 input, 2000 cache read, 400 cache write, 500 output.
+    //   lines: 1000×5 + 2000×0.5 + 400×6.25 + 500×25 = 5000 + 1000 + 2500 + 12500 µ$ = $0.021
+    //   us + fast (×2.2) on input + output only: (5000 + 12500) × 1.2 = 21000 µ$ extra → $0.042
+    //   us alone (×1.1): 17500 × 0.1 = 1750 µ$ extra → $0.02275
+    let pricer = Pricer::bundled();
+    let u = usage(1000, 2000, 400, 0, 500, 0);
+    let served = |geo: Option<&str>, speed: Option<&str>| Billing {
+        service: ServiceTags {
+            inference_geo: geo.map(Into::into),
+            speed: speed.map(Into::into),
+        },
+        ..at("2026-11-30T12:00:00Z")
+    };
+    let price = |b: &Billing| {
+        pricer
+            .price_as(ProviderKind::Anthropic, "claude-opus-4-8", &u, b)
+            .unwrap()
+            .breakdown
+    };
+    let both = price(&served(Some("us"), Some("fast")));
+    assert_eq!(both.total_nano_usd, NanoUsd(42_000_000));
+    let m = both.multiplier.clone().unwrap();
+    assert_eq!(m.factor, "2.2");
+    assert_eq!(m.extra_nano_usd, NanoUsd(21_000_000));
+    assert_eq!(m.reasons, ["inference_geo us ×1.1", "speed fast ×2"]);
+    assert_eq!(
+        both.line(Component::CachedInput).unwrap().cost_nano_usd,
+        NanoUsd(1_000_000)
+    );
+    assert_eq!(
+        price(&served(Some("us"), None)).total_nano_usd,
+        NanoUsd(22_750_000)
+    );
+    let plain = price(&served(Some("global"), Some("standard")));
+    assert_eq!(plain.total_nano_usd, NanoUsd(21_000_000));
+    assert_eq!(plain.multiplier, None);
+}
+
+#[test]
+fn a_known_provider_prefers_its_prefixed_entry() {
+    // `gemini-exp-1206` (input 0.30) and `gemini/gemini-exp-1206` (free) disagree; with the
+    // provider known, LiteLLM bills the prefixed one.
+    let pricer = Pricer::bundled();
+    let p = pricer
+        .price(
+            ProviderKind::Gemini,
+            "gemini-exp-1206",
+            &usage(1000, 0, 0, 0, 100, 0),
+        )
+        .unwrap();
+    assert_eq!(p.price_key, "gemini/gemini-exp-1206");
+    assert_eq!(p.match_kind, MatchKind::ProviderPrefixed);
+    assert_eq!(p.breakdown.total_nano_usd, NanoUsd(0));
+    // Without a provider the bare id is the only candidate.
+    let q = pricer.quote(None, "gemini-exp-1206").unwrap();
+    assert_eq!(q.price.key, "gemini-exp-1206");
 }
