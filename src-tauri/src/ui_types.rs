@@ -56,6 +56,7 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
         "Errors and money" => [
             error::UiError, core::ErrorCode, core::NanoUsd, core::RatePerMTok,
         ],
+        "Providers" => [core::ProviderKind],
         "App and settings" => [
             commands::app::AppInfo, pricing::TableVersion, settings::Settings,
             settings::FallbackSetting,
@@ -116,7 +117,41 @@ pub fn typescript() -> String {
             out.push_str(&d.text);
             out.push('\n');
         }
+        if section == "Providers" {
+            out.push_str(&providers_const());
+        }
     }
+    out
+}
+
+/// `PROVIDERS`: every provider in display order with what the forms need, from the core's one
+/// registry (`provider.rs`), so a new preset reaches every picker without a UI change.
+fn providers_const() -> String {
+    let quote = |s: Option<&str>| match s {
+        Some(s) => format!("{s:?}"),
+        None => "null".into(),
+    };
+    let mut out = String::from(
+        "\n/** Every provider, in display order (from the core's registry, `provider.rs`). */\n\
+         export const PROVIDERS: ReadonlyArray<{\n  id: ProviderKind;\n  name: string;\n  \
+         /** The public endpoint; null: the user must give one (or Ollama's local default). */\n  \
+         baseUrl: string | null;\n  /** How its keys start, when they have a prefix. */\n  \
+         keyHint: string | null;\n  /** Runs may go without a key. */\n  keyless: boolean;\n  \
+         /** Speaks OpenAI's Chat Completions (a base URL may point at a proxy). */\n  \
+         openaiWire: boolean;\n}> = [\n",
+    );
+    for k in core::ProviderKind::ALL {
+        out.push_str(&format!(
+            "  {{ id: {:?}, name: {:?}, baseUrl: {}, keyHint: {}, keyless: {}, openaiWire: {} }},\n",
+            k.as_str(),
+            k.display_name(),
+            quote(k.default_base_url()),
+            quote(k.key_hint()),
+            k.keyless_ok(),
+            k.speaks_openai()
+        ));
+    }
+    out.push_str("];\n");
     out
 }
 

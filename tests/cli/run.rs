@@ -30,6 +30,7 @@ impl Env {
             "GEMINI_API_KEY",
             "GOOGLE_API_KEY",
             "OLLAMA_HOST",
+            "XAI_API_KEY",
         ] {
             c.env_remove(var);
         }
@@ -190,6 +191,52 @@ fn json_prints_the_run_record() {
     assert_eq!(v["cost_nano_usd"], 9_975_000);
     assert_eq!(v["usage"]["cache_write_tokens"], 500);
     assert!(server.requests()[0].body.contains("Greet me from stdin"));
+}
+
+#[test]
+fn an_xai_preset_run_reads_reasoning_outside_completion_and_is_filed_under_xai() {
+    // grok-4.3: 800×1.25 + 200×0.2 + (50 + 300)×2.5 µ$ = $0.001915 (see the core vectors).
+    let body = r#"{"id":"x1","object":"chat.completion","model":"grok-4.3","choices":[{"index":0,
+        "message":{"role":"assistant","content":"Hello"},"finish_reason":"stop"}],
+        "usage":{"prompt_tokens":1000,"completion_tokens":50,"total_tokens":1350,
+        "prompt_tokens_details":{"cached_tokens":200},
+        "completion_tokens_details":{"reasoning_tokens":300}}}"#;
+    let server = FakeServer::start(vec![Reply::json(body)]);
+    let env = Env::new();
+    let out = env.run(
+        &[
+            "run",
+            "-p",
+            "xai",
+            "-m",
+            "grok-4.3",
+            "--base-url",
+            server.url(),
+            "--no-stream",
+            "--json",
+            "Hi",
+        ],
+        Some(("XAI_API_KEY", "xai-test-0000")),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["provider"], "xai");
+    assert_eq!(v["cost_nano_usd"], 1_915_000);
+    assert_eq!(v["usage"]["reasoning_tokens"], 300);
+    assert_eq!(v["usage"]["output_tokens"], 50);
+    assert_eq!(v["rate_set"], "standard");
+    let req = &server.requests()[0];
+    assert_eq!(req.header("authorization"), Some("Bearer xai-test-0000"));
+    let rows = env.history();
+    assert_eq!(rows[0]["provider"], "xai");
+    // With no key anywhere, the message names xAI's variable.
+    let out = env.run(&["run", "-p", "xai", "-m", "grok-4.3", "Hi"], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("XAI_API_KEY"),
+        "{}",
+        text(&out.stderr)
+    );
 }
 
 #[test]

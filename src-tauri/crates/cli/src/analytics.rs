@@ -24,7 +24,7 @@ pub struct Scope {
     /// Last day of a custom period, inclusive (YYYY-MM-DD)
     #[arg(long, value_name = "DATE", requires = "from")]
     to: Option<String>,
-    /// Only this provider (openai, anthropic, gemini, ollama, openai_compatible)
+    /// Only this provider (openai, anthropic, xai, deepseek, …, openai_compatible)
     #[arg(long, short = 'p')]
     provider: Option<String>,
     /// Only this model

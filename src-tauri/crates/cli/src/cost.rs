@@ -17,7 +17,8 @@ use crate::format;
   promptledger cost --provider gemini --model gemini-2.5-pro --usage @usage.json --json
   promptledger cost --provider deepseek --model deepseek-v4-flash --input 8000 --output 1000 --at 2026-11-30T18:30:00Z")]
 pub struct CostArgs {
-    /// openai, anthropic, gemini, ollama or openai-compatible
+    /// openai, anthropic, gemini, ollama, xai, deepseek, groq, mistral, openrouter, together,
+    /// fireworks or openai-compatible
     #[arg(long, short = 'p')]
     provider: String,
     /// Model id as you send it or as the API returns it (gpt-4o, claude-sonnet-4-5-20250929,

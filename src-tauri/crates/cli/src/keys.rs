@@ -16,7 +16,8 @@ pub enum KeysCommand {
     /// Save a key: it is checked against the provider first (its model list, no tokens), then
     /// stored in the OS keychain. The secret is read from stdin or a hidden prompt.
     Add {
-        /// openai, anthropic, gemini, ollama or openai-compatible
+        /// openai, anthropic, gemini, ollama, xai, deepseek, groq, mistral, openrouter, together,
+        /// fireworks or openai-compatible
         #[arg(long, short = 'p')]
         provider: String,
         /// A name for the key ("work", "side project")

@@ -11,7 +11,8 @@ use crate::shared::{NetArgs, key_manager, runtime};
 
 #[derive(Debug, Args)]
 pub struct ModelsArgs {
-    /// openai, anthropic, gemini, ollama or openai-compatible
+    /// openai, anthropic, gemini, ollama, xai, deepseek, groq, mistral, openrouter, together,
+    /// fireworks or openai-compatible
     #[arg(long, short = 'p')]
     provider: String,
     /// A saved key's id (default: the provider's default key)

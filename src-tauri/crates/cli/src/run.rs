@@ -25,7 +25,8 @@ Examples:
   promptledger run -p openai-compatible --base-url http://127.0.0.1:8000/v1 -m my-vllm-llama \"Hi\""
 )]
 pub struct RunArgs {
-    /// openai, anthropic, gemini, ollama or openai-compatible
+    /// openai, anthropic, gemini, ollama, xai, deepseek, groq, mistral, openrouter, together,
+    /// fireworks or openai-compatible
     #[arg(long, short = 'p')]
     provider: String,
     /// Model id

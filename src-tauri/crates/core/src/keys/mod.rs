@@ -114,10 +114,7 @@ impl KeyManager {
     /// nothing.
     pub async fn add(&self, k: NewKey) -> Result<KeyRecord> {
         let label = validate_label(&k.label)?.to_string();
-        let needs_secret = !matches!(
-            k.provider,
-            ProviderKind::Ollama | ProviderKind::OpenaiCompatible
-        );
+        let needs_secret = !k.provider.keyless_ok();
         if needs_secret && k.secret.is_empty() {
             return Err(CoreError::invalid("key", "paste the API key"));
         }

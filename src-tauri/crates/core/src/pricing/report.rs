@@ -114,6 +114,9 @@ pub struct TierView {
 pub struct ModelRow {
     /// Table key or custom model name.
     pub key: String,
+    /// The id to send the provider: the key without its provider prefix
+    /// (`xai/grok-4.3` → `grok-4.3`).
+    pub model_id: String,
     /// LiteLLM provider id (`custom` for custom models).
     pub litellm_provider: String,
     /// `chat`, `responses`, …
@@ -146,8 +149,15 @@ impl ModelRow {
     fn new(p: &ModelPrice, source: &'static str) -> ModelRow {
         let r = |v: Option<RatePerMTok>| v;
         let first_band = p.bands.first().map(|b| &b.rates);
+        let model_id = p
+            .key
+            .strip_prefix(p.litellm_provider.as_str())
+            .and_then(|rest| rest.strip_prefix('/'))
+            .unwrap_or(&p.key)
+            .to_string();
         ModelRow {
             key: p.key.clone(),
+            model_id,
             litellm_provider: p.litellm_provider.clone(),
             mode: p.mode.clone(),
             max_input_tokens: p.max_input_tokens,

@@ -2,14 +2,16 @@
 //!
 //! Providers count differently (see `shared/reference/providers.md`): OpenAI's `prompt_tokens`
 //! includes cached tokens and `completion_tokens` includes reasoning; Anthropic's `input_tokens`
-//! excludes cache reads and writes; Gemini's `candidatesTokenCount` excludes thoughts. Here every
-//! count is disjoint, so the bill is simply each count times its rate.
+//! excludes cache reads and writes; Gemini's `candidatesTokenCount` excludes thoughts; xAI's
+//! `completion_tokens` excludes `reasoning_tokens`; DeepSeek reports cache hits as
+//! `prompt_cache_hit_tokens`. Here every count is disjoint, so the bill is simply each count times
+//! its rate.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{CoreError, Result};
-use crate::provider::ProviderKind;
+use crate::provider::{ProviderKind, UsageDialect};
 
 /// Disjoint token counts, each billed at its own rate.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,11 +58,12 @@ impl TokenUsage {
                 return Self::from_provider_json(provider, inner);
             }
         }
-        match provider {
-            ProviderKind::Openai | ProviderKind::OpenaiCompatible => reader.openai(value),
-            ProviderKind::Anthropic => reader.anthropic(value),
-            ProviderKind::Gemini => reader.gemini(value),
-            ProviderKind::Ollama => reader.ollama(value),
+        match provider.usage_dialect() {
+            UsageDialect::OpenAi => reader.openai(value, false),
+            UsageDialect::OpenAiReasoningApart => reader.openai(value, true),
+            UsageDialect::Anthropic => reader.anthropic(value),
+            UsageDialect::Gemini => reader.gemini(value),
+            UsageDialect::Ollama => reader.ollama(value),
         }
     }
 }
@@ -114,8 +117,9 @@ impl Reader {
         })
     }
 
-    /// Chat Completions `usage`, or the Responses API `usage`.
-    fn openai(&self, v: &Value) -> Result<TokenUsage> {
+    /// Chat Completions `usage`, or the Responses API `usage`. `reasoning_apart`: the
+    /// completion count excludes reasoning (xAI: total = prompt + completion + reasoning).
+    fn openai(&self, v: &Value, reasoning_apart: bool) -> Result<TokenUsage> {
         let (prompt_f, completion_f, pdet, cdet) =
             if self.has(v, "prompt_tokens") || self.has(v, "completion_tokens") {
                 (
@@ -139,17 +143,30 @@ impl Reader {
             };
         let prompt = self.count(v, &[prompt_f])?;
         let completion = self.count(v, &[completion_f])?;
-        let cached = self.count(v, &[pdet, "cached_tokens"])?;
+        let mut cached = self.count(v, &[pdet, "cached_tokens"])?;
+        let mut cached_name = "cached_tokens";
+        // DeepSeek: `prompt_cache_hit_tokens` + `prompt_cache_miss_tokens` = `prompt_tokens`. Its
+        // newer responses also fill `prompt_tokens_details`; the larger count is the hits.
+        let hits = self.count(v, &["prompt_cache_hit_tokens"])?;
+        if hits > cached {
+            cached = hits;
+            cached_name = "prompt_cache_hit_tokens";
+        }
         let cache_write = self.count(v, &[pdet, "cache_write_tokens"])?;
         let reasoning = self.count(v, &[cdet, "reasoning_tokens"])?;
-        let uncached = self.part_of(cached, "cached_tokens", prompt, prompt_f)?;
+        let uncached = self.part_of(cached, cached_name, prompt, prompt_f)?;
         let uncached = self.part_of(cache_write, "cache_write_tokens", uncached, prompt_f)?;
+        let output = if reasoning_apart {
+            completion
+        } else {
+            self.part_of(reasoning, "reasoning_tokens", completion, completion_f)?
+        };
         Ok(TokenUsage {
             input_tokens: uncached,
             cached_input_tokens: cached,
             cache_write_tokens: cache_write,
             cache_write_1h_tokens: 0,
-            output_tokens: self.part_of(reasoning, "reasoning_tokens", completion, completion_f)?,
+            output_tokens: output,
             reasoning_tokens: reasoning,
         })
     }
@@ -246,6 +263,46 @@ mod tests {
         );
         assert_eq!((u.input_tokens, u.cached_input_tokens), (176, 1024));
         assert_eq!((u.output_tokens, u.reasoning_tokens), (158, 192));
+    }
+
+    #[test]
+    fn xai_reasoning_is_outside_completion() {
+        // total 1000 + 50 + 300 = 1350: reasoning larger than completion is fine here.
+        let u = read(
+            ProviderKind::Xai,
+            json!({"prompt_tokens":1000,"completion_tokens":50,"total_tokens":1350,
+                   "prompt_tokens_details":{"cached_tokens":200},
+                   "completion_tokens_details":{"reasoning_tokens":300}}),
+        );
+        assert_eq!((u.input_tokens, u.cached_input_tokens), (800, 200));
+        assert_eq!((u.output_tokens, u.reasoning_tokens), (50, 300));
+        // Read as OpenAI's shape, the same object is an error, not a silent under-count.
+        let as_openai = TokenUsage::from_provider_json(
+            ProviderKind::Openai,
+            &json!({"prompt_tokens":1000,"completion_tokens":50,
+                    "completion_tokens_details":{"reasoning_tokens":300}}),
+        );
+        assert!(as_openai.is_err());
+    }
+
+    #[test]
+    fn deepseek_cache_hits_are_cached_input() {
+        let u = read(
+            ProviderKind::Deepseek,
+            json!({"prompt_tokens":1000,"completion_tokens":100,"total_tokens":1100,
+                   "prompt_cache_hit_tokens":800,"prompt_cache_miss_tokens":200}),
+        );
+        assert_eq!(
+            (u.input_tokens, u.cached_input_tokens, u.output_tokens),
+            (200, 800, 100)
+        );
+        // Both forms present and agreeing: counted once.
+        let both = read(
+            ProviderKind::Deepseek,
+            json!({"prompt_tokens":1000,"completion_tokens":100,"prompt_cache_hit_tokens":800,
+                   "prompt_tokens_details":{"cached_tokens":800}}),
+        );
+        assert_eq!((both.input_tokens, both.cached_input_tokens), (200, 800));
     }
 
     #[test]

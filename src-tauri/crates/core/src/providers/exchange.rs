@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use crate::ProviderKind;
 use crate::error::CoreError;
 use crate::money::NanoUsd;
 use crate::pricing::{ServiceTags, TokenUsage};
@@ -32,6 +33,8 @@ pub enum End {
 /// Everything one call produced.
 #[derive(Debug)]
 pub struct Exchange {
+    /// Who answered: its usage dialect decides how the usage is read.
+    pub provider: ProviderKind,
     /// HTTP attempts made (1 + retries).
     pub attempts: u32,
     /// Output text (partial when cut).
@@ -57,8 +60,9 @@ pub struct Exchange {
 }
 
 impl Exchange {
-    pub(crate) fn new() -> Exchange {
+    pub(crate) fn new(provider: ProviderKind) -> Exchange {
         Exchange {
+            provider,
             attempts: 0,
             text: String::new(),
             usage: None,

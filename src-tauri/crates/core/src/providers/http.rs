@@ -83,7 +83,7 @@ impl ProviderClient {
         cancel: &CancellationToken,
     ) -> Exchange {
         let started = tokio::time::Instant::now();
-        let mut x = Exchange::new();
+        let mut x = Exchange::new(ep.provider);
         let wire = wire_format(ep.provider);
         let build = |c: &reqwest::Client| wire.chat_request(c, ep, req);
         let resp = match self.send(ep.provider, build, cancel, &mut x.attempts).await {

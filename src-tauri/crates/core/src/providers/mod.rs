@@ -80,9 +80,6 @@ impl Endpoint {
     /// The provider's public endpoint (Ollama: `$OLLAMA_HOST` or 127.0.0.1:11434).
     pub fn default_base_url(provider: ProviderKind) -> Option<String> {
         Some(match provider {
-            ProviderKind::Openai => "https://api.openai.com/v1".into(),
-            ProviderKind::Anthropic => "https://api.anthropic.com".into(),
-            ProviderKind::Gemini => "https://generativelanguage.googleapis.com".into(),
             ProviderKind::Ollama => match std::env::var("OLLAMA_HOST") {
                 Ok(h) if !h.trim().is_empty() => {
                     let h = h.trim().trim_end_matches('/');
@@ -94,7 +91,7 @@ impl Endpoint {
                 }
                 _ => "http://127.0.0.1:11434".into(),
             },
-            ProviderKind::OpenaiCompatible => return None,
+            other => other.default_base_url()?.to_string(),
         })
     }
 

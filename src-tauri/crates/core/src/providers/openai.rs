@@ -67,7 +67,8 @@ fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
 }
 
 fn take_usage(u: &Value, x: &mut Exchange) -> Result<()> {
-    x.usage = Some(TokenUsage::from_provider_json(ProviderKind::Openai, u)?);
+    // Read in the answering provider's dialect (xAI counts reasoning apart).
+    x.usage = Some(TokenUsage::from_provider_json(x.provider, u)?);
     // OpenRouter and other gateways report what they charged.
     if let Some(cost) = u.get("cost").and_then(Value::as_f64) {
         x.provider_cost = NanoUsd::from_usd_f64(cost);

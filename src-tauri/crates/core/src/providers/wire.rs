@@ -35,10 +35,12 @@ pub(crate) trait WireFormat: Sync {
 /// The registry: which wire format each provider speaks.
 pub(crate) fn wire_format(provider: ProviderKind) -> &'static dyn WireFormat {
     match provider {
-        ProviderKind::Openai | ProviderKind::OpenaiCompatible => &openai::OpenAiFormat,
         ProviderKind::Anthropic => &anthropic::AnthropicFormat,
         ProviderKind::Gemini => &gemini::GeminiFormat,
         ProviderKind::Ollama => &ollama::OllamaFormat,
+        // OpenAI and every OpenAI-compatible service (the presets differ only in their row of
+        // `provider.rs`: base URL, price entries, usage dialect).
+        _ => &openai::OpenAiFormat,
     }
 }
 

@@ -451,3 +451,45 @@ fn a_known_provider_prefers_its_prefixed_entry() {
     let q = pricer.quote(None, "gemini-exp-1206").unwrap();
     assert_eq!(q.price.key, "gemini-exp-1206");
 }
+
+#[test]
+fn presets_read_their_usage_quirks_and_bill_their_own_entries() {
+    let pricer = Pricer::bundled();
+    let wire = |p: ProviderKind, model: &str, usage: serde_json::Value| {
+        let u = TokenUsage::from_provider_json(p, &usage).unwrap();
+        pricer
+            .price_as(p, model, &u, &at("2026-11-30T09:00:00Z"))
+            .unwrap()
+    };
+    // xAI grok-4.3 (input 1.25, cache read 0.20, output 2.50; reasoning at the output rate).
+    // completion 50 excludes reasoning 300: 800×1.25 + 200×0.2 + (50 + 300)×2.5
+    //   = 1000 + 40 + 875 µ$ = $0.001915.
+    let grok = wire(
+        ProviderKind::Xai,
+        "grok-4.3",
+        json!({"prompt_tokens":1000,"completion_tokens":50,"total_tokens":1350,
+               "prompt_tokens_details":{"cached_tokens":200},
+               "completion_tokens_details":{"reasoning_tokens":300}}),
+    );
+    assert_eq!(grok.price_key, "xai/grok-4.3");
+    assert_eq!(grok.breakdown.total_nano_usd, NanoUsd(1_915_000));
+    // DeepSeek deepseek-chat (input 0.28, cache hit 0.028, output 0.42): 1000 prompt tokens of
+    // which 800 hit the cache, 100 out: 200×0.28 + 800×0.028 + 100×0.42 = 56 + 22.4 + 42 µ$
+    //   = $0.0001204 (billing all 1000 at the input rate would be $0.000322).
+    let ds = wire(
+        ProviderKind::Deepseek,
+        "deepseek-chat",
+        json!({"prompt_tokens":1000,"completion_tokens":100,"total_tokens":1100,
+               "prompt_cache_hit_tokens":800,"prompt_cache_miss_tokens":200}),
+    );
+    assert_eq!(ds.price_key, "deepseek/deepseek-chat");
+    assert_eq!(ds.breakdown.total_nano_usd, NanoUsd(120_400));
+    // The provider's own entries come first, its key prefix is the table's (together_ai/…).
+    let q = pricer
+        .quote(
+            Some(ProviderKind::Together),
+            "meta-llama/Llama-3.3-70B-Instruct-Turbo",
+        )
+        .unwrap();
+    assert!(q.price.key.starts_with("together_ai/"), "{}", q.price.key);
+}
