@@ -1,7 +1,8 @@
 //! `cargo bench -p promptledger-core --bench pricing`
 //!
 //! Figures this must reach (issue #2), printed with the measured value:
-//! - pricing a run (model lookup + cost breakdown): ≥ 1,000,000 runs/s
+//! - pricing a run (model lookup + cost breakdown, with the time-window check and service
+//!   multipliers in the path; issue #13): ≥ 1,000,000 runs/s
 //! - loading the bundled price table at startup: ≤ 30 ms
 //!
 //! Exits non-zero when a figure is missed.
@@ -9,7 +10,7 @@
 
 use promptledger_core::ProviderKind;
 use promptledger_core::pricing::table::{BUNDLED_JSON, BUNDLED_SHA256, BUNDLED_SOURCE};
-use promptledger_core::pricing::{PriceTable, Pricer, TokenUsage};
+use promptledger_core::pricing::{Billing, PriceTable, Pricer, ServiceTags, TokenUsage};
 use std::hint::black_box;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -86,19 +87,48 @@ fn main() {
             "dashscope/qwen-plus-2025-07-28",
             u(300_000, 0, 0, 1000, 10),
         ),
+        // Windowed (off-peak) rates, a preset's prefixed entry, and a service multiplier.
+        (
+            ProviderKind::Deepseek,
+            "deepseek-v4-flash",
+            u(8000, 2000, 0, 1000, 0),
+        ),
+        (ProviderKind::Xai, "grok-4.3", u(800, 200, 0, 50, 300)),
+        (
+            ProviderKind::Anthropic,
+            "claude-opus-4-8",
+            u(1000, 2000, 400, 500, 0),
+        ),
     ];
+    // Each run has its own start (alternately peak and off-peak hours for DeepSeek) and the
+    // Anthropic one says it was served in the US in fast mode.
+    let monday_9h = 1_796_029_200_000_i64; // 2026-11-30T09:00:00Z
+    let billings: Vec<Billing> = (0..mix.len())
+        .map(|i| Billing {
+            at_ms: monday_9h + (i as i64 % 2) * 9 * 3_600_000,
+            service: if i == mix.len() - 1 {
+                ServiceTags {
+                    inference_geo: Some("us".into()),
+                    speed: Some("fast".into()),
+                }
+            } else {
+                ServiceTags::default()
+            },
+        })
+        .collect();
+    let jobs: Vec<_> = mix.iter().zip(&billings).collect();
     let n: usize = 2_000_000;
     // Warm up.
-    for (p, m, us) in mix.iter().cycle().take(10_000) {
-        black_box(pricer.price(*p, m, us).unwrap());
+    for ((p, m, us), b) in jobs.iter().cycle().take(10_000) {
+        black_box(pricer.price_as(*p, m, us, b).unwrap());
     }
     let mut best = f64::MAX;
     for _ in 0..3 {
         let t = Instant::now();
-        for (p, m, us) in mix.iter().cycle().take(n) {
+        for ((p, m, us), b) in jobs.iter().cycle().take(n) {
             black_box(
                 pricer
-                    .price(black_box(*p), black_box(m), black_box(us))
+                    .price_as(black_box(*p), black_box(m), black_box(us), black_box(b))
                     .unwrap(),
             );
         }
