@@ -240,6 +240,66 @@ fn an_xai_preset_run_reads_reasoning_outside_completion_and_is_filed_under_xai()
 }
 
 #[test]
+fn a_gateway_reported_cost_is_the_cost_and_the_computed_one_stays_beside_it() {
+    // A LiteLLM proxy in front of gpt-4o-mini (0.15 in, 0.60 out per 1M): 100 in + 20 out
+    // = 15 + 12 µ$ = $0.000027 at the table's rates; the proxy says it charged 1.35e-05 USD.
+    let c = Counts {
+        prompt: 100,
+        output: 20,
+        ..Counts::default()
+    };
+    let server = FakeServer::start(vec![
+        Reply::json(wire::openai_chat("gpt-4o-mini", "Hi", c))
+            .header("x-litellm-response-cost", "1.35e-05"),
+    ]);
+    let env = Env::new();
+    let out = env.run(
+        &[
+            "run",
+            "-p",
+            "openai-compatible",
+            "--base-url",
+            server.url(),
+            "-m",
+            "gpt-4o-mini",
+            "--no-stream",
+            "--json",
+            "Hi",
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cost_source"], "provider_reported");
+    assert_eq!(v["cost_nano_usd"], 13_500);
+    assert_eq!(v["provider_reported_cost_nano_usd"], 13_500);
+    assert_eq!(v["computed_cost_nano_usd"], 27_000);
+    let shown = env.run(&["show", &v["run_id"].to_string(), "--json"], None);
+    let shown: Value = serde_json::from_slice(&shown.stdout).unwrap();
+    assert_eq!(shown["provider_reported_cost_nano_usd"], 13_500);
+    assert_eq!(shown["computed_cost_nano_usd"], 27_000);
+    // `cost` with OpenRouter's usage.cost: the reported amount is the cost.
+    let out = env.run(
+        &[
+            "cost",
+            "-p",
+            "openrouter",
+            "-m",
+            "openai/gpt-4o-mini",
+            "--json",
+            "--usage",
+            r#"{"prompt_tokens":100,"completion_tokens":20,"cost":0.0000135}"#,
+        ],
+        None,
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["cost_source"], "provider_reported");
+    assert_eq!(v["cost_nano_usd"], 13_500);
+    assert_eq!(v["computed_cost_nano_usd"], 27_000);
+}
+
+#[test]
 fn a_failed_run_exits_non_zero_and_is_still_recorded() {
     let server = FakeServer::start(vec![Reply::status_json(
         401,

@@ -277,8 +277,12 @@ export type CostReport = {
   cost_usd: number;
   /** Total as an exact decimal string. */
   cost_usd_exact: string;
-  /** Computed or unmetered. */
+  /** Computed, provider-reported or unmetered. */
   cost_source: CostSource;
+  /** What the table's rates come to (absent for local, unmetered models). */
+  computed_cost_nano_usd: NanoUsd | null;
+  /** What the provider said it charged, when the usage carried it (then it is the cost). */
+  provider_reported_cost_nano_usd: NanoUsd | null;
   /** Long-context tier applied. */
   tier: string | null;
   /** The rate set used: `standard`, or a windowed one such as `off-peak`. */
@@ -560,6 +564,13 @@ export type RunView = {
   cost_usd: number;
   /** How the cost was obtained. */
   cost_source: CostSource;
+  /** What the provider or gateway said it charged, when it said (then it is the cost). */
+  provider_reported_cost_nano_usd: NanoUsd | null;
+  /**
+   * What the price table's rates come to, when the model is priced (beside a reported cost,
+   * the difference shows how far the table is from the bill).
+   */
+  computed_cost_nano_usd: NanoUsd | null;
   /** The rate set it was priced at: `standard`, or a windowed one such as `off-peak`. */
   rate_set: string;
   /** A service multiplier's surcharge (Anthropic geography / fast mode), in the cost. */
@@ -659,6 +670,11 @@ export type RunRecord = {
   template: [number, number] | null;
   /** Cost the provider reported (the total is this when present). */
   provider_cost: NanoUsd | null;
+  /**
+   * What the table's rates come to (lines + multiplier), when the model was priced; beside a
+   * reported cost it shows the difference.
+   */
+  computed_cost: NanoUsd | null;
   /** The provider's request id. */
   request_id: string | null;
   /** The user's prompt (last turn). */

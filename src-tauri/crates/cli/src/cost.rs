@@ -88,6 +88,7 @@ fn read_usage_text(arg: &str) -> Result<String> {
 pub fn run(ledger: &Ledger, a: CostArgs) -> Result<()> {
     let provider: ProviderKind = a.provider.parse()?;
     let mut billing = Billing::at_rfc3339(a.at.as_deref())?;
+    let mut reported = None;
     let usage = match &a.usage {
         Some(text) => {
             let text = read_usage_text(text)?;
@@ -97,6 +98,7 @@ pub fn run(ledger: &Ledger, a: CostArgs) -> Result<()> {
                     reason: format!("not valid JSON: {e}"),
                 })?;
             billing.service = ServiceTags::from_provider_json(&value);
+            reported = TokenUsage::reported_cost(&value);
             TokenUsage::from_provider_json(provider, &value)?
         }
         None => {
@@ -128,7 +130,7 @@ pub fn run(ledger: &Ledger, a: CostArgs) -> Result<()> {
     let priced = ledger
         .pricer()?
         .price_as(provider, &a.model, &usage, &billing)?;
-    let report = CostReport::from(&priced);
+    let report = CostReport::from(&priced).with_reported(reported);
     if a.json {
         crate::print_json(&report)
     } else {

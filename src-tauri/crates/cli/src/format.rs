@@ -78,6 +78,18 @@ pub fn cost_report(r: &CostReport) -> String {
         _ if r.rate_set != "standard" => format!("  ({} rates)", r.rate_set),
         _ => String::new(),
     };
+    if let (Some(reported), Some(computed)) =
+        (r.provider_reported_cost_nano_usd, r.computed_cost_nano_usd)
+    {
+        out += &format!(
+            "  {:<18} {:>12} {:>12} {:>14}  (the table's rates give {computed}; difference {})\n",
+            "provider reported",
+            "",
+            "",
+            reported.to_string(),
+            reported - computed
+        );
+    }
     out += &format!(
         "  {:<18} {:>12} {:>12} {:>14}{note}\n",
         "total",

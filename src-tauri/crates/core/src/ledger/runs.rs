@@ -117,6 +117,9 @@ pub struct RunRecord {
     pub template: Option<(i64, i64)>,
     /// Cost the provider reported (the total is this when present).
     pub provider_cost: Option<NanoUsd>,
+    /// What the table's rates come to (lines + multiplier), when the model was priced; beside a
+    /// reported cost it shows the difference.
+    pub computed_cost: Option<NanoUsd>,
     /// The provider's request id.
     pub request_id: Option<String>,
     /// The user's prompt (last turn).
@@ -302,33 +305,38 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     }
     let source: String = r.get(29)?;
     let status: String = r.get(7)?;
+    let price_key: Option<String> = r.get(5)?;
+    let breakdown = CostBreakdown {
+        lines,
+        total_nano_usd: NanoUsd(r.get(28)?),
+        tier: r.get(30)?,
+        cost_source: match source.as_str() {
+            "provider_reported" => CostSource::ProviderReported,
+            "estimated" => CostSource::Estimated,
+            "unmetered" => CostSource::Unmetered,
+            _ => CostSource::Computed,
+        },
+        rate_set: r.get(49)?,
+        multiplier: r
+            .get::<_, Option<String>>(50)?
+            .and_then(|j| serde_json::from_str(&j).ok()),
+    };
+    let computed_cost = (price_key.is_some() && breakdown.cost_source != CostSource::Unmetered)
+        .then(|| breakdown.computed_total());
     Ok(RunRecord {
         id: r.get(0)?,
         started_at_ms: r.get(1)?,
         provider: r.get(2)?,
         model_requested: r.get(3)?,
         model_resolved: r.get(4)?,
-        price_key: r.get(5)?,
+        price_key,
         price_table_version: r.get(6)?,
         status: RunStatus::parse(&status),
         error_code: r.get(8)?,
         error_message: r.get(9)?,
         usage,
-        breakdown: CostBreakdown {
-            lines,
-            total_nano_usd: NanoUsd(r.get(28)?),
-            tier: r.get(30)?,
-            cost_source: match source.as_str() {
-                "provider_reported" => CostSource::ProviderReported,
-                "estimated" => CostSource::Estimated,
-                "unmetered" => CostSource::Unmetered,
-                _ => CostSource::Computed,
-            },
-            rate_set: r.get(49)?,
-            multiplier: r
-                .get::<_, Option<String>>(50)?
-                .and_then(|j| serde_json::from_str(&j).ok()),
-        },
+        breakdown,
+        computed_cost,
         latency_ms: r.get(31)?,
         ttft_ms: r.get(32)?,
         attempts: r.get(33)?,

@@ -135,6 +135,17 @@ fn standard() -> String {
 }
 
 impl CostBreakdown {
+    /// What the table's rates come to: the lines plus any multiplier surcharge. Equal to the
+    /// total unless a provider reported the cost itself (then the total is what it charged).
+    pub fn computed_total(&self) -> NanoUsd {
+        let lines: NanoUsd = self.lines.iter().map(|l| l.cost_nano_usd).sum();
+        lines
+            + self
+                .multiplier
+                .as_ref()
+                .map_or(NanoUsd::ZERO, |m| m.extra_nano_usd)
+    }
+
     /// The line for one component.
     pub fn line(&self, c: Component) -> Option<&CostLine> {
         self.lines.iter().find(|l| l.component == c)

@@ -48,8 +48,12 @@ pub struct CostReport {
     pub cost_usd: f64,
     /// Total as an exact decimal string.
     pub cost_usd_exact: String,
-    /// Computed or unmetered.
+    /// Computed, provider-reported or unmetered.
     pub cost_source: CostSource,
+    /// What the table's rates come to (absent for local, unmetered models).
+    pub computed_cost_nano_usd: Option<NanoUsd>,
+    /// What the provider said it charged, when the usage carried it (then it is the cost).
+    pub provider_reported_cost_nano_usd: Option<NanoUsd>,
     /// Long-context tier applied.
     pub tier: Option<String>,
     /// The rate set used: `standard`, or a windowed one such as `off-peak`.
@@ -60,6 +64,21 @@ pub struct CostReport {
     pub usage: TokenUsage,
     /// One line per component.
     pub breakdown: Vec<CostLineView>,
+}
+
+impl CostReport {
+    /// The report when the provider reported what it charged: that is the cost, and the
+    /// computed figure stays beside it.
+    pub fn with_reported(mut self, reported: Option<NanoUsd>) -> CostReport {
+        if let Some(r) = reported.filter(|_| self.cost_source != CostSource::Unmetered) {
+            self.provider_reported_cost_nano_usd = Some(r);
+            self.cost_nano_usd = r;
+            self.cost_usd = r.as_usd_f64();
+            self.cost_usd_exact = r.to_usd_string();
+            self.cost_source = CostSource::ProviderReported;
+        }
+        self
+    }
 }
 
 impl From<&PricedUsage> for CostReport {
@@ -75,6 +94,9 @@ impl From<&PricedUsage> for CostReport {
             cost_usd: b.total_nano_usd.as_usd_f64(),
             cost_usd_exact: b.total_nano_usd.to_usd_string(),
             cost_source: b.cost_source,
+            computed_cost_nano_usd: (b.cost_source != CostSource::Unmetered)
+                .then(|| b.computed_total()),
+            provider_reported_cost_nano_usd: None,
             tier: b.tier.clone(),
             rate_set: b.rate_set.clone(),
             multiplier: b.multiplier.clone(),

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::error::{CoreError, Result};
+use crate::money::NanoUsd;
 use crate::provider::{ProviderKind, UsageDialect};
 
 /// Disjoint token counts, each billed at its own rate.
@@ -44,6 +45,26 @@ impl TokenUsage {
     /// All billed output (visible + reasoning).
     pub fn completion_tokens(&self) -> u64 {
         self.output_tokens.saturating_add(self.reasoning_tokens)
+    }
+
+    /// The cost a provider or gateway reported in a usage object (or a whole body's `usage`):
+    /// OpenRouter's `cost` (credits, 1 credit = 1 USD) or xAI's `cost_in_usd_ticks`
+    /// (10^10 ticks = 1 USD), converted exactly. `None` when absent or not an amount.
+    pub fn reported_cost(value: &Value) -> Option<NanoUsd> {
+        let usage = value
+            .get("usage")
+            .filter(|u| u.is_object())
+            .unwrap_or(value);
+        if let Some(ticks) = usage.get("cost_in_usd_ticks").and_then(Value::as_u64) {
+            // One nano-USD is ten ticks; half-up.
+            return i64::try_from(ticks.saturating_add(5) / 10)
+                .ok()
+                .map(NanoUsd);
+        }
+        usage
+            .get("cost")
+            .and_then(Value::as_f64)
+            .and_then(NanoUsd::from_usd_f64)
     }
 
     /// Reads a usage object exactly as `provider` returns it. A whole response body is accepted
@@ -283,6 +304,24 @@ mod tests {
                     "completion_tokens_details":{"reasoning_tokens":300}}),
         );
         assert!(as_openai.is_err());
+    }
+
+    #[test]
+    fn reported_costs_are_exact() {
+        let r = |v: Value| TokenUsage::reported_cost(&v);
+        assert_eq!(r(json!({"cost": 0.0001204})), Some(NanoUsd(120_400)));
+        assert_eq!(
+            r(json!({"usage": {"cost": 1.35e-05}})),
+            Some(NanoUsd(13_500))
+        );
+        // 19,150,005 ticks = $0.0019150005 → 1,915,001 nano-USD (half-up).
+        assert_eq!(
+            r(json!({"cost_in_usd_ticks": 19_150_005u64})),
+            Some(NanoUsd(1_915_001))
+        );
+        assert_eq!(r(json!({"cost": "0.1"})), None);
+        assert_eq!(r(json!({"cost": -1.0})), None);
+        assert_eq!(r(json!({"prompt_tokens": 1})), None);
     }
 
     #[test]

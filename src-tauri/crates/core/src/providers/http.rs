@@ -9,6 +9,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
+use crate::money::NanoUsd;
 use crate::providers::error::ProviderErrorKind;
 use crate::providers::error::{error_from_status, invalid_response, transport_error};
 use crate::providers::stream;
@@ -112,6 +113,13 @@ impl ProviderClient {
             )
             .await;
         } else {
+            // A LiteLLM proxy says what it charged in a header (USD, maybe `1.35e-05`); a cost in
+            // the body, read next, takes precedence.
+            x.provider_cost = resp
+                .headers()
+                .get("x-litellm-response-cost")
+                .and_then(|v| v.to_str().ok())
+                .and_then(NanoUsd::from_usd_str);
             let body = tokio::select! {
                 b = resp.bytes() => b,
                 () = cancel.cancelled() => {

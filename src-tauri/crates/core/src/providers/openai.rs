@@ -11,7 +11,6 @@ use serde_json::{Value, json};
 
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
-use crate::money::NanoUsd;
 use crate::pricing::TokenUsage;
 use crate::providers::error::invalid_response;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
@@ -69,9 +68,9 @@ fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
 fn take_usage(u: &Value, x: &mut Exchange) -> Result<()> {
     // Read in the answering provider's dialect (xAI counts reasoning apart).
     x.usage = Some(TokenUsage::from_provider_json(x.provider, u)?);
-    // OpenRouter and other gateways report what they charged.
-    if let Some(cost) = u.get("cost").and_then(Value::as_f64) {
-        x.provider_cost = NanoUsd::from_usd_f64(cost);
+    // OpenRouter (`cost`) and xAI (`cost_in_usd_ticks`) report what they charged.
+    if let Some(cost) = TokenUsage::reported_cost(u) {
+        x.provider_cost = Some(cost);
     }
     Ok(())
 }

@@ -62,6 +62,11 @@ pub struct RunView {
     pub cost_usd: f64,
     /// How the cost was obtained.
     pub cost_source: CostSource,
+    /// What the provider or gateway said it charged, when it said (then it is the cost).
+    pub provider_reported_cost_nano_usd: Option<NanoUsd>,
+    /// What the price table's rates come to, when the model is priced (beside a reported cost,
+    /// the difference shows how far the table is from the bill).
+    pub computed_cost_nano_usd: Option<NanoUsd>,
     /// The rate set it was priced at: `standard`, or a windowed one such as `off-peak`.
     pub rate_set: String,
     /// A service multiplier's surcharge (Anthropic geography / fast mode), in the cost.
@@ -111,6 +116,8 @@ impl From<&RunRecord> for RunView {
             cost_nano_usd: r.breakdown.total_nano_usd,
             cost_usd: r.breakdown.total_nano_usd.as_usd_f64(),
             cost_source: r.breakdown.cost_source,
+            provider_reported_cost_nano_usd: r.provider_cost,
+            computed_cost_nano_usd: r.computed_cost,
             rate_set: r.breakdown.rate_set.clone(),
             multiplier: r.breakdown.multiplier.clone(),
             price_key: r.price_key.clone(),
