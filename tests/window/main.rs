@@ -74,18 +74,23 @@ async fn connect(driver: &Driver) -> Client {
         "tauri:options".into(),
         serde_json::json!({ "application": app }),
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
+    let deadline = Instant::now() + Duration::from_secs(60);
     loop {
-        match ClientBuilder::native()
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{}", driver.port))
-            .await
-        {
-            Ok(c) => return c,
-            Err(_) if Instant::now() < deadline => {
+        // A session request whose app never comes up would wait forever: bound each attempt.
+        let attempt = tokio::time::timeout(
+            Duration::from_secs(20),
+            ClientBuilder::native()
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{}", driver.port)),
+        )
+        .await;
+        match attempt {
+            Ok(Ok(c)) => return c,
+            _ if Instant::now() < deadline => {
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
-            Err(e) => panic!("cannot open a WebDriver session: {e}"),
+            Ok(Err(e)) => panic!("cannot open a WebDriver session: {e}"),
+            Err(_) => panic!("cannot open a WebDriver session: no answer in 20 s"),
         }
     }
 }
