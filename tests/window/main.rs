@@ -12,6 +12,7 @@ mod budgets;
 mod compare;
 mod keys;
 mod play;
+mod presets;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::os::unix::process::CommandExt;

@@ -1,0 +1,96 @@
+//! A provider preset in the real window: add an xAI key pointing at a loopback server that
+//! answers in xAI's shape (reasoning outside `completion_tokens`), run a prompt, and find the run
+//! filed under "xAI" in History and in Analytics' spend per provider.
+
+use promptledger_testkit::wire;
+use promptledger_testkit::{FakeServer, Reply, StreamEnd};
+
+use super::{Driver, add_key, click, connect, screenshot, set_field, wait_for, wait_text};
+
+/// A Chat Completions stream whose usage chunk counts like xAI's.
+fn xai_stream() -> Reply {
+    let chunk = |delta: &str| {
+        format!(
+            "data: {{\"id\":\"x1\",\"object\":\"chat.completion.chunk\",\"model\":\"grok-4.3\",\
+             \"choices\":[{{\"index\":0,\"delta\":{{\"content\":{delta:?}}},\"finish_reason\":null}}]}}\n\n"
+        )
+    };
+    Reply::stream(
+        "text/event-stream",
+        vec![
+            chunk("Hello "),
+            chunk("from Grok."),
+            "data: {\"id\":\"x1\",\"object\":\"chat.completion.chunk\",\"model\":\"grok-4.3\",\
+             \"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n"
+                .into(),
+            "data: {\"id\":\"x1\",\"object\":\"chat.completion.chunk\",\"model\":\"grok-4.3\",\
+             \"choices\":[],\"usage\":{\"prompt_tokens\":1000,\"completion_tokens\":50,\
+             \"total_tokens\":1350,\"prompt_tokens_details\":{\"cached_tokens\":200},\
+             \"completion_tokens_details\":{\"reasoning_tokens\":300}}}\n\n"
+                .into(),
+            "data: [DONE]\n\n".into(),
+        ],
+        StreamEnd::Finish,
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_xai_key_runs_and_the_run_is_filed_under_xai() {
+    let server = FakeServer::start(vec![
+        Reply::json(wire::openai_models(&["grok-4.3"])),
+        xai_stream(),
+    ]);
+    let base = format!("{}/v1", server.url());
+    let driver = Driver::start(4504);
+    let c = connect(&driver).await;
+
+    click(&c, "[data-screen=keys]").await;
+    add_key(&c, "xai", "grok", "xai-test-5678", &base).await;
+
+    // grok-4.3: 800×1.25 + 200×0.20 + (50 + 300)×2.50 µ$ = $0.001915.
+    click(&c, "[data-screen=playground]").await;
+    wait_for(&c, "[data-testid=play-target] option", true).await;
+    set_field(&c, "[data-testid=play-model]", "grok-4.3").await;
+    set_field(&c, "[data-testid=play-prompt]", "Say hello").await;
+    wait_text(&c, "[data-testid=play-estimate]", |t| {
+        t.contains("input tokens")
+    })
+    .await;
+    click(&c, "[data-testid=play-run]").await;
+    let cost = wait_text(&c, "[data-testid=play-cost]", |t| t.starts_with('$')).await;
+    assert_eq!(cost, "$0.001915");
+    assert_eq!(
+        server.requests()[1].header("authorization"),
+        Some("Bearer xai-test-5678")
+    );
+
+    click(&c, "[data-screen=history]").await;
+    wait_for(&c, "[data-testid=history-table] [data-run-id]", true).await;
+    click(&c, "[data-testid=history-table] [data-run-id]").await;
+    let who = wait_text(&c, "[data-testid=history-detail-provider]", |t| {
+        !t.is_empty()
+    })
+    .await;
+    assert_eq!(who, "xAI");
+
+    click(&c, "[data-screen=analytics]").await;
+    wait_for(&c, "[data-testid=by-provider] tbody tr", true).await;
+    c.execute(
+        "document.querySelector('[data-testid=by-provider]').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    // The name cell ellipsizes, which WebDriver's visible text leaves out: read the DOM text.
+    let by_provider = c
+        .execute(
+            "return document.querySelector('[data-testid=by-provider] tbody').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let by_provider = by_provider.as_str().unwrap_or_default();
+    assert!(by_provider.contains("xAI"), "{by_provider}");
+    assert!(by_provider.contains("$0.0019"), "{by_provider}");
+    screenshot(&c, "window-xai-analytics.png").await;
+}
