@@ -117,10 +117,9 @@ pub fn typescript() -> String {
             out.push_str(&d.text);
             out.push('\n');
         }
-        if section == "Providers" {
-            out.push_str(&providers_const());
-        }
     }
+    out.push_str("\n// ---- Values ----\n");
+    out.push_str(&providers_const());
     out
 }
 

@@ -72,33 +72,6 @@ export type ProviderKind =
   | "fireworks"
   | "openai_compatible";
 
-/** Every provider, in display order (from the core's registry, `provider.rs`). */
-export const PROVIDERS: ReadonlyArray<{
-  id: ProviderKind;
-  name: string;
-  /** The public endpoint; null: the user must give one (or Ollama's local default). */
-  baseUrl: string | null;
-  /** How its keys start, when they have a prefix. */
-  keyHint: string | null;
-  /** Runs may go without a key. */
-  keyless: boolean;
-  /** Speaks OpenAI's Chat Completions (a base URL may point at a proxy). */
-  openaiWire: boolean;
-}> = [
-  { id: "openai", name: "OpenAI", baseUrl: "https://api.openai.com/v1", keyHint: "sk-…", keyless: false, openaiWire: true },
-  { id: "anthropic", name: "Anthropic", baseUrl: "https://api.anthropic.com", keyHint: "sk-ant-…", keyless: false, openaiWire: false },
-  { id: "gemini", name: "Google Gemini", baseUrl: "https://generativelanguage.googleapis.com", keyHint: "AIza…", keyless: false, openaiWire: false },
-  { id: "ollama", name: "Ollama (local)", baseUrl: null, keyHint: null, keyless: true, openaiWire: false },
-  { id: "xai", name: "xAI", baseUrl: "https://api.x.ai/v1", keyHint: "xai-…", keyless: false, openaiWire: true },
-  { id: "deepseek", name: "DeepSeek", baseUrl: "https://api.deepseek.com", keyHint: "sk-…", keyless: false, openaiWire: true },
-  { id: "groq", name: "Groq", baseUrl: "https://api.groq.com/openai/v1", keyHint: "gsk_…", keyless: false, openaiWire: true },
-  { id: "mistral", name: "Mistral AI", baseUrl: "https://api.mistral.ai/v1", keyHint: null, keyless: false, openaiWire: true },
-  { id: "openrouter", name: "OpenRouter", baseUrl: "https://openrouter.ai/api/v1", keyHint: "sk-or-…", keyless: false, openaiWire: true },
-  { id: "together", name: "Together AI", baseUrl: "https://api.together.xyz/v1", keyHint: null, keyless: false, openaiWire: true },
-  { id: "fireworks", name: "Fireworks AI", baseUrl: "https://api.fireworks.ai/inference/v1", keyHint: "fw_…", keyless: false, openaiWire: true },
-  { id: "openai_compatible", name: "OpenAI-compatible", baseUrl: null, keyHint: null, keyless: true, openaiWire: true },
-];
-
 // ---- App and settings ----
 
 /** Facts about this installation. */
@@ -1381,3 +1354,32 @@ export type HealthReport = {
   /** Per key. */
   keys: Array<Health>;
 };
+
+// ---- Values ----
+
+/** Every provider, in display order (from the core's registry, `provider.rs`). */
+export const PROVIDERS: ReadonlyArray<{
+  id: ProviderKind;
+  name: string;
+  /** The public endpoint; null: the user must give one (or Ollama's local default). */
+  baseUrl: string | null;
+  /** How its keys start, when they have a prefix. */
+  keyHint: string | null;
+  /** Runs may go without a key. */
+  keyless: boolean;
+  /** Speaks OpenAI's Chat Completions (a base URL may point at a proxy). */
+  openaiWire: boolean;
+}> = [
+  { id: "openai", name: "OpenAI", baseUrl: "https://api.openai.com/v1", keyHint: "sk-…", keyless: false, openaiWire: true },
+  { id: "anthropic", name: "Anthropic", baseUrl: "https://api.anthropic.com", keyHint: "sk-ant-…", keyless: false, openaiWire: false },
+  { id: "gemini", name: "Google Gemini", baseUrl: "https://generativelanguage.googleapis.com", keyHint: "AIza…", keyless: false, openaiWire: false },
+  { id: "ollama", name: "Ollama (local)", baseUrl: null, keyHint: null, keyless: true, openaiWire: false },
+  { id: "xai", name: "xAI", baseUrl: "https://api.x.ai/v1", keyHint: "xai-…", keyless: false, openaiWire: true },
+  { id: "deepseek", name: "DeepSeek", baseUrl: "https://api.deepseek.com", keyHint: "sk-…", keyless: false, openaiWire: true },
+  { id: "groq", name: "Groq", baseUrl: "https://api.groq.com/openai/v1", keyHint: "gsk_…", keyless: false, openaiWire: true },
+  { id: "mistral", name: "Mistral AI", baseUrl: "https://api.mistral.ai/v1", keyHint: null, keyless: false, openaiWire: true },
+  { id: "openrouter", name: "OpenRouter", baseUrl: "https://openrouter.ai/api/v1", keyHint: "sk-or-…", keyless: false, openaiWire: true },
+  { id: "together", name: "Together AI", baseUrl: "https://api.together.xyz/v1", keyHint: null, keyless: false, openaiWire: true },
+  { id: "fireworks", name: "Fireworks AI", baseUrl: "https://api.fireworks.ai/inference/v1", keyHint: "fw_…", keyless: false, openaiWire: true },
+  { id: "openai_compatible", name: "OpenAI-compatible", baseUrl: null, keyHint: null, keyless: true, openaiWire: true },
+];

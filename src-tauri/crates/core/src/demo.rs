@@ -9,7 +9,7 @@ use crate::error::{CoreError, Result};
 use crate::ledger::Ledger;
 use crate::ledger::runs::{NewRun, RunStatus};
 use crate::money::NanoUsd;
-use crate::pricing::{CostSource, TokenUsage};
+use crate::pricing::{Billing, CostSource, TokenUsage};
 use crate::provider::ProviderKind;
 
 /// How much sample data to make.
@@ -515,7 +515,9 @@ fn sample_run(
             };
         }
         _ => {
-            run.priced = Some(pricer.price(m.kind, m.model, &usage)?);
+            // Priced at the sample run's own start, as a real run is (windowed rates).
+            let billing = Billing::at(run.started_at_ms);
+            run.priced = Some(pricer.price_as(m.kind, m.model, &usage, &billing)?);
             if status != RunStatus::Ok {
                 run.cost_source = Some(CostSource::Estimated);
                 run.error_code = Some(

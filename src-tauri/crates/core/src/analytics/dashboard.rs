@@ -10,7 +10,6 @@ use super::{
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::ledger::rollup_read::RollupRow;
-use crate::money::NanoUsd;
 
 impl Ledger {
     /// The dashboard for a period and filters.
@@ -74,44 +73,41 @@ impl Ledger {
         previous.add_row(&self.rollup_total(&previous_range, &filters)?);
         previous.finish();
 
-        let share = |cost: NanoUsd| cost.share_of(totals.cost_nano);
-        let mut by_model: Vec<BreakdownRow> = models
-            .into_iter()
-            .map(|((name, provider), mut t)| {
-                t.finish();
-                BreakdownRow {
-                    cost_share: share(t.cost_nano),
-                    name,
-                    provider,
-                    totals: t,
-                }
-            })
-            .collect();
-        by_model.sort_by(|a, b| {
-            b.totals
-                .cost_nano
-                .cmp(&a.totals.cost_nano)
-                .then(b.totals.runs.cmp(&a.totals.runs))
-                .then(a.name.cmp(&b.name))
-        });
-        let mut by_provider: Vec<BreakdownRow> = providers
-            .into_iter()
-            .map(|(name, mut t)| {
-                t.finish();
-                BreakdownRow {
-                    cost_share: share(t.cost_nano),
-                    provider: name.clone(),
-                    name,
-                    totals: t,
-                }
-            })
-            .collect();
-        by_provider.sort_by(|a, b| {
-            b.totals
-                .cost_nano
-                .cmp(&a.totals.cost_nano)
-                .then(a.name.cmp(&b.name))
-        });
+        // Both breakdowns: most expensive first, then most runs, then by name.
+        let breakdown = |rows: Vec<(String, String, Totals)>| {
+            let mut out: Vec<BreakdownRow> = rows
+                .into_iter()
+                .map(|(name, provider, mut t)| {
+                    t.finish();
+                    BreakdownRow {
+                        cost_share: t.cost_nano.share_of(totals.cost_nano),
+                        name,
+                        provider,
+                        totals: t,
+                    }
+                })
+                .collect();
+            out.sort_by(|a, b| {
+                b.totals
+                    .cost_nano
+                    .cmp(&a.totals.cost_nano)
+                    .then(b.totals.runs.cmp(&a.totals.runs))
+                    .then(a.name.cmp(&b.name))
+            });
+            out
+        };
+        let by_model = breakdown(
+            models
+                .into_iter()
+                .map(|((name, provider), t)| (name, provider, t))
+                .collect(),
+        );
+        let by_provider = breakdown(
+            providers
+                .into_iter()
+                .map(|(name, t)| (name.clone(), name, t))
+                .collect(),
+        );
 
         let latency = totals
             .hist

@@ -260,13 +260,6 @@ impl ModelPrice {
         }
     }
 
-    /// The rates that apply to a request whose whole prompt is `prompt_tokens` at standard
-    /// hours, and the tier name.
-    pub fn effective_rates(&self, prompt_tokens: u64) -> (EffectiveRates, Option<String>) {
-        let (rates, tier) = self.tiered_rates(prompt_tokens);
-        (Self::effective(rates), tier)
-    }
-
     fn tiered_rates(&self, prompt_tokens: u64) -> (Rates, Option<String>) {
         let mut rates: Rates = self.base.clone();
         let mut tier = None;

@@ -24,7 +24,7 @@ pub const BUNDLED_SOURCE: &str = "litellm-1.109.1";
 pub const BUNDLED_SHA256: &str = "8f8060d8ce7a40c91b995c74d6a27657543d49e3c1c53430dabd556f244392c6";
 
 /// Per-token rates of one price tier. `None` means "not priced separately" (see fallbacks in
-/// [`ModelPrice::effective_rates`]).
+/// [`ModelPrice::resolve_rates`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Rates {

@@ -70,14 +70,12 @@ impl Schedule {
             rules.push(Rule::parse(hours, block.get("weekdays")));
         }
         if let Some(Value::Array(windows)) = block.get("windows") {
-            for w in windows {
-                match w {
-                    Value::Object(w) => rules.push(Rule::parse(
-                        w.get("hours_utc").unwrap_or(&Value::Null),
-                        w.get("weekdays"),
-                    )),
-                    _ => rules.push(Rule::never()),
-                }
+            // An item that is not an object is not a rule: it can never hold.
+            for w in windows.iter().filter_map(Value::as_object) {
+                rules.push(Rule::parse(
+                    w.get("hours_utc").unwrap_or(&Value::Null),
+                    w.get("weekdays"),
+                ));
             }
         }
         Some(Schedule {
@@ -102,21 +100,13 @@ impl Schedule {
 }
 
 impl Rule {
-    fn never() -> Rule {
-        Rule {
-            spans: Vec::new(),
-            weekdays: None,
-        }
-    }
-
     fn parse(hours: &Value, weekdays: Option<&Value>) -> Rule {
         let spans = match hours {
             Value::String(s) => span(s).into_iter().collect(),
-            Value::Array(list) => {
-                let parsed: Vec<Option<(u16, u16)>> =
-                    list.iter().map(|v| v.as_str().and_then(span)).collect();
-                parsed.into_iter().flatten().collect()
-            }
+            Value::Array(list) => list
+                .iter()
+                .filter_map(|v| v.as_str().and_then(span))
+                .collect(),
             _ => Vec::new(),
         };
         let weekdays = match weekdays {
@@ -158,28 +148,15 @@ fn clock(s: &str) -> Option<u16> {
     (h < 24 && m < 60).then_some(h * 60 + m)
 }
 
-/// An ISO weekday number or an English day name (`"sat"`, `"Sunday"`) → its bit.
+/// An ISO weekday number or an English day name (`"sat"`, `"Sunday"`: chrono's parser) → its bit.
 fn weekday_bit(v: &Value) -> Option<u8> {
     let n = match v {
         Value::Number(n) => n.as_u64().filter(|d| (1..=7).contains(d))? as u8,
-        Value::String(s) => {
-            let s = s.trim().to_ascii_lowercase();
-            let days = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
-            let full = [
-                "monday",
-                "tuesday",
-                "wednesday",
-                "thursday",
-                "friday",
-                "saturday",
-                "sunday",
-            ];
-            let i = days
-                .iter()
-                .position(|d| *d == s)
-                .or_else(|| full.iter().position(|d| *d == s))?;
-            i as u8 + 1
-        }
+        Value::String(s) => s
+            .trim()
+            .parse::<chrono::Weekday>()
+            .ok()?
+            .number_from_monday() as u8,
         _ => return None,
     };
     Some(1 << n)

@@ -196,3 +196,21 @@ impl CompareRequest {
 pub(crate) fn non_empty(s: &Option<String>) -> Option<&str> {
     s.as_deref().filter(|s| !s.trim().is_empty())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compare_targets_name_presets_and_keep_gateway_model_paths() {
+        let t = TargetRequest::parse("--model", "xai/grok-4.3").unwrap();
+        assert_eq!(
+            (t.provider, t.model.as_str()),
+            (ProviderKind::Xai, "grok-4.3")
+        );
+        let r = TargetRequest::parse("--model", "openrouter/anthropic/claude-sonnet-4-5").unwrap();
+        assert_eq!(r.provider, ProviderKind::Openrouter);
+        assert_eq!(r.model, "anthropic/claude-sonnet-4-5");
+        assert!(TargetRequest::parse("--model", "azure/gpt-4o").is_err());
+    }
+}
