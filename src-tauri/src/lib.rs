@@ -46,6 +46,8 @@ pub fn run() {
             commands::prices::price_show,
             commands::prices::price_override_set,
             commands::prices::price_override_remove,
+            commands::prices::price_unpriced_count,
+            commands::prices::price_reprice_unpriced,
             commands::prices::cost_calculate,
             commands::runs::run_estimate,
             commands::runs::run_start,

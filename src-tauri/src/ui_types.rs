@@ -65,7 +65,7 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             pricing::report::ModelRow, pricing::report::TierView, pricing::OverrideText,
             pricing::TokenUsage, pricing::report::CostReport, pricing::report::CostLineView,
             pricing::MatchKind, pricing::CostSource, pricing::Component, pricing::CostLine,
-            pricing::CostBreakdown, pricing::Multiplier,
+            pricing::CostBreakdown, pricing::Multiplier, ledger::unpriced::Repriced,
         ],
         "Keys" => [commands::keys::KeyInput, ledger::keys::KeyRecord],
         "Runs and conversations (core runner, ledger)" => [
@@ -151,6 +151,11 @@ fn providers_const() -> String {
         ));
     }
     out.push_str("];\n");
+    out.push_str(&format!(
+        "\n/** What the pre-flight of a model without a price says (the core's `UNPRICED_NOTICE`). */\n\
+         export const UNPRICED_NOTICE = {:?};\n",
+        core::runner::UNPRICED_NOTICE
+    ));
     out
 }
 

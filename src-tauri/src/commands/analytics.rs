@@ -223,6 +223,8 @@ pub struct ExportDone {
     path: String,
     rows: u64,
     cost_nano: promptledger_core::NanoUsd,
+    /// Runs without a price (not in `cost_nano`).
+    unpriced_runs: u64,
 }
 
 fn ledger_file(state: &AppState, source: Source) -> CmdResult<PathBuf> {
@@ -281,6 +283,7 @@ pub async fn export_runs_file(
             path: path.display().to_string(),
             rows: summary.rows,
             cost_nano: summary.cost_nano,
+            unpriced_runs: summary.unpriced_runs,
         }))
     })
     .await
@@ -319,6 +322,7 @@ pub async fn export_report_file(
             path: path.display().to_string(),
             rows: d.by_model.len() as u64,
             cost_nano: d.totals.cost_nano,
+            unpriced_runs: u64::try_from(d.totals.unpriced_runs).unwrap_or(0),
         }))
     })
 }

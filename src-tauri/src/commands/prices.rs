@@ -1,6 +1,7 @@
 //! Prices screen and cost calculator commands.
 
 use promptledger_core::ProviderKind;
+use promptledger_core::ledger::unpriced::Repriced;
 use promptledger_core::pricing::report::{CostReport, ModelFilter, ModelRow};
 use promptledger_core::pricing::{Billing, OverrideText, TokenUsage};
 use tauri::State;
@@ -62,6 +63,24 @@ pub async fn price_override_remove(state: State<'_, AppState>, model: String) ->
         l.remove_override(&model)?;
         state.refresh_pricer(l)
     })
+}
+
+/// How many runs of `model` are unpriced (recorded before it had a price).
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn price_unpriced_count(state: State<'_, AppState>, model: String) -> CmdResult<u64> {
+    state.with_ledger(|l| Ok(l.unpriced_run_count(&model)?))
+}
+
+/// Prices the unpriced runs of `model` once, at its price now (the user's new price).
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn price_reprice_unpriced(
+    state: State<'_, AppState>,
+    model: String,
+) -> CmdResult<Repriced> {
+    let pricer = state.pricer();
+    state.with_ledger(|l| Ok(l.reprice_unpriced(&model, &pricer)?))
 }
 
 /// The cost calculator: prices token counts on a model, as made at `at` (RFC 3339; now when

@@ -295,10 +295,11 @@ export type MatchKind =
   | "undated"
   | "override"
   | "custom"
-  | "unmetered";
+  | "unmetered"
+  | "unpriced";
 
 /** How a cost was obtained. */
-export type CostSource = "provider_reported" | "computed" | "estimated" | "unmetered";
+export type CostSource = "provider_reported" | "computed" | "estimated" | "unmetered" | "unpriced";
 
 /** One billed part of a run. */
 export type Component =
@@ -345,6 +346,20 @@ export type Multiplier = {
   reasons: Array<string>;
   /** What it adds on top of the input, output and reasoning lines. */
   extra_nano_usd: NanoUsd;
+};
+
+/** What pricing a model's unpriced runs did. */
+export type Repriced = {
+  /** The model. */
+  model: string;
+  /** Runs priced. */
+  runs: number;
+  /** Their total at the new price, nano-USD. */
+  cost_nano: NanoUsd;
+  /** The price-table version recorded on them (`custom+<when the price was set>`). */
+  price_table_version: string | null;
+  /** Unpriced runs of the model that still have no price (none once it is priced). */
+  still_unpriced: number;
 };
 
 // ---- Keys ----
@@ -481,6 +496,11 @@ export type Estimate = {
   long_context_tier: string | null;
   /** The rate set in force now: `standard`, or a windowed one such as `off-peak`. */
   rate_set: string;
+  /**
+   * No price is known for the model (an OpenAI-compatible gateway's alias): both costs are
+   * 0 here, the run's cost will be recorded as `unpriced`, and its worst case is unbounded.
+   */
+  unpriced: boolean;
 };
 
 /**
@@ -509,6 +529,11 @@ export type RunEstimate = {
   long_context_tier: string | null;
   /** The rate set in force now: `standard`, or a windowed one such as `off-peak`. */
   rate_set: string;
+  /**
+   * No price is known for the model (an OpenAI-compatible gateway's alias): both costs are
+   * 0 here, the run's cost will be recorded as `unpriced`, and its worst case is unbounded.
+   */
+  unpriced: boolean;
 };
 
 /** One run. */
@@ -531,10 +556,13 @@ export type RunView = {
   output: string;
   /** Tokens. */
   usage: UsageView;
-  /** Cost, nano-USD. */
-  cost_nano_usd: NanoUsd;
-  /** Cost, USD. */
-  cost_usd: number;
+  /**
+   * Cost, nano-USD; `null` for an unpriced run (the model has no price: the cost is
+   * unknown, never 0).
+   */
+  cost_nano_usd: NanoUsd | null;
+  /** Cost, USD; `null` when unpriced. */
+  cost_usd: number | null;
   /** How the cost was obtained. */
   cost_source: CostSource;
   /** What the provider or gateway said it charged, when it said (then it is the cost). */
@@ -734,8 +762,8 @@ export type RunSummary = {
   input_tokens: number;
   /** All output tokens (visible + reasoning). */
   output_tokens: number;
-  /** Cost, nano-USD. */
-  cost_nano_usd: NanoUsd;
+  /** Cost, nano-USD; `None` for an unpriced run (the cost is unknown). */
+  cost_nano_usd: NanoUsd | null;
   /** How the cost was obtained. */
   cost_source: string;
   /** Latency (ms). */
@@ -966,9 +994,14 @@ export type Totals = {
   tokens: Tokens;
   /** All tokens. */
   total_tokens: number;
-  /** Cost, nano-USD. */
+  /** Cost, nano-USD, of the runs whose cost is known. */
   cost_nano: NanoUsd;
-  /** Average cost per run, nano-USD (rounded down). */
+  /**
+   * Runs whose cost is unknown (their model has no price): counted in `runs`, not in the
+   * cost — shown beside it, never summed as 0.
+   */
+  unpriced_runs: number;
+  /** Average cost per priced run, nano-USD (rounded down). */
   avg_cost_nano: NanoUsd;
   /** `ok_runs / runs`, `0.0..=1.0`; `None` without runs. */
   success_rate: number | null;
@@ -1213,6 +1246,8 @@ export type ExportDone = {
   path: string;
   rows: number;
   cost_nano: NanoUsd;
+  /** Runs without a price (not in `cost_nano`). */
+  unpriced_runs: number;
 };
 
 /** The sample ledger as opened. */
@@ -1383,3 +1418,6 @@ export const PROVIDERS: ReadonlyArray<{
   { id: "fireworks", name: "Fireworks AI", baseUrl: "https://api.fireworks.ai/inference/v1", keyHint: "fw_…", keyless: false, openaiWire: true },
   { id: "openai_compatible", name: "OpenAI-compatible", baseUrl: null, keyHint: null, keyless: true, openaiWire: true },
 ];
+
+/** What the pre-flight of a model without a price says (the core's `UNPRICED_NOTICE`). */
+export const UNPRICED_NOTICE = "no price known — the cost will be recorded as unpriced";

@@ -12,6 +12,11 @@ export function usd(nano: number): string {
   return `${neg ? "−" : ""}$${whole.toLocaleString("en-US")}.${frac}`;
 }
 
+/** A run's cost: exact USD, or "unpriced" when its model has no price (null: unknown, never $0). */
+export function runCost(nano: number | null): string {
+  return nano === null ? "unpriced" : usd(nano);
+}
+
 /** nano-USD per 1M tokens → "$2.50" (at least 2 decimals), or "—". */
 export function rate(nanoPerM: number | null | undefined): string {
   if (nanoPerM === null || nanoPerM === undefined) return "—";

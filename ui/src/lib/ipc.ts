@@ -3,6 +3,7 @@
 import { Channel, invoke } from "@tauri-apps/api/core";
 import type {
   AppInfo,
+  Repriced,
   ColumnRecord,
   CompareEstimate,
   CompareInput,
@@ -75,6 +76,8 @@ export const ipc = {
     call<ModelRow>("price_show", { model, provider: provider || null }),
   priceOverrideSet: (input: OverrideText) => call<ModelRow>("price_override_set", { input }),
   priceOverrideRemove: (model: string) => call<void>("price_override_remove", { model }),
+  priceUnpricedCount: (model: string) => call<number>("price_unpriced_count", { model }),
+  priceRepriceUnpriced: (model: string) => call<Repriced>("price_reprice_unpriced", { model }),
   costCalculate: (provider: string, model: string, usage: TokenUsage, at: string | null) =>
     call<CostReport>("cost_calculate", { provider, model, usage, at }),
   keysList: () => call<KeyRecord[]>("keys_list"),

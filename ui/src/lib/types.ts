@@ -3,4 +3,4 @@
 // UI alone would be written by hand below. Money is integer nano-USD; rates are nano-USD per 1M
 // tokens.
 export type * from "./bindings";
-export { PROVIDERS } from "./bindings";
+export { PROVIDERS, UNPRICED_NOTICE } from "./bindings";

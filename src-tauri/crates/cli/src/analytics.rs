@@ -142,6 +142,18 @@ fn rate(t: &Totals) -> String {
         .map_or_else(|| "–".into(), |r| format!("{:.1} %", r * 100.0))
 }
 
+/// `  (+ 3 unpriced runs)` beside a cost that leaves them out; nothing when there are none.
+fn unpriced_note(n: i64) -> String {
+    match n {
+        0 => String::new(),
+        1 => "  (+ 1 unpriced run, not in the cost)".into(),
+        n => format!(
+            "  (+ {} unpriced runs, not in the cost)",
+            thousands(n as u64)
+        ),
+    }
+}
+
 fn text_report(d: &Dashboard) -> String {
     use std::fmt::Write;
     let t = &d.totals;
@@ -165,9 +177,10 @@ fn text_report(d: &Dashboard) -> String {
     );
     let _ = writeln!(
         s,
-        "  Cost           {:>14}  {}",
+        "  Cost           {:>14}  {}{}",
         t.cost_nano.to_short_usd(),
-        pct(d.change.cost)
+        pct(d.change.cost),
+        unpriced_note(t.unpriced_runs)
     );
     let _ = writeln!(
         s,
@@ -217,13 +230,14 @@ fn text_report(d: &Dashboard) -> String {
         for r in rows.iter() {
             let _ = writeln!(
                 s,
-                "  {:<28} {:>10} {:>12} {:>6.1}% {:>11} {:>8}",
+                "  {:<28} {:>10} {:>12} {:>6.1}% {:>11} {:>8}{}",
                 r.name,
                 thousands(r.totals.runs as u64),
                 r.totals.cost_nano.to_short_usd(),
                 r.cost_share * 100.0,
                 r.totals.avg_cost_nano.to_short_usd(),
-                rate(&r.totals)
+                rate(&r.totals),
+                unpriced_note(r.totals.unpriced_runs)
             );
         }
     }
@@ -302,9 +316,13 @@ pub fn export(mut ledger: Ledger, cmd: ExportCommand) -> Result<()> {
     })?;
     let path = file.finish()?;
     eprintln!(
-        "\r{} runs ({} in total) written to {}",
+        "\r{} runs ({} in total{}) written to {}",
         thousands(summary.rows),
         summary.cost_nano.to_short_usd(),
+        match summary.unpriced_runs {
+            0 => String::new(),
+            n => format!(", {} unpriced", thousands(n)),
+        },
         path.display()
     );
     Ok(())

@@ -85,11 +85,21 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
     let id = prepared.id;
     let labels: Vec<String> = prepared.columns.iter().map(|(l, _)| l.clone()).collect();
     if !a.json {
+        let unpriced = prepared
+            .estimate
+            .columns
+            .iter()
+            .filter(|e| e.unpriced)
+            .count();
         eprintln!(
-            "estimate: {} – {} for {} targets",
+            "estimate: {} – {} for {} targets{}",
             prepared.estimate.min_total,
             prepared.estimate.max_total,
-            labels.len()
+            labels.len(),
+            match unpriced {
+                0 => String::new(),
+                n => format!(" ({n} without a price: their cost will be recorded as unpriced)"),
+            }
         );
     }
     let cancel = CancellationToken::new();
@@ -137,7 +147,7 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
                         + u.cache_write_1h_tokens
                 ),
                 format::thousands(u.output_tokens + u.reasoning_tokens),
-                v.cost_nano_usd.to_string(),
+                format::cost(v.cost_nano_usd),
                 v.latency_ms.unwrap_or(0) as f64 / 1000.0,
                 v.ttft_ms
                     .map_or("—".into(), |t| format!("{:.2}s", t as f64 / 1000.0)),

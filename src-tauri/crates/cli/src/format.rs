@@ -1,6 +1,6 @@
 //! Human-readable tables for the terminal. Numbers come from the core's exact integers.
 
-use promptledger_core::money::RatePerMTok;
+use promptledger_core::money::{NanoUsd, RatePerMTok};
 use promptledger_core::pricing::CostSource;
 use promptledger_core::pricing::report::{CostReport, ModelRow};
 
@@ -15,6 +15,11 @@ pub fn thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A run's cost as `$0.001234`, or `unpriced` when its model has no price (never `$0`).
+pub fn cost(v: Option<NanoUsd>) -> String {
+    v.map_or_else(|| "unpriced".into(), |c| c.to_string())
 }
 
 /// A rate as `$2.50`, or `—` when the table has none.

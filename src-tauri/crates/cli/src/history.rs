@@ -121,7 +121,7 @@ pub fn history(ledger: &Ledger, a: HistoryArgs) -> Result<()> {
             r.status,
             format::thousands(u64::try_from(r.input_tokens).unwrap_or(0)),
             format::thousands(u64::try_from(r.output_tokens).unwrap_or(0)),
-            r.cost_nano_usd.to_string(),
+            format::cost(r.cost_nano_usd),
             r.latency_ms.unwrap_or(0) as f64 / 1000.0
         );
     }
@@ -201,7 +201,7 @@ pub fn show(ledger: &Ledger, a: ShowArgs) -> Result<()> {
             l.cost_nano_usd.to_string()
         );
     }
-    println!("  {:<18} {:>40}", "total", v.cost_nano_usd.to_string());
+    println!("  {:<18} {:>40}", "total", format::cost(v.cost_nano_usd));
     println!(
         "\nlatency {:.2} s · first token {} · attempts {} · request id {}",
         v.latency_ms.unwrap_or(0) as f64 / 1000.0,

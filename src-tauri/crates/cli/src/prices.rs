@@ -83,6 +83,10 @@ pub struct SetArgs {
     /// A note ("negotiated price", "our vLLM box")
     #[arg(long)]
     note: Option<String>,
+    /// Also price this model's unpriced runs (recorded before it had a price) once, at this
+    /// price; prints how many and their total. Runs that already have a cost never change.
+    #[arg(long)]
+    reprice_unpriced: bool,
 }
 
 pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> {
@@ -160,9 +164,36 @@ pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> 
             .parse(promptledger_core::ledger::now_rfc3339())?;
             let mut ledger = open()?;
             ledger.set_override(&o)?;
-            let row = ledger.pricer()?.show(None, &o.model)?;
+            let pricer = ledger.pricer()?;
+            let row = pricer.show(None, &o.model)?;
             println!("saved: {} ({})", row.key, row.source);
             print!("{}", format::model_rows(std::slice::from_ref(&row)));
+            if a.reprice_unpriced {
+                let r = ledger.reprice_unpriced(&o.model, &pricer)?;
+                println!(
+                    "priced {} unpriced run{} of {}: {} in total{}",
+                    format::thousands(r.runs),
+                    if r.runs == 1 { "" } else { "s" },
+                    r.model,
+                    r.cost_nano,
+                    match r.still_unpriced {
+                        0 => String::new(),
+                        n => format!(" ({n} still without a price)"),
+                    }
+                );
+            } else {
+                match ledger.unpriced_run_count(&o.model)? {
+                    0 => {}
+                    n => eprintln!(
+                        "{} run{} of {} {} unpriced; add --reprice-unpriced to price {} once at this price",
+                        format::thousands(n),
+                        if n == 1 { "" } else { "s" },
+                        o.model,
+                        if n == 1 { "is" } else { "are" },
+                        if n == 1 { "it" } else { "them" },
+                    ),
+                }
+            }
             Ok(())
         }
         PricesCommand::Unset { model } => {

@@ -4,8 +4,11 @@
 use clap::Args;
 use promptledger_core::ledger::cache::CachePolicy;
 use promptledger_core::ledger::runs::RunStatus;
+use promptledger_core::pricing::CostSource;
 use promptledger_core::runner::view::RunView;
-use promptledger_core::runner::{ConversationChoice, RunEvent, RunRequest, TargetRequest};
+use promptledger_core::runner::{
+    ConversationChoice, RunEvent, RunRequest, TargetRequest, UNPRICED_NOTICE,
+};
 use promptledger_core::{ProviderKind, Result};
 use std::io::Write;
 use tokio_util::sync::CancellationToken;
@@ -130,6 +133,9 @@ pub fn run(ledger: promptledger_core::ledger::Ledger, a: RunArgs) -> Result<bool
     let service = service(ledger, a.net.settings()?)?;
     let prepared = service.prepare(&req)?;
     let json = a.json;
+    if prepared.unpriced() && !json {
+        eprintln!("{}", UNPRICED_NOTICE);
+    }
     let cancel = CancellationToken::new();
     let mut stdout = std::io::stdout();
     let mut on_event = |ev: RunEvent| match (&ev, json) {
@@ -175,7 +181,7 @@ fn summary(v: &RunView) -> String {
         v.run_id,
         format::thousands(input),
         format::thousands(u.output_tokens + u.reasoning_tokens),
-        v.cost_nano_usd,
+        format::cost(v.cost_nano_usd),
         v.cost_source.as_str(),
         v.latency_ms.unwrap_or(0) as f64 / 1000.0,
     );
@@ -190,6 +196,14 @@ fn summary(v: &RunView) -> String {
     }
     if let Some(k) = &v.key_label {
         s += &format!(", key “{k}”");
+    }
+    if v.cost_source == CostSource::Unpriced {
+        s += &format!(
+            "\nno price known for {m}: the tokens are recorded, the cost is unknown. Price it once \
+             with: promptledger prices set {m} --input-per-mtok USD --output-per-mtok USD \
+             --reprice-unpriced",
+            m = v.model
+        );
     }
     if let Some(e) = &v.error {
         s += &format!("\nerror[{}]: {}", e.code, e.message);

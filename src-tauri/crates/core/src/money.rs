@@ -33,6 +33,10 @@ impl NanoUsd {
     /// Zero dollars.
     pub const ZERO: NanoUsd = NanoUsd(0);
 
+    /// A worst case nobody can bound (a run of a model without a price): it breaks every
+    /// budget. Never recorded as a cost.
+    pub const UNBOUNDED: NanoUsd = NanoUsd(i64::MAX);
+
     /// Exact decimal USD, trimmed to at least 2 decimals: `9975000` → `"0.009975"`.
     pub fn to_usd_string(self) -> String {
         decimal_string(self.0, 9, 2)

@@ -322,6 +322,13 @@ impl ProviderKind {
         matches!(self, ProviderKind::Ollama)
     }
 
+    /// Whether a model the price table does not know may still run (and be recorded as
+    /// `unpriced`): true for OpenAI-compatible services and gateways, whose model names are
+    /// often aliases; false for the native providers, where an unknown name is a typo.
+    pub fn may_run_unpriced(self) -> bool {
+        self.speaks_openai() && self != ProviderKind::Openai
+    }
+
     /// Every CLI name, for messages: `openai, anthropic, …, openai-compatible`.
     pub fn cli_names() -> String {
         Self::ALL.map(ProviderKind::cli_name).join(", ")

@@ -30,9 +30,12 @@ pub struct Totals {
     pub tokens: Tokens,
     /// All tokens.
     pub total_tokens: i64,
-    /// Cost, nano-USD.
+    /// Cost, nano-USD, of the runs whose cost is known.
     pub cost_nano: NanoUsd,
-    /// Average cost per run, nano-USD (rounded down).
+    /// Runs whose cost is unknown (their model has no price): counted in `runs`, not in the
+    /// cost — shown beside it, never summed as 0.
+    pub unpriced_runs: i64,
+    /// Average cost per priced run, nano-USD (rounded down).
     pub avg_cost_nano: NanoUsd,
     /// `ok_runs / runs`, `0.0..=1.0`; `None` without runs.
     pub success_rate: Option<f64>,
@@ -60,6 +63,7 @@ impl Totals {
         self.ok_runs += row.ok_runs;
         self.tokens.add(&row.tokens);
         self.cost_nano += row.cost_nano;
+        self.unpriced_runs += row.unpriced_runs;
         self.cache_saved_nano += row.saved_nano;
         self.cache_hits += row.cache_hits;
         self.latency_sum += row.latency_sum;
@@ -73,7 +77,7 @@ impl Totals {
 
     fn finish(&mut self) {
         self.total_tokens = self.tokens.total();
-        self.avg_cost_nano = self.cost_nano.per(self.runs);
+        self.avg_cost_nano = self.cost_nano.per(self.runs - self.unpriced_runs);
         self.success_rate = (self.runs > 0).then(|| self.ok_runs as f64 / self.runs as f64);
         self.latency_avg_ms =
             (self.latency_count > 0).then(|| self.latency_sum / self.latency_count);

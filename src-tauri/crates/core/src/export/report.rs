@@ -1,5 +1,6 @@
 //! The cost report: one CSV row per day × model, then one per model for the whole period, then a
-//! total row — or the whole dashboard as JSON.
+//! total row — or the whole dashboard as JSON. Each row counts its unpriced runs beside the cost
+//! (which does not include them).
 
 use std::io::Write;
 
@@ -25,10 +26,11 @@ const COLUMNS: &[&str] = &[
     "total_tokens",
     "cost_usd",
     "cost_nano_usd",
+    "unpriced_runs",
 ];
 
 #[derive(Default, Clone)]
-struct Sums([i64; 10]); // runs, ok, 6 token components, total tokens, cost
+struct Sums([i64; 11]); // runs, ok, 6 token components, total tokens, cost, unpriced runs
 
 impl Sums {
     fn add(&mut self, o: &Sums) {
@@ -62,6 +64,7 @@ pub fn report_csv(
         rec.extend(s.0.iter().take(9).map(i64::to_string));
         rec.push(NanoUsd(s.0[9]).to_exact_usd());
         rec.push(s.0[9].to_string());
+        rec.push(s.0[10].to_string());
         w.write_record(&rec).map_err(csv_err)
     };
     for row in rows {
@@ -77,6 +80,7 @@ pub fn report_csv(
             t.reasoning,
             t.total(),
             row.cost_nano.0,
+            row.unpriced_runs,
         ]);
         record(&mut w, "day", &row.day, &row.provider, &row.model, &s)?;
         per_model

@@ -71,8 +71,10 @@ pub struct RunExport {
 pub struct ExportSummary {
     /// Rows (runs) written.
     pub rows: u64,
-    /// Sum of their cost, nano-USD.
+    /// Sum of their cost, nano-USD (unpriced runs are not in it).
     pub cost_nano: NanoUsd,
+    /// Runs whose cost is unknown (written with an empty cost).
+    pub unpriced_runs: u64,
 }
 
 /// Writes the runs to `out`; `progress(done, total)` is called every 10,000 rows and at the end.
@@ -106,8 +108,12 @@ pub fn export_runs(
             match i {
                 1 => put(&mut sink, Cell::Time(row.int(i)?.unwrap_or(0)))?,
                 15 => {
-                    let cost = row.int(i)?.unwrap_or(0);
-                    summary.cost_nano += NanoUsd(cost);
+                    // NULL: an unpriced run, written with an empty cost (never 0).
+                    let cost = row.int(i)?;
+                    match cost {
+                        Some(c) => summary.cost_nano += NanoUsd(c),
+                        None => summary.unpriced_runs += 1,
+                    }
                     put(&mut sink, Cell::Int(Some(tokens)))?;
                     put(&mut sink, Cell::Usd(cost))?;
                 }
@@ -139,7 +145,7 @@ pub fn export_runs(
 enum Cell<'a> {
     Int(Option<i64>),
     Time(i64),
-    Usd(i64),
+    Usd(Option<i64>),
     Text(Option<&'a [u8]>),
 }
 
@@ -176,7 +182,8 @@ impl Sink<'_> {
                     Cell::Int(Some(v)) => buf.format(v).as_bytes(),
                     Cell::Int(None) | Cell::Text(None) => b"",
                     Cell::Time(ms) => utc_iso(ms, &mut small),
-                    Cell::Usd(n) => write_exact_usd(n, &mut small),
+                    Cell::Usd(Some(n)) => write_exact_usd(n, &mut small),
+                    Cell::Usd(None) => b"",
                     Cell::Text(Some(t)) => t,
                 };
                 w.write_field(field).map_err(csv_err)
@@ -188,11 +195,15 @@ impl Sink<'_> {
                     Cell::Time(ms) => String::from_utf8_lossy(utc_iso(ms, &mut small))
                         .into_owned()
                         .into(),
-                    Cell::Usd(n) => {
+                    Cell::Usd(Some(n)) => {
                         obj.insert("cost_nano_usd".into(), n.into());
                         String::from_utf8_lossy(write_exact_usd(n, &mut small))
                             .into_owned()
                             .into()
+                    }
+                    Cell::Usd(None) => {
+                        obj.insert("cost_nano_usd".into(), serde_json::Value::Null);
+                        serde_json::Value::Null
                     }
                     Cell::Text(Some(t)) => String::from_utf8_lossy(t).into_owned().into(),
                 };

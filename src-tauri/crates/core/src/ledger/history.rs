@@ -74,8 +74,8 @@ pub struct RunSummary {
     pub input_tokens: i64,
     /// All output tokens (visible + reasoning).
     pub output_tokens: i64,
-    /// Cost, nano-USD.
-    pub cost_nano_usd: NanoUsd,
+    /// Cost, nano-USD; `None` for an unpriced run (the cost is unknown).
+    pub cost_nano_usd: Option<NanoUsd>,
     /// How the cost was obtained.
     pub cost_source: String,
     /// Latency (ms).

@@ -31,6 +31,10 @@ const FILES: &[(&str, &str)] = &[
         "20261130_0007_rate_sets_multipliers.sql",
         include_str!("migrations/20261130_0007_rate_sets_multipliers.sql"),
     ),
+    (
+        "20261130_0008_unpriced_runs.sql",
+        include_str!("migrations/20261130_0008_unpriced_runs.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

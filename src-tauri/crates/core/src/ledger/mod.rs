@@ -20,6 +20,7 @@ pub mod rollup;
 pub mod rollup_read;
 pub mod runs;
 pub mod templates;
+pub mod unpriced;
 pub mod zone;
 
 use rusqlite::Connection;
@@ -87,13 +88,17 @@ impl Ledger {
             // disk on every run it records.
             conn.pragma_update(None, "cache_size", -65_536)?;
         }
-        conn.pragma_update(None, "foreign_keys", "ON")?;
         // The roll-up counts days in the zone the file was rolled up in (the system's zone for a
         // new file); the functions its triggers call must exist before any migration runs.
         let stored = stored_zone(&conn);
         let zone = stored.unwrap_or_else(Zone::system);
         functions::register(&conn, zone)?;
+        // Migrations run with foreign keys off, as SQLite's table-rebuild procedure requires
+        // (dropping the old `runs` must not null the links to it); each migration checks the
+        // keys before it commits.
+        conn.pragma_update(None, "foreign_keys", "OFF")?;
         migrations().to_latest(&mut conn)?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut ledger = Ledger { conn, path, zone };
         if stored.is_none() {
             ledger.store_zone()?;

@@ -109,15 +109,15 @@ pub(crate) const REBUILD: &str = "INSERT INTO rollup_day
            COALESCE(key_id, ''), COALESCE(tag, ''), status, count(*),
            sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
            sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
-           sum(cost_total_nano),
+           COALESCE(sum(cost_total_nano), 0),
            sum(pl_saved(cached_input_tokens, rate_input, rate_cached_input, saved_nano)),
            sum(cache_hit), sum(COALESCE(latency_ms, 0)), sum(latency_ms IS NOT NULL),
-           pl_hist_of(latency_ms)
+           pl_hist_of(latency_ms), sum(cost_total_nano IS NULL)
     FROM runs GROUP BY 1, 2, 3, 4, 5, 6;
     INSERT INTO rollup_day_model
     SELECT day, provider, model, sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
            sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
            sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
            sum(cost_nano), sum(saved_nano), sum(cache_hits), sum(latency_ms_sum),
-           sum(latency_count), pl_hist_merge(latency_hist)
+           sum(latency_count), pl_hist_merge(latency_hist), sum(unpriced_runs)
     FROM rollup_day GROUP BY 1, 2, 3;";

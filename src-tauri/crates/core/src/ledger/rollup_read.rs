@@ -102,6 +102,8 @@ pub struct RollupRow {
     pub latency_count: i64,
     /// The merged latency histogram (see [`crate::ledger::hist`]).
     pub hist: Vec<u8>,
+    /// Runs whose cost is unknown (their model has no price): not in `cost_nano`.
+    pub unpriced_runs: i64,
 }
 
 /// The sums over `rollup_day_model` (the narrow table); `WIDE_SUMS` over `rollup_day`.
@@ -109,12 +111,12 @@ const SUMS: &str =
     "sum(runs), sum(ok_runs), sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
     sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_nano),
     sum(saved_nano), sum(cache_hits), sum(latency_ms_sum), sum(latency_count),
-    pl_hist_merge(latency_hist)";
+    pl_hist_merge(latency_hist), sum(unpriced_runs)";
 const WIDE_SUMS: &str = "sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
     sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
     sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens), sum(cost_nano),
     sum(saved_nano), sum(cache_hits), sum(latency_ms_sum), sum(latency_count),
-    pl_hist_merge(latency_hist)";
+    pl_hist_merge(latency_hist), sum(unpriced_runs)";
 
 /// The roll-up table and sums that answer these filters: the narrow day × model table unless a
 /// filter needs the key, tag or status dimension.
@@ -183,6 +185,7 @@ fn group_row(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<RollupRow
         hist: r
             .get::<_, Option<Vec<u8>>>(offset + 13)?
             .unwrap_or_default(),
+        unpriced_runs: g(14)?,
     })
 }
 

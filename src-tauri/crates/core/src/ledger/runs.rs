@@ -134,6 +134,14 @@ pub struct RunRecord {
     pub tried: Vec<TargetAttempt>,
 }
 
+impl RunRecord {
+    /// What the run cost: `None` when it is unpriced (its model had no price).
+    pub fn cost(&self) -> Option<NanoUsd> {
+        (self.breakdown.cost_source != CostSource::Unpriced)
+            .then_some(self.breakdown.total_nano_usd)
+    }
+}
+
 /// A run to record.
 #[derive(Debug, Clone, Default)]
 pub struct NewRun {
@@ -308,12 +316,13 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
     let price_key: Option<String> = r.get(5)?;
     let breakdown = CostBreakdown {
         lines,
-        total_nano_usd: NanoUsd(r.get(28)?),
+        total_nano_usd: NanoUsd(r.get::<_, Option<i64>>(28)?.unwrap_or(0)),
         tier: r.get(30)?,
         cost_source: match source.as_str() {
             "provider_reported" => CostSource::ProviderReported,
             "estimated" => CostSource::Estimated,
             "unmetered" => CostSource::Unmetered,
+            "unpriced" => CostSource::Unpriced,
             _ => CostSource::Computed,
         },
         rate_set: r.get(49)?,
@@ -399,7 +408,10 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
         run.provider,
         run.model_requested,
         run.model_resolved,
-        run.priced.as_ref().map(|p| p.price_key.as_str()),
+        run.priced
+            .as_ref()
+            .filter(|p| p.breakdown.cost_source != CostSource::Unpriced)
+            .map(|p| p.price_key.as_str()),
         run.priced.as_ref().map(|p| p.price_table_version.as_str()),
         run.key_id,
         run.status.unwrap_or(RunStatus::Ok).as_str(),
@@ -423,7 +435,12 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
         cost(Component::CacheWrite1h),
         cost(Component::Output),
         cost(Component::Reasoning),
-        run.provider_cost.unwrap_or(p.breakdown.total_nano_usd).0,
+        // An unpriced run's cost is unknown (NULL), unless a gateway reported it.
+        match (run.provider_cost, source) {
+            (Some(c), _) => Some(c.0),
+            (None, CostSource::Unpriced) => None,
+            (None, _) => Some(p.breakdown.total_nano_usd.0),
+        },
         run.provider_cost.map(|c| c.0),
         source.as_str(),
         p.breakdown.tier,

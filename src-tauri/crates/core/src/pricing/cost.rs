@@ -82,6 +82,9 @@ pub enum CostSource {
     Estimated,
     /// A local model: no per-token charge.
     Unmetered,
+    /// The price table does not know the model (a gateway alias): tokens are recorded, the
+    /// cost is unknown (never $0) until the user prices the model.
+    Unpriced,
 }
 
 impl CostSource {
@@ -92,6 +95,7 @@ impl CostSource {
             CostSource::Computed => "computed",
             CostSource::Estimated => "estimated",
             CostSource::Unmetered => "unmetered",
+            CostSource::Unpriced => "unpriced",
         }
     }
 }

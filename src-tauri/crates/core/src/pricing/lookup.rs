@@ -28,6 +28,8 @@ pub enum MatchKind {
     Custom,
     /// A local model (Ollama): no per-token charge.
     Unmetered,
+    /// A model the table does not know, run through an OpenAI-compatible service: no price.
+    Unpriced,
 }
 
 impl MatchKind {
@@ -42,6 +44,7 @@ impl MatchKind {
             MatchKind::Override => "override",
             MatchKind::Custom => "custom",
             MatchKind::Unmetered => "unmetered",
+            MatchKind::Unpriced => "unpriced",
         }
     }
 }

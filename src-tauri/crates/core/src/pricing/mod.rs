@@ -124,22 +124,11 @@ impl Pricer {
         }
         if let Some(kind) = provider.filter(|p| p.is_unmetered()) {
             // A local model the table does not list: still unmetered, never an error.
-            let key = format!("{}/{}", kind.as_str(), name);
-            let price = ModelPrice {
-                key,
-                litellm_provider: kind.as_str().into(),
-                mode: "chat".into(),
-                max_input_tokens: None,
-                max_output_tokens: None,
-                base: Rates::default(),
-                thresholds: Vec::new(),
-                bands: Vec::new(),
-                threshold_inclusive: false,
-                windows: Vec::new(),
-                multipliers: Vec::new(),
-            };
             return Ok(Quote {
-                price: Cow::Owned(price),
+                price: Cow::Owned(ModelPrice::blank(
+                    format!("{}/{}", kind.as_str(), name),
+                    kind,
+                )),
                 match_kind: MatchKind::Unmetered,
             });
         }
@@ -153,6 +142,46 @@ impl Pricer {
             model: name.to_string(),
             suggestions,
         })
+    }
+
+    /// The price a run is sent at: [`Pricer::quote`], except that a model the table does not
+    /// know, on a provider that [may run unpriced](ProviderKind::may_run_unpriced) (an
+    /// OpenAI-compatible service or gateway), runs without a price instead of being refused.
+    pub fn quote_for_run(&self, provider: ProviderKind, model: &str) -> Result<Quote<'_>> {
+        match self.quote(Some(provider), model) {
+            Err(CoreError::UnknownModel { model, .. }) if provider.may_run_unpriced() => {
+                Ok(Quote {
+                    price: Cow::Owned(ModelPrice::blank(model, provider)),
+                    match_kind: MatchKind::Unpriced,
+                })
+            }
+            other => other,
+        }
+    }
+
+    /// Prices a run that was sent (so the provider bills it): like [`Pricer::price_as`], but
+    /// a model that has no price is recorded as `unpriced` (tokens kept, cost unknown) rather
+    /// than lost — whatever the provider.
+    pub fn price_run(
+        &self,
+        provider: ProviderKind,
+        model: &str,
+        usage: &TokenUsage,
+        billing: &Billing,
+    ) -> PricedUsage {
+        match self.quote_for_run(provider, model) {
+            Ok(quote) => self.bill(provider, model, quote, usage, billing),
+            Err(_) => self.bill(
+                provider,
+                model,
+                Quote {
+                    price: Cow::Owned(ModelPrice::blank(model.trim().to_string(), provider)),
+                    match_kind: MatchKind::Unpriced,
+                },
+                usage,
+                billing,
+            ),
+        }
     }
 
     /// Prices one run made now, served without geography or speed tags.
@@ -175,12 +204,27 @@ impl Pricer {
         billing: &Billing,
     ) -> Result<PricedUsage> {
         let quote = self.quote(Some(provider), model)?;
-        let breakdown = if quote.match_kind == MatchKind::Unmetered {
-            cost::bill(usage, &EffectiveRates::ZERO, None, CostSource::Unmetered)
-        } else {
-            cost::compute(&quote.price, usage, billing)
+        Ok(self.bill(provider, model, quote, usage, billing))
+    }
+
+    fn bill(
+        &self,
+        provider: ProviderKind,
+        model: &str,
+        quote: Quote<'_>,
+        usage: &TokenUsage,
+        billing: &Billing,
+    ) -> PricedUsage {
+        let breakdown = match quote.match_kind {
+            MatchKind::Unmetered => {
+                cost::bill(usage, &EffectiveRates::ZERO, None, CostSource::Unmetered)
+            }
+            MatchKind::Unpriced => {
+                cost::bill(usage, &EffectiveRates::ZERO, None, CostSource::Unpriced)
+            }
+            _ => cost::compute(&quote.price, usage, billing),
         };
-        Ok(PricedUsage {
+        PricedUsage {
             provider,
             model: model.trim().to_string(),
             price_key: quote.price.key.clone(),
@@ -188,7 +232,7 @@ impl Pricer {
             price_table_version: self.table.version().id.clone(),
             usage: *usage,
             breakdown,
-        })
+        }
     }
 }
 

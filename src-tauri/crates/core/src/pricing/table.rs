@@ -108,6 +108,25 @@ pub struct ModelPrice {
     pub multipliers: Vec<(String, Factor)>,
 }
 
+impl ModelPrice {
+    /// An entry with no rates: a local model's, or one the table does not know.
+    pub fn blank(key: String, provider: crate::provider::ProviderKind) -> ModelPrice {
+        ModelPrice {
+            key,
+            litellm_provider: provider.as_str().into(),
+            mode: "chat".into(),
+            max_input_tokens: None,
+            max_output_tokens: None,
+            base: Rates::default(),
+            thresholds: Vec::new(),
+            bands: Vec::new(),
+            threshold_inclusive: false,
+            windows: Vec::new(),
+            multipliers: Vec::new(),
+        }
+    }
+}
+
 /// Where a table came from: bundled, or imported by the user.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

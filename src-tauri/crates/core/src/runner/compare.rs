@@ -10,6 +10,7 @@ use crate::error::{CoreError, Result, lock};
 use crate::ledger::budgets::{BudgetCheck, RunScope, refuse_if_blocked};
 use crate::ledger::runs::{RunRecord, RunStatus};
 use crate::money::NanoUsd;
+use crate::pricing::CostSource;
 use crate::runner::{Detail, Estimate, PreparedRun, RunEvent, RunOutcome, RunSpec, Runner};
 
 /// One target of a comparison.
@@ -72,7 +73,12 @@ pub fn summarize(runs: &[Option<&RunRecord>]) -> Summary {
         .enumerate()
         .filter_map(|(i, r)| r.filter(|r| r.status == RunStatus::Ok).map(|r| (i, r)))
         .collect();
-    let cheapest = ok
+    // A run without a price has no place in cost rankings.
+    let priced: Vec<&(usize, &RunRecord)> = ok
+        .iter()
+        .filter(|(_, r)| r.breakdown.cost_source != CostSource::Unpriced)
+        .collect();
+    let cheapest = priced
         .iter()
         .min_by_key(|(_, r)| r.breakdown.total_nano_usd)
         .map(|(i, _)| *i);
@@ -89,7 +95,7 @@ pub fn summarize(runs: &[Option<&RunRecord>]) -> Summary {
             cost => out * 1_000_000_000 / cost,
         }
     };
-    let most_output_per_dollar = ok
+    let most_output_per_dollar = priced
         .iter()
         .filter(|(_, r)| r.usage.output_tokens + r.usage.reasoning_tokens > 0)
         .max_by_key(|(_, r)| per_dollar(r))

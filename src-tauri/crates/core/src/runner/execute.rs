@@ -121,7 +121,7 @@ impl Runner {
             latency_ms,
             primary,
         } = sent;
-        let mut run = self.to_new_run(&spec, exchange, started_at_ms, latency_ms)?;
+        let mut run = self.to_new_run(&spec, exchange, started_at_ms, latency_ms);
         // A run that went to one target keeps no attempt list.
         if tried.len() > 1 {
             run.attempts = tried.iter().map(|a| a.http_attempts).sum::<i64>().max(1);
@@ -214,7 +214,7 @@ impl Runner {
         x: Exchange,
         started_at_ms: i64,
         latency_ms: i64,
-    ) -> Result<NewRun> {
+    ) -> NewRun {
         let (status, error) = match &x.end {
             End::Complete => (RunStatus::Ok, None),
             End::Failed(e) => (RunStatus::Error, Some(e)),
@@ -241,18 +241,17 @@ impl Runner {
             at_ms: started_at_ms,
             service: x.service.clone(),
         };
+        // The provider was paid whatever the table says: a model that lost its price since the
+        // pre-flight is recorded as unpriced, never dropped.
         let priced =
             self.pricer
-                .price_as(spec.endpoint.provider, &spec.chat.model, &usage, &billing)?;
-        let metered = priced.breakdown.cost_source != CostSource::Unmetered;
-        let cost_source = if !metered {
-            CostSource::Unmetered
-        } else if x.provider_cost.is_some() {
-            CostSource::ProviderReported
-        } else if estimated {
-            CostSource::Estimated
-        } else {
-            CostSource::Computed
+                .price_run(spec.endpoint.provider, &spec.chat.model, &usage, &billing);
+        let cost_source = match priced.breakdown.cost_source {
+            CostSource::Unmetered => CostSource::Unmetered,
+            _ if x.provider_cost.is_some() => CostSource::ProviderReported,
+            CostSource::Unpriced => CostSource::Unpriced,
+            _ if estimated => CostSource::Estimated,
+            _ => CostSource::Computed,
         };
         let error_code = match (&x.end, error) {
             (End::Cancelled, _) => Some(CoreError::Cancelled.code().as_str().to_string()),
@@ -266,7 +265,7 @@ impl Runner {
             "base_url": spec.endpoint.base_url,
             "finish_reason": x.finish_reason,
         });
-        Ok(NewRun {
+        NewRun {
             started_at_ms,
             model_resolved: x.resolved_model.clone(),
             priced: Some(priced),
@@ -287,7 +286,7 @@ impl Runner {
             saved_nano: NanoUsd::ZERO,
             tried: Vec::new(),
             ..new_run_from(spec)
-        })
+        }
     }
 }
 

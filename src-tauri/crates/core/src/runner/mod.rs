@@ -137,6 +137,24 @@ pub struct Estimate {
     pub long_context_tier: Option<String>,
     /// The rate set in force now: `standard`, or a windowed one such as `off-peak`.
     pub rate_set: String,
+    /// No price is known for the model (an OpenAI-compatible gateway's alias): both costs are
+    /// 0 here, the run's cost will be recorded as `unpriced`, and its worst case is unbounded.
+    pub unpriced: bool,
+}
+
+/// What the pre-flight of a run of a model without a price says, in the app and the CLI.
+pub const UNPRICED_NOTICE: &str = "no price known — the cost will be recorded as unpriced";
+
+impl Estimate {
+    /// The worst case budgets are checked against: the maximum cost, or unbounded when the
+    /// model has no price.
+    pub fn worst_case(&self) -> NanoUsd {
+        if self.unpriced {
+            NanoUsd::UNBOUNDED
+        } else {
+            self.max_cost
+        }
+    }
 }
 
 /// Live events of a run.

@@ -41,6 +41,8 @@ pub(crate) struct PreparedTarget {
     pub(crate) worst_case: NanoUsd,
     /// The exact estimate, when it was needed.
     pub(crate) estimate: Option<Estimate>,
+    /// The model has no price: the run will be recorded as unpriced.
+    pub(crate) unpriced: bool,
 }
 
 impl PreparedRun {
@@ -58,6 +60,11 @@ impl PreparedRun {
     /// The primary's exact estimate, when the pre-flight computed one.
     pub fn estimate(&self) -> Option<&Estimate> {
         self.targets[0].estimate.as_ref()
+    }
+
+    /// Whether the primary's model has no price (its run will be recorded as unpriced).
+    pub fn unpriced(&self) -> bool {
+        self.targets[0].unpriced
     }
 
     /// The primary's worst-case cost as budgets saw it.
@@ -92,8 +99,9 @@ pub fn validate(spec: &RunSpec) -> Result<()> {
 }
 
 impl Runner {
-    /// The exact cost range of `spec` before sending it. An unknown model is an error here, so
-    /// no run is ever sent that could not be priced.
+    /// The exact cost range of `spec` before sending it. An unknown model is an error here
+    /// (so no run is sent that could not be priced), except on an OpenAI-compatible service,
+    /// where the estimate says the run will be recorded as unpriced.
     pub fn estimate(&self, spec: &RunSpec) -> Result<Estimate> {
         let quote = self.quote_checked(spec)?;
         Ok(estimate_at(spec, &quote, tokens::prompt_tokens(&spec.chat)))
@@ -149,7 +157,7 @@ impl Runner {
         validate(spec)?;
         let quote = self
             .pricer
-            .quote(Some(spec.endpoint.provider), &spec.chat.model)?;
+            .quote_for_run(spec.endpoint.provider, &spec.chat.model)?;
         if let (Some(asked), Some(limit)) = (spec.chat.max_tokens, quote.price.max_output_tokens)
             && u64::from(asked) > limit
         {
@@ -169,17 +177,18 @@ impl Runner {
         let (worst_case, estimate) = match detail {
             Detail::Exact => {
                 let e = estimate_at(&spec, &quote, tokens::prompt_tokens(&spec.chat));
-                (e.max_cost, Some(e))
+                (e.worst_case(), Some(e))
             }
             Detail::Bound => {
                 let bound = tokens::prompt_tokens_upper_bound(&spec.chat);
-                (estimate_at(&spec, &quote, bound).max_cost, None)
+                (estimate_at(&spec, &quote, bound).worst_case(), None)
             }
         };
         Ok(PreparedTarget {
             spec,
             worst_case,
             estimate,
+            unpriced: quote.match_kind == MatchKind::Unpriced,
         })
     }
 
@@ -197,7 +206,7 @@ impl Runner {
         }
         if target.estimate.is_none() {
             let exact = self.estimate(&target.spec)?;
-            target.worst_case = exact.max_cost;
+            target.worst_case = exact.worst_case();
             target.estimate = Some(exact);
             let checks = ledger.budget_checks(&scope, target.worst_case)?;
             refuse_if_blocked(&checks)?;
@@ -219,7 +228,8 @@ fn estimate_at(spec: &RunSpec, quote: &Quote<'_>, input: u64) -> Estimate {
     // Estimates and budget checks use the rates in force at this moment.
     let resolved = quote.price.resolve_rates(input, crate::ledger::now_ms());
     let (rates, tier) = (resolved.rates, resolved.tier);
-    let (min_cost, max_cost) = if quote.match_kind == MatchKind::Unmetered {
+    let unpriced = quote.match_kind == MatchKind::Unpriced;
+    let (min_cost, max_cost) = if unpriced || quote.match_kind == MatchKind::Unmetered {
         (NanoUsd::ZERO, NanoUsd::ZERO)
     } else {
         let min = rates.input.cost(input);
@@ -234,5 +244,6 @@ fn estimate_at(spec: &RunSpec, quote: &Quote<'_>, input: u64) -> Estimate {
         context_window: quote.price.max_input_tokens,
         long_context_tier: tier.filter(|t| t.starts_with("above_")),
         rate_set: resolved.rate_set.to_string(),
+        unpriced,
     }
 }

@@ -77,7 +77,7 @@ impl RunService {
         let (spec, _) = self.spec(req, Secrets::Skip)?;
         let estimate = self.runner.estimate(&spec)?;
         let budgets = lock(self.runner.ledger(), "ledger")?
-            .budget_checks(&spec.scope(), estimate.max_cost)?;
+            .budget_checks(&spec.scope(), estimate.worst_case())?;
         Ok(RunEstimate { estimate, budgets })
     }
 

@@ -56,10 +56,11 @@ pub struct RunView {
     pub output: String,
     /// Tokens.
     pub usage: UsageView,
-    /// Cost, nano-USD.
-    pub cost_nano_usd: NanoUsd,
-    /// Cost, USD.
-    pub cost_usd: f64,
+    /// Cost, nano-USD; `null` for an unpriced run (the model has no price: the cost is
+    /// unknown, never 0).
+    pub cost_nano_usd: Option<NanoUsd>,
+    /// Cost, USD; `null` when unpriced.
+    pub cost_usd: Option<f64>,
     /// How the cost was obtained.
     pub cost_source: CostSource,
     /// What the provider or gateway said it charged, when it said (then it is the cost).
@@ -113,8 +114,8 @@ impl From<&RunRecord> for RunView {
                 output_tokens: r.usage.output_tokens,
                 reasoning_tokens: r.usage.reasoning_tokens,
             },
-            cost_nano_usd: r.breakdown.total_nano_usd,
-            cost_usd: r.breakdown.total_nano_usd.as_usd_f64(),
+            cost_nano_usd: r.cost(),
+            cost_usd: r.cost().map(NanoUsd::as_usd_f64),
             cost_source: r.breakdown.cost_source,
             provider_reported_cost_nano_usd: r.provider_cost,
             computed_cost_nano_usd: r.computed_cost,

@@ -40,7 +40,7 @@ fn migrations_validate() {
     let mut conn = Connection::open_in_memory().unwrap();
     register_sql_functions(&conn, Zone::UTC).unwrap();
     migrations().to_latest(&mut conn).unwrap();
-    assert_eq!(SCHEMA_VERSION, 7);
+    assert_eq!(SCHEMA_VERSION, 8);
 }
 
 #[test]
@@ -67,6 +67,55 @@ fn upgrade_from_the_first_schema_keeps_runs_and_rolls_them_up() {
     let ok = rows.iter().find(|r| r.status == "ok").unwrap();
     assert_eq!((ok.runs, ok.tokens, ok.cost), (1, 1500, NanoUsd(7_500_000)));
     assert!(rows.iter().any(|r| r.status == "error" && r.runs == 1));
+}
+
+#[test]
+fn the_runs_rebuild_of_migration_8_keeps_ids_links_search_and_roll_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ledger.sqlite3");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        register_sql_functions(&conn, Zone::UTC).unwrap();
+        migrations().to_version(&mut conn, 7).unwrap();
+        conn.execute_batch(
+            "INSERT INTO ledger_meta VALUES ('time_zone', 'UTC');
+             INSERT INTO runs (id, started_at_ms, provider, model_requested, status, input_tokens,
+                output_tokens, cost_total_nano, cost_source, prompt)
+                VALUES (41, 1763683200000, 'openai', 'gpt-4o', 'ok', 1000, 500, 7500000,
+                        'computed', 'the quarterly zebra report');
+             INSERT INTO response_cache VALUES ('h1', 'openai', 'gpt-4o', 41, NULL, 'answer',
+                7500000, 1763683200000, 9999999999999, 0);",
+        )
+        .unwrap();
+    }
+    let ledger = Ledger::open(&path).unwrap();
+    assert_eq!(ledger.schema_version().unwrap(), SCHEMA_VERSION);
+    let r = ledger.run(41).unwrap();
+    assert_eq!(r.cost(), Some(NanoUsd(7_500_000)));
+    let conn = Connection::open(&path).unwrap();
+    let linked: Option<i64> = conn
+        .query_row(
+            "SELECT run_id FROM response_cache WHERE request_hash = 'h1'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(linked, Some(41), "the cache still points at the run");
+    let found = ledger
+        .history(&promptledger_core::ledger::history::HistoryQuery {
+            search: Some("zebra".into()),
+            ..Default::default()
+        })
+        .unwrap();
+    assert_eq!(found.iter().map(|r| r.id).collect::<Vec<_>>(), vec![41]);
+    let day = ledger.rollup("2025-11-21", "2025-11-21").unwrap();
+    assert_eq!((day[0].runs, day[0].cost), (1, NanoUsd(7_500_000)));
+    let fk: i64 = conn
+        .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert_eq!(fk, 0);
 }
 
 #[test]
@@ -282,10 +331,25 @@ fn a_recorded_runs_billing_cannot_be_rewritten() {
         .insert_run(&priced_run(&ledger, "gpt-4o", DAY1, 1000, 500))
         .unwrap();
     let conn = Connection::open(&path).unwrap();
-    let err = conn
-        .execute("UPDATE runs SET cost_total_nano = 1 WHERE id = ?1", [id])
-        .unwrap_err();
-    assert!(err.to_string().contains("billing cannot change"), "{err}");
+    // Without PromptLedger's SQL functions the roll-up triggers cannot even be prepared.
+    assert!(
+        conn.execute("UPDATE runs SET cost_total_nano = 1 WHERE id = ?1", [id])
+            .is_err()
+    );
+    register_sql_functions(&conn, Zone::UTC).unwrap();
+    for sql in [
+        "UPDATE runs SET cost_total_nano = 1 WHERE id = ?1",
+        "UPDATE runs SET cost_source = 'computed', rate_output = 1 WHERE id = ?1",
+        "UPDATE runs SET output_tokens = 1 WHERE id = ?1",
+        // Only an unpriced run may be priced, once: a priced run never passes for one.
+        "UPDATE runs SET cost_total_nano = NULL, cost_source = 'unpriced' WHERE id = ?1",
+    ] {
+        let err = conn.execute(sql, [id]).unwrap_err();
+        assert!(
+            err.to_string().contains("billing cannot change"),
+            "{sql}: {err}"
+        );
+    }
     // Columns outside the bill (the output text, say) may still be filled in.
     conn.execute("UPDATE runs SET output = 'hello' WHERE id = ?1", [id])
         .unwrap();

@@ -12,3 +12,4 @@ mod ledger;
 mod pricing;
 mod runs;
 mod service;
+mod unpriced;

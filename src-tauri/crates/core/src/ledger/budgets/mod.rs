@@ -299,7 +299,11 @@ pub fn refuse_if_blocked(checks: &[BudgetCheck]) -> Result<()> {
                 limit: b.limit_nano.to_short_usd(),
                 spent: c.status.spent_nano.to_short_usd(),
                 remaining: c.status.remaining_nano.to_short_usd(),
-                estimate: c.estimate_nano.to_short_usd(),
+                estimate: if c.estimate_nano == NanoUsd::UNBOUNDED {
+                    "an unknown amount (no price is known for its model)".into()
+                } else {
+                    c.estimate_nano.to_short_usd()
+                },
             })))
         }
         None => Ok(()),
