@@ -552,3 +552,153 @@ fn a_key_of_another_provider_is_refused_and_compare_fills_a_template() {
     assert_eq!(shown["prompt"], "Greet Ada warmly.");
     assert!(shown["template"].is_array(), "{shown}");
 }
+
+#[test]
+fn a_gateway_alias_runs_unpriced_then_is_priced_once() {
+    // A LiteLLM-style gateway whose model name is an alias the price table does not know.
+    const ALIAS: &str = "team-fast";
+    let c = Counts {
+        prompt: 1000,
+        output: 300,
+        ..Counts::default()
+    };
+    let gateway = FakeServer::start(vec![
+        Reply::json(wire::openai_models(&[ALIAS, "gpt-4o-mini"])),
+        Reply::json(wire::openai_models(&[ALIAS, "gpt-4o-mini"])),
+        Reply::json(wire::openai_chat(ALIAS, "Hi there.", c)),
+    ]);
+    let env = Env::new();
+    let url = format!("{}/v1", gateway.url());
+    // The keys check works: it lists the gateway's models (no price needed).
+    env.add_key("openai-compatible", &url, "sk-test-gateway-4321");
+    let out = env.run(&["models", "-p", "openai-compatible"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let listed = text(&out.stdout);
+    assert!(
+        listed.contains(&format!("{ALIAS}  · no price: runs are recorded unpriced")),
+        "{listed}"
+    );
+    assert!(
+        listed.lines().any(|l| l == "gpt-4o-mini"),
+        "a priced model has no note: {listed}"
+    );
+
+    // The run goes out, says so first, and is recorded without a cost (never $0).
+    let out = env.run(&[
+        "run",
+        "-p",
+        "openai-compatible",
+        "-m",
+        ALIAS,
+        "--no-stream",
+        "Hi",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("no price known — the cost will be recorded as unpriced"),
+        "{err}"
+    );
+    assert!(err.contains("· cost unknown (unpriced) ·"), "{err}");
+    assert!(err.contains("--reprice-unpriced"), "{err}");
+    let hist: Value = serde_json::from_slice(&env.run(&["history", "--json"]).stdout).unwrap();
+    let id = hist[0]["id"].as_i64().unwrap();
+    assert!(hist[0]["cost_nano_usd"].is_null(), "{hist}");
+    let shown: Value =
+        serde_json::from_slice(&env.run(&["show", &id.to_string(), "--json"]).stdout).unwrap();
+    assert_eq!(shown["cost_source"], "unpriced");
+    assert!(shown["cost_nano_usd"].is_null() && shown["cost_usd"].is_null());
+    assert_eq!(shown["usage"]["input_tokens"], 1000);
+    assert_eq!(shown["usage"]["output_tokens"], 300);
+    let report: Value =
+        serde_json::from_slice(&env.run(&["report", "--period", "7d", "--json"]).stdout).unwrap();
+    assert_eq!(report["totals"]["unpriced_runs"], 1);
+    assert_eq!(report["totals"]["cost_nano"], 0);
+    let out = env.run(&["report", "--period", "7d"]);
+    assert!(
+        text(&out.stdout).contains("(+ 1 unpriced run, not in the cost)"),
+        "{}",
+        text(&out.stdout)
+    );
+
+    // A block budget on the gateway refuses the next one: its worst case is unknown.
+    let out = env.run(&[
+        "budget",
+        "add",
+        "--name",
+        "Gateway cap",
+        "--limit",
+        "100",
+        "--mode",
+        "block",
+        "--provider",
+        "openai_compatible",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let hits = gateway.hits();
+    let out = env.run(&[
+        "run",
+        "-p",
+        "openai-compatible",
+        "-m",
+        ALIAS,
+        "--no-stream",
+        "Hi",
+    ]);
+    assert!(!out.status.success());
+    let err = text(&out.stderr);
+    assert!(err.contains("error[budget_exceeded]"), "{err}");
+    assert!(err.contains("an unknown amount"), "{err}");
+    assert_eq!(gateway.hits(), hits, "nothing was sent");
+
+    // Priced later: the run is priced once at the new price — $2 in, $8 out per 1M:
+    // 1000 × 2 + 300 × 8 = 4,400 µ$ = $0.0044.
+    let out = env.run(&[
+        "prices",
+        "set",
+        ALIAS,
+        "--input-per-mtok",
+        "2",
+        "--output-per-mtok",
+        "8",
+        "--reprice-unpriced",
+    ]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "priced 1 unpriced run of {ALIAS}: $0.0044 in total"
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+    let shown: Value =
+        serde_json::from_slice(&env.run(&["show", &id.to_string(), "--json"]).stdout).unwrap();
+    assert_eq!(shown["cost_source"], "computed");
+    assert_eq!(shown["cost_nano_usd"], 4_400_000);
+    assert!(
+        shown["price_table_version"]
+            .as_str()
+            .unwrap()
+            .starts_with("custom+"),
+        "{shown}"
+    );
+    // Once: a second pass prices nothing.
+    let out = env.run(&[
+        "prices",
+        "set",
+        ALIAS,
+        "--input-per-mtok",
+        "20",
+        "--output-per-mtok",
+        "80",
+        "--reprice-unpriced",
+    ]);
+    assert!(
+        text(&out.stdout).contains(&format!("priced 0 unpriced runs of {ALIAS}")),
+        "{}",
+        text(&out.stdout)
+    );
+    let shown: Value =
+        serde_json::from_slice(&env.run(&["show", &id.to_string(), "--json"]).stdout).unwrap();
+    assert_eq!(shown["cost_nano_usd"], 4_400_000);
+}

@@ -1,6 +1,8 @@
 //! A provider preset in the real window: add an xAI key pointing at a loopback server that
 //! answers in xAI's shape (reasoning outside `completion_tokens`), run a prompt, and find the run
-//! filed under "xAI" in History and in Analytics' spend per provider.
+//! filed under "xAI" in History and in Analytics' spend per provider. Then a gateway alias the
+//! price table does not know: it runs, shows "unpriced" (never $0) in the Playground and
+//! History, and Analytics' banner counts it.
 
 use promptledger_testkit::wire;
 use promptledger_testkit::{FakeServer, Reply, StreamEnd};
@@ -93,4 +95,103 @@ async fn an_xai_key_runs_and_the_run_is_filed_under_xai() {
     assert!(by_provider.contains("xAI"), "{by_provider}");
     assert!(by_provider.contains("$0.0019"), "{by_provider}");
     screenshot(&c, "window-xai-analytics.png").await;
+
+    // A LiteLLM-style gateway serving an alias the price table does not know.
+    let gateway = FakeServer::start(vec![
+        Reply::json(wire::openai_models(&["team-fast"])),
+        Reply::stream(
+            "text/event-stream",
+            wire::openai_sse(
+                "team-fast",
+                &["Hello from ", "the gateway."],
+                Some(wire::Counts {
+                    prompt: 900,
+                    output: 40,
+                    ..wire::Counts::default()
+                }),
+                None,
+            ),
+            StreamEnd::Finish,
+        ),
+    ]);
+    click(&c, "[data-screen=keys]").await;
+    add_key(
+        &c,
+        "openai_compatible",
+        "gateway",
+        "sk-gw-test-2468",
+        &format!("{}/v1", gateway.url()),
+    )
+    .await;
+    click(&c, "[data-screen=playground]").await;
+    wait_for(&c, "[data-testid=play-target] option", true).await;
+    c.execute(
+        "const s = document.querySelector('[data-testid=play-target]');
+         const o = [...s.options].find((o) => o.text.includes('gateway'));
+         s.value = o.value; s.dispatchEvent(new Event('change'));",
+        vec![],
+    )
+    .await
+    .unwrap();
+    set_field(&c, "[data-testid=play-model]", "team-fast").await;
+    set_field(&c, "[data-testid=play-prompt]", "Say hello again").await;
+    let notice = wait_text(&c, "[data-testid=play-unpriced]", |t| !t.is_empty()).await;
+    assert_eq!(
+        notice,
+        "no price known — the cost will be recorded as unpriced"
+    );
+    click(&c, "[data-testid=play-run]").await;
+    let cost = wait_text(&c, "[data-testid=play-cost]", |t| t == "unpriced").await;
+    assert_eq!(cost, "unpriced");
+    assert_eq!(gateway.hits(), 2, "the key check and the run");
+
+    click(&c, "[data-screen=history]").await;
+    wait_for(&c, "[data-testid=history-table] [data-run-id]", true).await;
+    let newest = c
+        .execute(
+            "return document.querySelector('[data-testid=history-table] [data-run-id]').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let newest = newest.as_str().unwrap_or_default();
+    assert!(
+        newest.contains("team-fast") && newest.contains("unpriced") && !newest.contains("$0.00"),
+        "{newest}"
+    );
+    click(&c, "[data-testid=history-table] [data-run-id]").await;
+    let total = wait_text(&c, "[data-testid=history-detail-cost]", |t| !t.is_empty()).await;
+    assert_eq!(total, "unpriced");
+    wait_for(&c, "[data-testid=history-detail-unpriced]", true).await;
+    screenshot(&c, "window-unpriced-history.png").await;
+
+    click(&c, "[data-screen=analytics]").await;
+    let banner = wait_text(&c, "[data-testid=unpriced-banner]", |t| !t.is_empty()).await;
+    // The figures may sit above the scrolled view (WebDriver's visible text is then empty).
+    let figure = |name: &str| {
+        format!("return document.querySelector('[data-fig={name}] .val').textContent.trim();")
+    };
+    let runs = c.execute(&figure("runs"), vec![]).await.unwrap();
+    assert_eq!(runs.as_str(), Some("2"), "both runs completed");
+    let rate = c.execute(&figure("success"), vec![]).await.unwrap();
+    assert_eq!(rate.as_str(), Some("100.0 %"));
+    assert!(
+        banner.starts_with("1 unpriced run in this period"),
+        "{banner}"
+    );
+    let cost_fig = c
+        .execute(
+            "return document.querySelector('[data-testid=unpriced-count]').textContent.trim();",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(cost_fig.as_str(), Some("+ 1 unpriced"));
+    c.execute(
+        "document.querySelector('[data-testid=unpriced-banner]').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "window-unpriced-analytics.png").await;
 }

@@ -28,6 +28,7 @@ pub struct ModelsArgs {
 /// Lists the provider's models (this also checks the key; it costs no tokens).
 pub fn models(ledger: promptledger_core::ledger::Ledger, a: ModelsArgs) -> Result<()> {
     let provider: ProviderKind = a.provider.parse()?;
+    let pricer = ledger.pricer()?;
     let keys = key_manager(ledger, a.net.settings()?)?;
     let target = TargetRequest {
         key_id: a.key.clone(),
@@ -39,10 +40,21 @@ pub fn models(ledger: promptledger_core::ledger::Ledger, a: ModelsArgs) -> Resul
         return crate::print_json(&models);
     }
     for m in &models {
+        // A gateway's alias without a price still runs; say so before the user finds out.
+        let unpriced =
+            if provider.may_run_unpriced() && pricer.quote(Some(provider), &m.id).is_err() {
+                "  · no price: runs are recorded unpriced"
+            } else {
+                ""
+            };
         match (&m.display_name, m.context_window) {
-            (Some(n), Some(c)) => println!("{}  ({n}, {} context)", m.id, format::context(Some(c))),
-            (Some(n), None) => println!("{}  ({n})", m.id),
-            _ => println!("{}", m.id),
+            (Some(n), Some(c)) => println!(
+                "{}  ({n}, {} context){unpriced}",
+                m.id,
+                format::context(Some(c))
+            ),
+            (Some(n), None) => println!("{}  ({n}){unpriced}", m.id),
+            _ => println!("{}{unpriced}", m.id),
         }
     }
     eprintln!("{} models", models.len());

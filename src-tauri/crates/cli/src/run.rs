@@ -176,13 +176,15 @@ fn summary(v: &RunView) -> String {
     let input =
         u.input_tokens + u.cached_input_tokens + u.cache_write_tokens + u.cache_write_1h_tokens;
     let mut s = format!(
-        "{} · run {} · {} in / {} out tokens · {} ({}) · {:.2} s",
+        "{} · run {} · {} in / {} out tokens · {} · {:.2} s",
         v.resolved_model.as_deref().unwrap_or(&v.model),
         v.run_id,
         format::thousands(input),
         format::thousands(u.output_tokens + u.reasoning_tokens),
-        format::cost(v.cost_nano_usd),
-        v.cost_source.as_str(),
+        match v.cost_nano_usd {
+            Some(c) => format!("{c} ({})", v.cost_source.as_str()),
+            None => "cost unknown (unpriced)".into(),
+        },
         v.latency_ms.unwrap_or(0) as f64 / 1000.0,
     );
     if let Some(t) = v.ttft_ms {

@@ -243,9 +243,13 @@ impl Runner {
         };
         // The provider was paid whatever the table says: a model that lost its price since the
         // pre-flight is recorded as unpriced, never dropped.
-        let priced =
+        let mut priced =
             self.pricer
                 .price_run(spec.endpoint.provider, &spec.chat.model, &usage, &billing);
+        // Nothing was billed (it failed before answering): that costs $0 at any price.
+        if usage == TokenUsage::default() && priced.breakdown.cost_source == CostSource::Unpriced {
+            priced.breakdown.cost_source = CostSource::Computed;
+        }
         let cost_source = match priced.breakdown.cost_source {
             CostSource::Unmetered => CostSource::Unmetered,
             _ if x.provider_cost.is_some() => CostSource::ProviderReported,

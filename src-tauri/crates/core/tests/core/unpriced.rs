@@ -305,3 +305,25 @@ fn pricing_a_paid_answer_never_fails() {
     assert_eq!(p.breakdown.cost_source, CostSource::Unpriced);
     assert_eq!(p.usage, usage);
 }
+
+#[tokio::test]
+async fn a_failed_alias_run_billed_nothing_so_it_costs_zero_not_unknown() {
+    let ledger = Arc::new(Mutex::new(Ledger::open_in_memory().unwrap()));
+    let server = FakeServer::start(vec![Reply::status_json(
+        400,
+        wire::openai_error("invalid_request_error", "bad_request", "Bad request."),
+    )]);
+    let out = runner(&ledger)
+        .run(
+            &spec(ProviderKind::OpenaiCompatible, server.url(), ALIAS),
+            &mut |_| {},
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    let r = &out.record;
+    assert_eq!(r.status, promptledger_core::ledger::runs::RunStatus::Error);
+    assert_eq!(r.breakdown.cost_source, CostSource::Computed);
+    assert_eq!(r.cost(), Some(NanoUsd::ZERO));
+    assert_eq!(week(&ledger.lock().unwrap()).totals.unpriced_runs, 0);
+}
