@@ -381,9 +381,7 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
     }
     let zero = PricedUsage::zero();
     let p = run.priced.as_ref().unwrap_or(&zero);
-    let line = |c: Component| p.breakdown.line(c).copied();
-    let rate = |c: Component| line(c).map_or(0, |l| l.rate_nano_usd_per_mtok.0);
-    let cost = |c: Component| line(c).map_or(0, |l| l.cost_nano_usd.0);
+    let (rate, cost) = p.breakdown.columns();
     let source = run.cost_source.unwrap_or(p.breakdown.cost_source);
     tx.prepare_cached(
         "INSERT INTO runs (started_at_ms, provider, model_requested, model_resolved, price_key,
@@ -423,18 +421,18 @@ fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
         i(p.usage.cache_write_1h_tokens),
         i(p.usage.output_tokens),
         i(p.usage.reasoning_tokens),
-        rate(Component::Input),
-        rate(Component::CachedInput),
-        rate(Component::CacheWrite),
-        rate(Component::CacheWrite1h),
-        rate(Component::Output),
-        rate(Component::Reasoning),
-        cost(Component::Input),
-        cost(Component::CachedInput),
-        cost(Component::CacheWrite),
-        cost(Component::CacheWrite1h),
-        cost(Component::Output),
-        cost(Component::Reasoning),
+        rate[0],
+        rate[1],
+        rate[2],
+        rate[3],
+        rate[4],
+        rate[5],
+        cost[0],
+        cost[1],
+        cost[2],
+        cost[3],
+        cost[4],
+        cost[5],
         // An unpriced run's cost is unknown (NULL), unless a gateway reported it.
         match (run.provider_cost, source) {
             (Some(c), _) => Some(c.0),

@@ -2,13 +2,13 @@
 //! with their tokens and an unknown cost. Once the user prices that model, each can be priced
 //! **once** at the new price (`computed`, table version `custom+…`); a priced run never changes.
 
-use rusqlite::params;
+use rusqlite::ToSql;
 use serde::Serialize;
 
 use crate::error::Result;
 use crate::ledger::Ledger;
 use crate::money::NanoUsd;
-use crate::pricing::{Billing, Component, MatchKind, Pricer, TokenUsage};
+use crate::pricing::{Billing, MatchKind, Pricer, TokenUsage};
 use crate::provider::ProviderKind;
 
 /// What pricing a model's unpriced runs did.
@@ -108,8 +108,10 @@ impl Ledger {
                 };
             let version = custom_version(pricer, &requested, &priced.price_table_version);
             let b = &priced.breakdown;
-            let rate = |c: Component| b.line(c).map_or(0, |l| l.rate_nano_usd_per_mtok.0);
-            let cost = |c: Component| b.line(c).map_or(0, |l| l.cost_nano_usd.0);
+            let (rates, costs) = b.columns();
+            let mut args: Vec<&dyn ToSql> = vec![&id, &priced.price_key, &version];
+            args.extend(rates.iter().chain(costs.iter()).map(|v| v as &dyn ToSql));
+            args.extend([&b.total_nano_usd.0 as &dyn ToSql, &b.tier, &b.rate_set]);
             let changed = tx
                 .prepare_cached(
                     "UPDATE runs SET price_key = ?2, price_table_version = ?3,
@@ -122,26 +124,7 @@ impl Ledger {
                         rate_set = ?18
                      WHERE id = ?1 AND cost_source = 'unpriced'",
                 )?
-                .execute(params![
-                    id,
-                    priced.price_key,
-                    version,
-                    rate(Component::Input),
-                    rate(Component::CachedInput),
-                    rate(Component::CacheWrite),
-                    rate(Component::CacheWrite1h),
-                    rate(Component::Output),
-                    rate(Component::Reasoning),
-                    cost(Component::Input),
-                    cost(Component::CachedInput),
-                    cost(Component::CacheWrite),
-                    cost(Component::CacheWrite1h),
-                    cost(Component::Output),
-                    cost(Component::Reasoning),
-                    b.total_nano_usd.0,
-                    b.tier,
-                    b.rate_set,
-                ])?;
+                .execute(args.as_slice())?;
             if changed == 1 {
                 out.runs += 1;
                 out.cost_nano += b.total_nano_usd;

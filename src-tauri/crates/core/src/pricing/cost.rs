@@ -154,6 +154,20 @@ impl CostBreakdown {
     pub fn line(&self, c: Component) -> Option<&CostLine> {
         self.lines.iter().find(|l| l.component == c)
     }
+
+    /// Each component's rate (nano-USD per 1M) and cost (nano-USD), in [`Component::ALL`]
+    /// order, 0 where a line is missing: the ledger's rate and cost columns.
+    pub fn columns(&self) -> ([i64; 6], [i64; 6]) {
+        let mut rates = [0; 6];
+        let mut costs = [0; 6];
+        for (n, c) in Component::ALL.iter().enumerate() {
+            if let Some(l) = self.line(*c) {
+                rates[n] = l.rate_nano_usd_per_mtok.0;
+                costs[n] = l.cost_nano_usd.0;
+            }
+        }
+        (rates, costs)
+    }
 }
 
 /// Rates resolved for one prompt size, with every fallback applied.
