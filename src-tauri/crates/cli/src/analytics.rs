@@ -110,7 +110,7 @@ pub fn report(mut ledger: Ledger, a: ReportArgs) -> Result<()> {
     if a.json {
         return crate::print_json(&d);
     }
-    print!("{}", text_report(&d));
+    out!("{}", text_report(&d));
     Ok(())
 }
 

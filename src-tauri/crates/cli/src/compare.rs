@@ -128,14 +128,21 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
             &serde_json::json!({ "comparison_id": id, "runs": views, "summary": summary }),
         )?;
     } else {
-        println!(
+        outln!(
             "{:<3} {:<34} {:<11} {:>9} {:>9} {:>12} {:>9} {:>8}",
-            "#", "model", "status", "in", "out", "cost", "latency", "TTFT"
+            "#",
+            "model",
+            "status",
+            "in",
+            "out",
+            "cost",
+            "latency",
+            "TTFT"
         );
         for (i, v) in views.iter().enumerate() {
             let u = &v.usage;
             let label: String = labels[i].chars().take(34).collect();
-            println!(
+            outln!(
                 "{:<3} {:<34} {:<11} {:>9} {:>9} {:>12} {:>8.2}s {:>8}",
                 i + 1,
                 label,
@@ -154,17 +161,17 @@ pub fn run(ledger: Ledger, a: CompareArgs) -> Result<bool> {
             );
         }
         let name = |i: Option<usize>| i.map_or("—".to_string(), |i| labels[i].clone());
-        println!(
+        outln!(
             "cheapest: {} · fastest: {} · most output per $: {} · comparison {id}",
             name(summary.cheapest),
             name(summary.fastest),
             name(summary.most_output_per_dollar)
         );
         for (i, v) in views.iter().enumerate() {
-            println!("\n── {} {} ──", i + 1, labels[i]);
+            outln!("\n── {} {} ──", i + 1, labels[i]);
             match &v.error {
-                Some(e) => println!("error[{}]: {}", e.code, e.message),
-                None => println!("{}", v.output),
+                Some(e) => outln!("error[{}]: {}", e.code, e.message),
+                None => outln!("{}", v.output),
             }
         }
     }

@@ -134,7 +134,7 @@ pub fn run(ledger: &Ledger, a: CostArgs) -> Result<()> {
     if a.json {
         crate::print_json(&report)
     } else {
-        print!("{}", format::cost_report(&report));
+        out!("{}", format::cost_report(&report));
         Ok(())
     }
 }

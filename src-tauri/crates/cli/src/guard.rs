@@ -92,9 +92,12 @@ pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
                 limit_nano: limit,
                 mode: a.mode.parse::<BudgetMode>()?,
             })?;
-            println!(
+            outln!(
                 "budget {} added: “{}”, {} per {}",
-                b.id, b.name, b.limit_nano, a.period
+                b.id,
+                b.name,
+                b.limit_nano,
+                a.period
             );
             Ok(())
         }
@@ -104,7 +107,7 @@ pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
                 return crate::print_json(&list);
             }
             if list.is_empty() {
-                println!("no budgets (add one with `promptledger budget add`)");
+                outln!("no budgets (add one with `promptledger budget add`)");
             }
             for s in list {
                 let b = &s.budget;
@@ -115,7 +118,7 @@ pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
                     BudgetScope::Key(v) => format!("key {v}"),
                     BudgetScope::Tag(v) => format!("tag {v}"),
                 };
-                println!(
+                outln!(
                     "{:>4}  {:<24} {:<22} {:>10} / {:<10} {:>5.0} %  {:?} {:?}, {} – {}",
                     b.id,
                     b.name,
@@ -133,7 +136,7 @@ pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
         }
         BudgetCommand::Remove { id } => {
             ledger.remove_budget(id)?;
-            println!("budget {id} removed");
+            outln!("budget {id} removed");
             Ok(())
         }
         BudgetCommand::Alerts { json } => {
@@ -142,7 +145,7 @@ pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
                 return crate::print_json(&alerts);
             }
             for a in alerts {
-                println!("{}", a.message());
+                outln!("{}", a.message());
             }
             Ok(())
         }
@@ -161,11 +164,11 @@ pub fn cache(mut ledger: Ledger, cmd: CacheCommand) -> Result<()> {
     match cmd {
         CacheCommand::Clear => {
             let n = ledger.cache_clear()?;
-            println!("{} cached answers dropped", thousands(n as u64));
+            outln!("{} cached answers dropped", thousands(n as u64));
         }
         CacheCommand::Stats => {
             let s = ledger.cache_stats()?;
-            println!(
+            outln!(
                 "{} cached answers, reused {} times",
                 thousands(s.entries as u64),
                 thousands(s.hits as u64)
@@ -214,7 +217,7 @@ pub fn health(ledger: &Ledger, a: HealthArgs) -> Result<()> {
             ),
             _ => String::new(),
         };
-        println!(
+        outln!(
             "{name:<28} {:>3} runs  success {rate:>5}  p50 {p50:>7}{}{last}",
             x.runs,
             if x.degraded { "  DEGRADED" } else { "" }

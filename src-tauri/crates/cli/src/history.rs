@@ -91,9 +91,17 @@ pub fn history(ledger: &Ledger, a: HistoryArgs) -> Result<()> {
     if a.json {
         return crate::print_json(&rows);
     }
-    println!(
+    outln!(
         "{:>6}  {:<16}  {:<10} {:<26} {:<11} {:>9} {:>9} {:>12} {:>8}  prompt",
-        "run", "time", "provider", "model", "status", "in", "out", "cost", "latency"
+        "run",
+        "time",
+        "provider",
+        "model",
+        "status",
+        "in",
+        "out",
+        "cost",
+        "latency"
     );
     for r in &rows {
         let local = chrono::DateTime::from_timestamp_millis(r.started_at_ms)
@@ -112,7 +120,7 @@ pub fn history(ledger: &Ledger, a: HistoryArgs) -> Result<()> {
             .chars()
             .take(40)
             .collect();
-        println!(
+        outln!(
             "{:>6}  {:<16}  {:<10} {:<26} {:<11} {:>9} {:>9} {:>12} {:>7.2}s  {prompt}",
             r.id,
             local,
@@ -167,14 +175,14 @@ pub fn show(ledger: &Ledger, a: ShowArgs) -> Result<()> {
         });
     }
     let v = RunView::from(&r);
-    println!(
+    outln!(
         "run {} · {} · {} · {}",
         v.run_id,
         v.started_at,
         v.provider,
         v.resolved_model.as_deref().unwrap_or(&v.model)
     );
-    println!(
+    outln!(
         "status {}{}",
         v.status.as_str(),
         v.error
@@ -183,17 +191,17 @@ pub fn show(ledger: &Ledger, a: ShowArgs) -> Result<()> {
             .unwrap_or_default()
     );
     if let Some(s) = &r.system_prompt {
-        println!("\n# system\n{s}");
+        outln!("\n# system\n{s}");
     }
-    println!("\n# prompt\n{}", r.prompt.as_deref().unwrap_or(""));
-    println!("\n# output\n{}", v.output);
-    println!(
+    outln!("\n# prompt\n{}", r.prompt.as_deref().unwrap_or(""));
+    outln!("\n# output\n{}", v.output);
+    outln!(
         "\n# cost ({}, table {})",
         v.cost_source.as_str(),
         v.price_table_version.as_deref().unwrap_or("—")
     );
     for l in r.breakdown.lines.iter().filter(|l| l.tokens > 0) {
-        println!(
+        outln!(
             "  {:<18} {:>10} × {:>10}/1M = {:>12}",
             l.component.label(),
             format::thousands(l.tokens),
@@ -201,8 +209,8 @@ pub fn show(ledger: &Ledger, a: ShowArgs) -> Result<()> {
             l.cost_nano_usd.to_string()
         );
     }
-    println!("  {:<18} {:>40}", "total", format::cost(v.cost_nano_usd));
-    println!(
+    outln!("  {:<18} {:>40}", "total", format::cost(v.cost_nano_usd));
+    outln!(
         "\nlatency {:.2} s · first token {} · attempts {} · request id {}",
         v.latency_ms.unwrap_or(0) as f64 / 1000.0,
         v.ttft_ms
@@ -211,7 +219,7 @@ pub fn show(ledger: &Ledger, a: ShowArgs) -> Result<()> {
         v.request_id.as_deref().unwrap_or("—")
     );
     if let Some(p) = &r.params_json {
-        println!("parameters {p}");
+        outln!("parameters {p}");
     }
     Ok(())
 }

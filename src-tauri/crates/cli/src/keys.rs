@@ -89,9 +89,16 @@ fn read_secret(prompt: &str) -> Result<Secret> {
 }
 
 fn print_keys(keys: &[KeyRecord]) {
-    println!(
+    outln!(
         "{:<30} {:<18} {:<16} {:>7} {:<8} {:>6} {:>12} {:>6}  last used",
-        "id", "provider", "label", "key", "status", "runs", "spend (mo.)", "errors"
+        "id",
+        "provider",
+        "label",
+        "key",
+        "status",
+        "runs",
+        "spend (mo.)",
+        "errors"
     );
     for k in keys {
         let last_used = k
@@ -104,7 +111,7 @@ fn print_keys(keys: &[KeyRecord]) {
             })
             .unwrap_or_else(|| "never".into());
         let label: String = k.label.chars().take(16).collect();
-        println!(
+        outln!(
             "{:<30} {:<18} {:<16} {:>7} {:<8} {:>6} {:>12} {:>6}  {last_used}{}",
             k.id,
             k.provider,
@@ -140,7 +147,7 @@ pub fn run(keys: &KeyManager, rt: &tokio::runtime::Runtime, cmd: KeysCommand) ->
                 project,
                 display_name,
             }))?;
-            println!(
+            outln!(
                 "saved {} key {} ({}) as {}{}",
                 provider.display_name(),
                 k.preview,
@@ -159,7 +166,7 @@ pub fn run(keys: &KeyManager, rt: &tokio::runtime::Runtime, cmd: KeysCommand) ->
         KeysCommand::Test { id } => {
             let k = rt.block_on(keys.test(&id))?;
             match k.status.as_str() {
-                "valid" => println!("{} {}: valid", k.id, k.preview),
+                "valid" => outln!("{} {}: valid", k.id, k.preview),
                 _ => {
                     return Err(CoreError::invalid(
                         "key",
@@ -177,22 +184,24 @@ pub fn run(keys: &KeyManager, rt: &tokio::runtime::Runtime, cmd: KeysCommand) ->
         KeysCommand::Rotate { id } => {
             let secret = read_secret("New API key (hidden): ")?;
             let k = rt.block_on(keys.rotate(&id, secret))?;
-            println!("rotated {}: now {}", k.id, k.preview);
+            outln!("rotated {}: now {}", k.id, k.preview);
         }
         KeysCommand::Default { id } => {
             let k = keys.set_default(&id)?;
-            println!(
+            outln!(
                 "{} ({}) is now the default {} key",
-                k.id, k.label, k.provider
+                k.id,
+                k.label,
+                k.provider
             );
         }
         KeysCommand::Rename { id, label } => {
             let k = keys.rename(&id, &label)?;
-            println!("{} is now “{}”", k.id, k.label);
+            outln!("{} is now “{}”", k.id, k.label);
         }
         KeysCommand::Remove { id } => {
             keys.remove(&id)?;
-            println!("removed {id} from the keychain; its runs keep their label");
+            outln!("removed {id} from the keychain; its runs keep their label");
         }
     }
     Ok(())

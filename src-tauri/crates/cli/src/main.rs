@@ -3,6 +3,8 @@
 //! Errors print one line to stderr (`error[code]: message`) and exit with status 1; bad flags
 //! exit with status 2.
 
+#[macro_use]
+mod out;
 mod analytics;
 mod compare;
 mod cost;
@@ -121,6 +123,6 @@ fn dispatch(cli: Cli) -> Result<bool> {
 pub(crate) fn print_json<T: serde::Serialize>(value: &T) -> Result<()> {
     let text = serde_json::to_string_pretty(value)
         .map_err(|e| CoreError::invalid("output", e.to_string()))?;
-    println!("{text}");
+    outln!("{text}");
     Ok(())
 }

@@ -48,13 +48,13 @@ pub fn models(ledger: promptledger_core::ledger::Ledger, a: ModelsArgs) -> Resul
                 ""
             };
         match (&m.display_name, m.context_window) {
-            (Some(n), Some(c)) => println!(
+            (Some(n), Some(c)) => outln!(
                 "{}  ({n}, {} context){unpriced}",
                 m.id,
                 format::context(Some(c))
             ),
-            (Some(n), None) => println!("{}  ({n}){unpriced}", m.id),
-            _ => println!("{}{unpriced}", m.id),
+            (Some(n), None) => outln!("{}  ({n}){unpriced}", m.id),
+            _ => outln!("{}{unpriced}", m.id),
         }
     }
     eprintln!("{} models", models.len());

@@ -106,7 +106,7 @@ pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> 
             if json {
                 return crate::print_json(&rows);
             }
-            print!("{}", format::model_rows(&rows));
+            out!("{}", format::model_rows(&rows));
             eprintln!(
                 "{} models · table {}",
                 rows.len(),
@@ -128,9 +128,9 @@ pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> 
             if json {
                 return crate::print_json(&row);
             }
-            print!("{}", format::model_rows(std::slice::from_ref(&row)));
+            out!("{}", format::model_rows(std::slice::from_ref(&row)));
             for t in &row.tiers {
-                println!(
+                outln!(
                     "  prompts over {} tokens: input {}, output {} (whole request)",
                     format::thousands(t.above_tokens),
                     format::rate(t.input_nano_usd_per_mtok.or(row.input_nano_usd_per_mtok)),
@@ -140,7 +140,7 @@ pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> 
             if row.cache_write_nano_usd_per_mtok.is_some()
                 || row.reasoning_nano_usd_per_mtok.is_some()
             {
-                println!(
+                outln!(
                     "  cache write {} (5m), {} (1h); reasoning {}",
                     format::rate(row.cache_write_nano_usd_per_mtok),
                     format::rate(row.cache_write_1h_nano_usd_per_mtok),
@@ -166,11 +166,11 @@ pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> 
             ledger.set_override(&o)?;
             let pricer = ledger.pricer()?;
             let row = pricer.show(None, &o.model)?;
-            println!("saved: {} ({})", row.key, row.source);
-            print!("{}", format::model_rows(std::slice::from_ref(&row)));
+            outln!("saved: {} ({})", row.key, row.source);
+            out!("{}", format::model_rows(std::slice::from_ref(&row)));
             if a.reprice_unpriced {
                 let r = ledger.reprice_unpriced(&o.model, &pricer)?;
-                println!(
+                outln!(
                     "priced {} unpriced run{} of {}: {} in total{}",
                     format::thousands(r.runs),
                     if r.runs == 1 { "" } else { "s" },
@@ -198,7 +198,7 @@ pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> 
         }
         PricesCommand::Unset { model } => {
             open()?.remove_override(model.trim())?;
-            println!("removed the override for {}", model.trim());
+            outln!("removed the override for {}", model.trim());
             Ok(())
         }
         PricesCommand::Import { file } => {
@@ -209,15 +209,16 @@ pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> 
             })?;
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned());
             let imported = open()?.import_price_table(&bytes, name.as_deref())?;
-            println!(
+            outln!(
                 "imported {} models; table in use: {}",
-                imported.models, imported.version
+                imported.models,
+                imported.version
             );
             Ok(())
         }
         PricesCommand::ResetTable => {
             let n = open()?.reset_price_tables()?;
-            println!("forgot {n} imported table(s); pricing with the bundled table");
+            outln!("forgot {n} imported table(s); pricing with the bundled table");
             Ok(())
         }
     }

@@ -163,7 +163,7 @@ pub fn run(ledger: promptledger_core::ledger::Ledger, a: RunArgs) -> Result<bool
         crate::print_json(&view)?;
     } else {
         if !view.output.ends_with('\n') {
-            println!();
+            outln!();
         }
         eprintln!("{}", summary(&view));
     }

@@ -38,7 +38,7 @@ pub fn run(ledger: &mut Ledger, cmd: TemplatesCommand) -> Result<()> {
                 body
             };
             let t = ledger.save_template(&name, &body, system.as_deref())?;
-            println!(
+            outln!(
                 "saved {} v{} (variables: {})",
                 t.name,
                 t.version,
@@ -54,12 +54,15 @@ pub fn run(ledger: &mut Ledger, cmd: TemplatesCommand) -> Result<()> {
             if json {
                 return crate::print_json(&list);
             }
-            println!(
+            outln!(
                 "{:<24} {:>4} {:>6} {:>12}  variables",
-                "name", "ver", "runs", "spend"
+                "name",
+                "ver",
+                "runs",
+                "spend"
             );
             for t in &list {
-                println!(
+                outln!(
                     "{:<24} {:>4} {:>6} {:>12}  {}",
                     t.name,
                     t.version,
@@ -71,14 +74,17 @@ pub fn run(ledger: &mut Ledger, cmd: TemplatesCommand) -> Result<()> {
         }
         TemplatesCommand::Show { name } => {
             let t = ledger.template(&name)?;
-            println!(
+            outln!(
                 "{} v{} · {} runs · {}",
-                t.name, t.version, t.usage_count, t.spend_nano_usd
+                t.name,
+                t.version,
+                t.usage_count,
+                t.spend_nano_usd
             );
             if let Some(s) = &t.system_prompt {
-                println!("# system\n{s}");
+                outln!("# system\n{s}");
             }
-            println!("# body\n{}", t.body);
+            outln!("# body\n{}", t.body);
         }
     }
     Ok(())

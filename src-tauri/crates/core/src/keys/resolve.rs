@@ -41,11 +41,27 @@ fn env_key(provider: ProviderKind) -> Option<Secret> {
 
 /// `Name: value` as a header pair; the name must be a plain token.
 pub fn parse_header(text: &str) -> Result<(String, String)> {
-    text.split_once(':')
+    let (name, value) = text
+        .split_once(':')
         .map(|(n, v)| (n.trim(), v.trim()))
         .filter(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
-        .map(|(n, v)| (n.to_string(), v.to_string()))
-        .ok_or_else(|| CoreError::invalid("header", format!("`{text}` is not `Name: value`")))
+        .ok_or_else(|| {
+            // The value may be a secret (an Authorization header): only the name is repeated.
+            let shown = text.split_once(':').map_or("", |(n, _)| n.trim());
+            CoreError::invalid(
+                "header",
+                format!("`{shown}: …` is not `Name: value` (a name of letters, digits and dashes)"),
+            )
+        })?;
+    // CR, LF and other control characters would split the request (and fail it as a network
+    // error after it was recorded): refused before anything is sent.
+    if value.bytes().any(|b| (b < 0x20 && b != b'\t') || b == 0x7f) {
+        return Err(CoreError::invalid(
+            "header",
+            format!("the value of `{name}` contains a line break or control character"),
+        ));
+    }
+    Ok((name.to_string(), value.to_string()))
 }
 
 impl KeyManager {

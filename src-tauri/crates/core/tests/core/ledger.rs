@@ -356,3 +356,33 @@ fn a_recorded_runs_billing_cannot_be_rewritten() {
     let day = ledger.rollup("2025-11-21", "2025-11-21").unwrap();
     assert_eq!((day[0].runs, day[0].cost), (1, NanoUsd(7_500_000)));
 }
+
+#[test]
+fn a_model_budget_matches_its_name_literally_and_its_dated_versions() {
+    use promptledger_core::ledger::budgets::{BudgetMode, BudgetPeriod, BudgetScope, NewBudget};
+    let mut ledger = Ledger::open_in_memory().unwrap();
+    let now = promptledger_core::ledger::now_ms();
+    for model in ["gpt-4o-2024-08-06", "gpt-4o-mini"] {
+        let run = priced_run(&ledger, model, now, 1000, 500);
+        ledger.insert_run(&run).unwrap();
+    }
+    let spent = |ledger: &mut Ledger, scope: &str| {
+        let b = ledger
+            .add_budget(&NewBudget {
+                name: scope.into(),
+                scope: BudgetScope::Model(scope.into()),
+                period: BudgetPeriod::Day,
+                limit_nano: NanoUsd(1_000_000_000),
+                mode: BudgetMode::Warn,
+            })
+            .unwrap();
+        let today = ledger.time_zone().today();
+        ledger.budget_status_on(&b, today).unwrap().spent_nano
+    };
+    // gpt-4o: 1000 × $2.50 + 500 × $10 per 1M = $0.0075; its dated version counts, mini does not.
+    assert_eq!(spent(&mut ledger, "gpt-4o"), NanoUsd(7_500_000));
+    // Pattern characters are plain text: they match nothing here.
+    for pattern in ["gpt-*", "gpt-4?", "gpt-4o*", "[g]pt-4o"] {
+        assert_eq!(spent(&mut ledger, pattern), NanoUsd::ZERO, "{pattern}");
+    }
+}

@@ -115,7 +115,10 @@ impl Ledger {
             BudgetScope::Provider(p) => ("rollup_day_model", " AND provider = ?3", Some(p)),
             BudgetScope::Model(m) => (
                 "rollup_day_model",
-                " AND (model = ?3 OR model GLOB ?3 || '-[0-9]*')",
+                // Literally the model, or a dated version of it (`same_model`): no pattern
+                // characters of the user's text ever widen the scope.
+                " AND (model = ?3 OR (substr(model, 1, length(?3) + 1) = ?3 || '-'
+                      AND substr(model, length(?3) + 2, 1) BETWEEN '0' AND '9'))",
                 Some(m),
             ),
             BudgetScope::Key(k) => ("rollup_day", " AND key_id = ?3", Some(k)),

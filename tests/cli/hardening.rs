@@ -1,0 +1,122 @@
+//! The CLI under hostile conditions (issue 14): a reader that closes the pipe early, header
+//! values that would split the request, a budget scope with pattern characters, many processes
+//! creating the same new ledger at once, and usage no provider could really have billed.
+
+use promptledger_testkit::wire::{self, Counts};
+use promptledger_testkit::{FakeServer, Reply};
+use std::process::{Command, Stdio};
+
+use super::Cli;
+
+/// Runs `promptledger ARGS | head -1` in bash and returns (promptledger's status, its stderr).
+fn into_head(cli: &Cli, args: &str) -> (i32, String) {
+    let out = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "set -o pipefail; \"$0\" --db \"$1\" {args} 2>\"$1.err\" | head -1 >/dev/null; \
+             echo ${{PIPESTATUS[0]}}"
+        ))
+        .arg(promptledger_e2e::bin("promptledger"))
+        .arg(&cli.db)
+        .env_remove("PROMPTLEDGER_DB")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let status = String::from_utf8_lossy(&out.stdout).trim().parse().unwrap();
+    let err = std::fs::read_to_string(cli.db.with_extension("sqlite3.err")).unwrap_or_default();
+    (status, err)
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_command_quietly() {
+    let cli = Cli::new();
+    cli.ok(&["demo", "--runs", "1500", "--days", "3"]);
+    // More than a pipe buffer (64 KiB) of output, so the writer meets the closed pipe.
+    for args in [
+        "history --json --limit 1000",
+        "history --limit 1000",
+        "prices list",
+        "prices list --json",
+    ] {
+        let (status, err) = into_head(&cli, args);
+        assert_eq!(status, 0, "{args}: {err}");
+        assert!(
+            !err.contains("panicked") && !err.contains("Broken pipe"),
+            "{args}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_header_value_with_a_line_break_is_refused_before_sending() {
+    let server = FakeServer::start(vec![Reply::json(wire::openai_chat(
+        "gpt-4o-mini",
+        "Hi",
+        Counts {
+            prompt: 10,
+            output: 2,
+            ..Counts::default()
+        },
+    ))]);
+    let cli = Cli::new();
+    for header in [
+        "X-Trace: a\r\nX-Injected: b",
+        "X-Trace: a\nb",
+        "X-Trace: bell\u{7}",
+    ] {
+        let out = cli
+            .cmd(&[
+                "run",
+                "-p",
+                "openai-compatible",
+                "--base-url",
+                &format!("{}/v1", server.url()),
+                "-m",
+                "gpt-4o-mini",
+                "--header",
+                header,
+                "Hi",
+            ])
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            err.starts_with(
+                "error[invalid_input]: invalid header: the value of `X-Trace` contains a line break"
+            ),
+            "{err}"
+        );
+    }
+    // A header whose name is wrong never has its value (perhaps a secret) repeated.
+    let out = cli
+        .cmd(&[
+            "run",
+            "-p",
+            "openai-compatible",
+            "--base-url",
+            server.url(),
+            "-m",
+            "m",
+            "--header",
+            "Bad Name: sk-secret-value",
+            "Hi",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("`Bad Name: …`") && !err.contains("sk-secret-value"),
+        "{err}"
+    );
+    assert_eq!(server.hits(), 0, "nothing was sent");
+    assert!(
+        cli.json(&["history", "--json"])
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "nothing recorded"
+    );
+}
