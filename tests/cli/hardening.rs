@@ -120,3 +120,37 @@ fn a_header_value_with_a_line_break_is_refused_before_sending() {
         "nothing recorded"
     );
 }
+
+#[test]
+fn sixteen_processes_creating_the_same_new_ledger_all_succeed() {
+    for round in 0..3 {
+        let cli = Cli::new();
+        let children: Vec<_> = (0..16)
+            .map(|i| {
+                // Readers and writers alike: the first command of a script's parallel runs.
+                let args: &[&str] = if i % 2 == 0 {
+                    &["budget", "list", "--json"]
+                } else {
+                    &["history", "--json"]
+                };
+                cli.cmd(args)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::piped())
+                    .stderr(Stdio::piped())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for child in children {
+            let out = child.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr);
+            assert!(out.status.success(), "round {round}: {err}");
+            assert!(err.is_empty(), "round {round}: {err}");
+        }
+        let ledger = promptledger_core::ledger::Ledger::open(&cli.db).unwrap();
+        assert_eq!(
+            ledger.schema_version().unwrap(),
+            promptledger_core::ledger::SCHEMA_VERSION
+        );
+    }
+}

@@ -126,9 +126,14 @@ pub enum CoreError {
     /// SQLite failed (disk full, locked beyond the busy timeout, corrupt file).
     #[error("ledger storage error: {0}")]
     Storage(#[from] rusqlite::Error),
-    /// A schema migration failed; the database was left as it was.
-    #[error("ledger migration failed: {0}")]
-    Migration(#[from] rusqlite_migration::Error),
+    /// A schema migration failed; the database was left as it was. One line: never the SQL.
+    #[error("ledger migration {name} failed: {reason}; the ledger was left as it was")]
+    Migration {
+        /// The migration's file name.
+        name: &'static str,
+        /// SQLite's one-line reason.
+        reason: String,
+    },
     /// A block-mode budget would be broken by this run; nothing was sent.
     #[error("{0}")]
     BudgetExceeded(Box<BudgetBreach>),
@@ -267,7 +272,7 @@ impl CoreError {
             | CoreError::InvalidPriceTable { .. } => ErrorCode::InvalidInput,
             CoreError::NotFound { .. } => ErrorCode::NotFound,
             CoreError::DatabaseTooNew { .. } => ErrorCode::UnsupportedDatabase,
-            CoreError::Storage(_) | CoreError::Migration(_) | CoreError::Io { .. } => {
+            CoreError::Storage(_) | CoreError::Migration { .. } | CoreError::Io { .. } => {
                 ErrorCode::Storage
             }
             CoreError::NotWritable { .. } => ErrorCode::NotWritable,

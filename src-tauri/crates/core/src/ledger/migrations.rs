@@ -1,6 +1,12 @@
-//! The schema's forward-only migrations, one timestamped SQL file each.
+//! The schema's forward-only migrations, one timestamped SQL file each, applied in one
+//! transaction that holds the write lock: processes opening a new (or old) ledger at once queue
+//! up, and each re-reads the version once it has the lock, so a migration runs exactly once.
 
+use rusqlite::{Connection, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
+use std::time::Duration;
+
+use crate::error::{CoreError, Result};
 
 const FILES: &[(&str, &str)] = &[
     (
@@ -48,4 +54,48 @@ pub fn migrations() -> Migrations<'static> {
             .map(|(name, sql)| M::up(sql).comment(name).foreign_key_check())
             .collect(),
     )
+}
+
+/// How long a process waits for another one that is migrating the same ledger (a large
+/// ledger's table rebuild takes seconds).
+const MIGRATION_WAIT: Duration = Duration::from_secs(120);
+
+/// Brings the schema up to date. Call with foreign keys off (table rebuilds need it); each
+/// migration's foreign keys are checked before the one commit. Restores `busy` afterwards.
+pub(crate) fn migrate(conn: &mut Connection, busy: Duration) -> Result<()> {
+    let version = |c: &Connection| -> Result<i64> {
+        Ok(c.pragma_query_value(None, "user_version", |r| r.get(0))?)
+    };
+    if version(conn)? >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    conn.busy_timeout(MIGRATION_WAIT)?;
+    let done = (|| -> Result<()> {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        // Another process may have migrated while this one waited for the lock.
+        let found = usize::try_from(version(&tx)?).unwrap_or(0);
+        for (name, sql) in FILES.iter().skip(found) {
+            let failed = |e: rusqlite::Error| CoreError::Migration {
+                name,
+                reason: e.to_string().lines().next().unwrap_or_default().to_string(),
+            };
+            tx.execute_batch(sql).map_err(failed)?;
+            let broken: i64 = tx
+                .query_row("SELECT count(*) FROM pragma_foreign_key_check", [], |r| {
+                    r.get(0)
+                })
+                .map_err(failed)?;
+            if broken > 0 {
+                return Err(CoreError::Migration {
+                    name,
+                    reason: format!("{broken} rows would point at missing rows"),
+                });
+            }
+        }
+        tx.pragma_update(None, "user_version", SCHEMA_VERSION)?;
+        tx.commit()?;
+        Ok(())
+    })();
+    conn.busy_timeout(busy)?;
+    done
 }

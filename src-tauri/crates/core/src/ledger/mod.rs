@@ -39,6 +39,9 @@ pub fn register_sql_functions(conn: &Connection, zone: Zone) -> Result<()> {
     Ok(functions::register(conn, zone)?)
 }
 
+/// How long a write waits for another process's write (the app and the CLI share the file).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// An open ledger file (or an in-memory one for tests).
 #[derive(Debug)]
 pub struct Ledger {
@@ -67,7 +70,7 @@ impl Ledger {
     }
 
     fn init(mut conn: Connection, path: Option<PathBuf>) -> Result<Ledger> {
-        conn.busy_timeout(Duration::from_secs(5))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
         // Reading the header first turns "not a database" into an error before anything writes.
         let found: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
         if found > SCHEMA_VERSION {
@@ -97,7 +100,7 @@ impl Ledger {
         // (dropping the old `runs` must not null the links to it); each migration checks the
         // keys before it commits.
         conn.pragma_update(None, "foreign_keys", "OFF")?;
-        migrations().to_latest(&mut conn)?;
+        migrations::migrate(&mut conn, BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         let mut ledger = Ledger { conn, path, zone };
         if stored.is_none() {
