@@ -154,3 +154,37 @@ fn sixteen_processes_creating_the_same_new_ledger_all_succeed() {
         );
     }
 }
+
+#[test]
+fn cost_refuses_usage_no_request_can_have() {
+    let cli = Cli::new();
+    for args in [
+        &[
+            "cost",
+            "-p",
+            "openai",
+            "-m",
+            "gpt-4o",
+            "--input",
+            "1000000000000000000",
+        ][..],
+        &[
+            "cost",
+            "-p",
+            "openai",
+            "-m",
+            "gpt-4o",
+            "--usage",
+            r#"{"prompt_tokens":1000000000000000000,"completion_tokens":1}"#,
+        ],
+    ] {
+        let (code, err) = cli.fails(args);
+        assert_eq!(code, 1, "{err}");
+        assert!(err.starts_with("error[invalid_input]:"), "{err}");
+        assert!(err.contains("more than any provider bills"), "{err}");
+        assert!(
+            !err.contains("9223372036"),
+            "never a saturated figure: {err}"
+        );
+    }
+}

@@ -27,7 +27,7 @@ pub struct NanoUsd(pub i64);
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct RatePerMTok(pub i64);
 
-const NANO_PER_USD: i64 = 1_000_000_000;
+pub(crate) const NANO_PER_USD: i64 = 1_000_000_000;
 
 impl NanoUsd {
     /// Zero dollars.
@@ -183,11 +183,12 @@ impl RatePerMTok {
         (v <= 1_000_000 * NANO_PER_USD).then_some(RatePerMTok(v))
     }
 
-    /// The cost of `tokens` tokens at this rate, rounded half-up to the nano-USD.
-    pub fn cost(self, tokens: u64) -> NanoUsd {
-        let exact = i128::from(tokens) * i128::from(self.0);
-        let rounded = (exact + 500_000) / 1_000_000;
-        NanoUsd(i64::try_from(rounded).unwrap_or(i64::MAX))
+    /// The cost of `tokens` tokens at this rate, rounded half-up to the nano-USD; `None` when
+    /// it does not fit (never a saturated maximum passed off as a cost).
+    pub fn cost(self, tokens: u64) -> Option<NanoUsd> {
+        let exact = i128::from(tokens).checked_mul(i128::from(self.0))?;
+        let rounded = exact.checked_add(500_000)? / 1_000_000;
+        i64::try_from(rounded).ok().map(NanoUsd)
     }
 
     /// USD per 1M tokens as an exact decimal string: `"2.5"`.
@@ -349,10 +350,13 @@ mod tests {
     #[test]
     fn cost_rounds_half_up_to_the_nano() {
         // 1 token at $0.0005/M = 0.5 nano → 1 nano.
-        assert_eq!(RatePerMTok(500_000).cost(1), NanoUsd(1));
-        assert_eq!(RatePerMTok(499_999).cost(1), NanoUsd(0));
-        assert_eq!(RatePerMTok(2_500_000_000).cost(1000), NanoUsd(2_500_000));
-        assert_eq!(RatePerMTok(i64::MAX).cost(u64::MAX), NanoUsd(i64::MAX));
+        assert_eq!(RatePerMTok(500_000).cost(1), Some(NanoUsd(1)));
+        assert_eq!(RatePerMTok(499_999).cost(1), Some(NanoUsd(0)));
+        assert_eq!(
+            RatePerMTok(2_500_000_000).cost(1000),
+            Some(NanoUsd(2_500_000))
+        );
+        assert_eq!(RatePerMTok(i64::MAX).cost(u64::MAX), None);
     }
 
     #[test]

@@ -41,6 +41,10 @@ const FILES: &[(&str, &str)] = &[
         "20261130_0008_unpriced_runs.sql",
         include_str!("migrations/20261130_0008_unpriced_runs.sql"),
     ),
+    (
+        "20261130_0009_repair_overflowed_runs.sql",
+        include_str!("migrations/20261130_0009_repair_overflowed_runs.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

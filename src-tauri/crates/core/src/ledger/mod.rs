@@ -16,6 +16,7 @@ pub mod overrides;
 pub mod paths;
 pub mod price_tables;
 pub mod query;
+mod repair;
 pub mod rollup;
 pub mod rollup_read;
 pub mod runs;
@@ -109,6 +110,13 @@ impl Ledger {
         // Migration 5 replaced the UTC roll-up; runs recorded before it are rolled up once.
         if (1..5).contains(&found) {
             ledger.rebuild_rollup()?;
+        }
+        // Runs poisoned by impossible usage before it was bounded are repaired once.
+        if (1..9).contains(&found) {
+            let repaired = repair::repair_overflowed_runs(&mut ledger.conn)?;
+            if repaired > 0 {
+                tracing::warn!(repaired, "repaired runs recorded with impossible usage");
+            }
         }
         Ok(ledger)
     }

@@ -9,6 +9,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::error::{CoreError, Result};
 use crate::money::{NanoUsd, RatePerMTok};
 use crate::pricing::multiplier::{self, Multiplier, ServiceTags};
 use crate::pricing::table::{ModelPrice, Rates};
@@ -57,7 +58,8 @@ impl Component {
         }
     }
 
-    fn tokens(self, u: &TokenUsage) -> u64 {
+    /// This component's count in `u`.
+    pub fn tokens(self, u: &TokenUsage) -> u64 {
         match self {
             Component::Input => u.input_tokens,
             Component::CachedInput => u.cached_input_tokens,
@@ -329,43 +331,63 @@ impl ModelPrice {
     }
 }
 
-/// Bills `usage` at `rates`.
+/// The most one run may cost: $1,000,000. A larger figure is not a bill but a broken usage or
+/// price; refusing it keeps every day's and budget's sum far from 64-bit overflow.
+pub const MAX_RUN_COST: NanoUsd = NanoUsd(1_000_000 * crate::money::NANO_PER_USD);
+
+fn too_costly() -> CoreError {
+    CoreError::invalid(
+        "usage",
+        "this usage would cost more than $1,000,000 at these rates, more than any one request \
+         can; nothing was priced",
+    )
+}
+
+/// Bills `usage` at `rates`, exactly and checked: counts above
+/// [`MAX_TOKENS`](crate::pricing::usage::MAX_TOKENS) or a cost above
+/// [`MAX_RUN_COST`] are an `invalid_input` error, never a saturated figure.
 pub fn bill(
     usage: &TokenUsage,
     rates: &EffectiveRates,
     tier: Option<String>,
     source: CostSource,
-) -> CostBreakdown {
+) -> Result<CostBreakdown> {
+    usage.check_bounds()?;
     let mut total = NanoUsd::ZERO;
-    let lines = Component::ALL
-        .iter()
-        .map(|&c| {
-            let tokens = c.tokens(usage);
-            let rate = rates.of(c);
-            let cost = rate.cost(tokens);
-            total = total.saturating_add(cost);
-            CostLine {
-                component: c,
-                tokens,
-                rate_nano_usd_per_mtok: rate,
-                cost_nano_usd: cost,
-            }
-        })
-        .collect();
-    CostBreakdown {
+    let mut lines = Vec::with_capacity(Component::ALL.len());
+    for &c in &Component::ALL {
+        let tokens = c.tokens(usage);
+        let rate = rates.of(c);
+        let cost = rate.cost(tokens).ok_or_else(too_costly)?;
+        total = total
+            .0
+            .checked_add(cost.0)
+            .map(NanoUsd)
+            .ok_or_else(too_costly)?;
+        lines.push(CostLine {
+            component: c,
+            tokens,
+            rate_nano_usd_per_mtok: rate,
+            cost_nano_usd: cost,
+        });
+    }
+    if total > MAX_RUN_COST {
+        return Err(too_costly());
+    }
+    Ok(CostBreakdown {
         lines,
         total_nano_usd: total,
         tier,
         cost_source: source,
         rate_set: standard(),
         multiplier: None,
-    }
+    })
 }
 
 /// The cost of `usage` on `price`, for a run made and served as `billing` says.
-pub fn compute(price: &ModelPrice, usage: &TokenUsage, billing: &Billing) -> CostBreakdown {
+pub fn compute(price: &ModelPrice, usage: &TokenUsage, billing: &Billing) -> Result<CostBreakdown> {
     let r = price.resolve_rates(usage.prompt_tokens(), billing.at_ms);
-    let mut b = bill(usage, &r.rates, r.tier, CostSource::Computed);
+    let mut b = bill(usage, &r.rates, r.tier, CostSource::Computed)?;
     b.rate_set = r.rate_set.to_string();
     if let Some((factor, reasons)) = multiplier::factor_for(&price.multipliers, &billing.service) {
         let scaled: NanoUsd = [Component::Input, Component::Output, Component::Reasoning]
@@ -373,13 +395,19 @@ pub fn compute(price: &ModelPrice, usage: &TokenUsage, billing: &Billing) -> Cos
             .filter_map(|c| b.line(*c))
             .map(|l| l.cost_nano_usd)
             .sum();
-        let extra = multiplier::surcharge(scaled, factor);
-        b.total_nano_usd += extra;
+        let extra = multiplier::surcharge(scaled, factor).ok_or_else(too_costly)?;
+        b.total_nano_usd = b
+            .total_nano_usd
+            .0
+            .checked_add(extra.0)
+            .map(NanoUsd)
+            .filter(|t| *t <= MAX_RUN_COST)
+            .ok_or_else(too_costly)?;
         b.multiplier = Some(Multiplier {
             factor: factor.to_decimal_string(),
             reasons,
             extra_nano_usd: extra,
         });
     }
-    b
+    Ok(b)
 }

@@ -162,26 +162,24 @@ impl Pricer {
     /// Prices a run that was sent (so the provider bills it): like [`Pricer::price_as`], but
     /// a model that has no price is recorded as `unpriced` (tokens kept, cost unknown) rather
     /// than lost — whatever the provider.
+    ///
+    /// `Err` only when the usage cannot be billed at all (a count above
+    /// [`usage::MAX_TOKENS`], a cost above [`cost::MAX_RUN_COST`]): the caller records the run
+    /// with its cost unknown ([`PricedUsage::unknown`]).
     pub fn price_run(
         &self,
         provider: ProviderKind,
         model: &str,
         usage: &TokenUsage,
         billing: &Billing,
-    ) -> PricedUsage {
-        match self.quote_for_run(provider, model) {
-            Ok(quote) => self.bill(provider, model, quote, usage, billing),
-            Err(_) => self.bill(
-                provider,
-                model,
-                Quote {
-                    price: Cow::Owned(ModelPrice::blank(model.trim().to_string(), provider)),
-                    match_kind: MatchKind::Unpriced,
-                },
-                usage,
-                billing,
-            ),
-        }
+    ) -> Result<PricedUsage> {
+        let quote = self
+            .quote_for_run(provider, model)
+            .unwrap_or_else(|_| Quote {
+                price: Cow::Owned(ModelPrice::blank(model.trim().to_string(), provider)),
+                match_kind: MatchKind::Unpriced,
+            });
+        self.bill(provider, model, quote, usage, billing)
     }
 
     /// Prices one run made now, served without geography or speed tags.
@@ -204,7 +202,7 @@ impl Pricer {
         billing: &Billing,
     ) -> Result<PricedUsage> {
         let quote = self.quote(Some(provider), model)?;
-        Ok(self.bill(provider, model, quote, usage, billing))
+        self.bill(provider, model, quote, usage, billing)
     }
 
     fn bill(
@@ -214,17 +212,17 @@ impl Pricer {
         quote: Quote<'_>,
         usage: &TokenUsage,
         billing: &Billing,
-    ) -> PricedUsage {
+    ) -> Result<PricedUsage> {
         let breakdown = match quote.match_kind {
             MatchKind::Unmetered => {
-                cost::bill(usage, &EffectiveRates::ZERO, None, CostSource::Unmetered)
+                cost::bill(usage, &EffectiveRates::ZERO, None, CostSource::Unmetered)?
             }
             MatchKind::Unpriced => {
-                cost::bill(usage, &EffectiveRates::ZERO, None, CostSource::Unpriced)
+                cost::bill(usage, &EffectiveRates::ZERO, None, CostSource::Unpriced)?
             }
-            _ => cost::compute(&quote.price, usage, billing),
+            _ => cost::compute(&quote.price, usage, billing)?,
         };
-        PricedUsage {
+        Ok(PricedUsage {
             provider,
             model: model.trim().to_string(),
             price_key: quote.price.key.clone(),
@@ -232,26 +230,62 @@ impl Pricer {
             price_table_version: self.table.version().id.clone(),
             usage: *usage,
             breakdown,
-        }
+        })
     }
 }
 
 impl PricedUsage {
     /// Nothing billed (a run that failed before any usage was known).
     pub fn zero() -> PricedUsage {
+        PricedUsage::empty(
+            ProviderKind::OpenaiCompatible,
+            "",
+            TokenUsage::default(),
+            CostSource::Computed,
+        )
+    }
+
+    /// A run whose cost is unknown (`unpriced`, recorded as NULL) because its usage could not
+    /// be billed: `usage` is kept when its counts are within bounds, else none are.
+    pub fn unknown(provider: ProviderKind, model: &str, usage: TokenUsage) -> PricedUsage {
+        let usage = if usage.check_bounds().is_ok() {
+            usage
+        } else {
+            TokenUsage::default()
+        };
+        PricedUsage::empty(provider, model, usage, CostSource::Unpriced)
+    }
+
+    fn empty(
+        provider: ProviderKind,
+        model: &str,
+        usage: TokenUsage,
+        source: CostSource,
+    ) -> PricedUsage {
+        let lines = Component::ALL
+            .iter()
+            .map(|&component| CostLine {
+                component,
+                tokens: component.tokens(&usage),
+                rate_nano_usd_per_mtok: crate::money::RatePerMTok(0),
+                cost_nano_usd: crate::money::NanoUsd::ZERO,
+            })
+            .collect();
         PricedUsage {
-            provider: ProviderKind::OpenaiCompatible,
-            model: String::new(),
-            price_key: String::new(),
-            match_kind: MatchKind::Exact,
+            provider,
+            model: model.to_string(),
+            price_key: model.to_string(),
+            match_kind: MatchKind::Unpriced,
             price_table_version: String::new(),
-            usage: TokenUsage::default(),
-            breakdown: cost::bill(
-                &TokenUsage::default(),
-                &EffectiveRates::ZERO,
-                None,
-                CostSource::Computed,
-            ),
+            usage,
+            breakdown: CostBreakdown {
+                lines,
+                total_nano_usd: crate::money::NanoUsd::ZERO,
+                tier: None,
+                cost_source: source,
+                rate_set: windows::STANDARD.to_string(),
+                multiplier: None,
+            },
         }
     }
 }

@@ -120,14 +120,14 @@ pub fn factor_for(
 }
 
 /// The surcharge on `scaled` (the input + output + reasoning cost) at `factor`, half-up.
-pub fn surcharge(scaled: NanoUsd, factor: Factor) -> NanoUsd {
-    let extra = i128::from(scaled.0) * i128::from(factor.0 - PPM);
+pub fn surcharge(scaled: NanoUsd, factor: Factor) -> Option<NanoUsd> {
+    let extra = i128::from(scaled.0).checked_mul(i128::from(factor.0 - PPM))?;
     let rounded = if extra >= 0 {
         (extra + i128::from(PPM / 2)) / i128::from(PPM)
     } else {
         (extra - i128::from(PPM / 2)) / i128::from(PPM)
     };
-    NanoUsd(i64::try_from(rounded).unwrap_or(i64::MAX))
+    i64::try_from(rounded).ok().map(NanoUsd)
 }
 
 #[cfg(test)]
@@ -154,7 +154,7 @@ mod tests {
         assert_eq!(f, Factor(2_200_000));
         assert_eq!(f.to_decimal_string(), "2.2");
         assert_eq!(reasons, ["inference_geo us ×1.1", "speed fast ×2"]);
-        assert_eq!(surcharge(NanoUsd(1_000_000), f), NanoUsd(1_200_000));
+        assert_eq!(surcharge(NanoUsd(1_000_000), f), Some(NanoUsd(1_200_000)));
     }
 
     #[test]

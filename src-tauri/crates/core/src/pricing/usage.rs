@@ -47,6 +47,29 @@ impl TokenUsage {
         self.output_tokens.saturating_add(self.reasoning_tokens)
     }
 
+    /// `Err(invalid_input)` when a count is above [`MAX_TOKENS`]: no request bills that many,
+    /// and a cost or a day's sum built on it could overflow.
+    pub fn check_bounds(&self) -> Result<()> {
+        let counts = [
+            ("input", self.input_tokens),
+            ("cached input", self.cached_input_tokens),
+            ("cache write", self.cache_write_tokens),
+            ("cache write (1h)", self.cache_write_1h_tokens),
+            ("output", self.output_tokens),
+            ("reasoning", self.reasoning_tokens),
+        ];
+        match counts.iter().find(|(_, n)| *n > MAX_TOKENS) {
+            Some((name, n)) => Err(CoreError::invalid(
+                "usage",
+                format!(
+                    "{n} {name} tokens is more than any provider bills in one request \
+                     (at most {MAX_TOKENS})"
+                ),
+            )),
+            None => Ok(()),
+        }
+    }
+
     /// The cost a provider or gateway reported in a usage object (or a whole body's `usage`):
     /// OpenRouter's `cost` (credits, 1 credit = 1 USD) or xAI's `cost_in_usd_ticks`
     /// (10^10 ticks = 1 USD), converted exactly. `None` when absent or not an amount.
@@ -89,6 +112,10 @@ impl TokenUsage {
     }
 }
 
+/// The most tokens one usage count may report (10^12): far above any real request, far below
+/// where a cost or a day's sum could overflow 64 bits.
+pub const MAX_TOKENS: u64 = 1_000_000_000_000;
+
 struct Reader {
     provider: ProviderKind,
 }
@@ -112,12 +139,18 @@ impl Reader {
         }
         match cur {
             Value::Null => Ok(0),
-            Value::Number(n) => n.as_u64().ok_or_else(|| {
-                self.err(format!(
+            Value::Number(n) => match n.as_u64() {
+                Some(c) if c > MAX_TOKENS => Err(self.err(format!(
+                    "`{}` is {c} tokens, more than any provider bills in one request \
+                     (at most {MAX_TOKENS})",
+                    path.join(".")
+                ))),
+                Some(c) => Ok(c),
+                None => Err(self.err(format!(
                     "`{}` must be a whole number ≥ 0, got {n}",
                     path.join(".")
-                ))
-            }),
+                ))),
+            },
             other => Err(self.err(format!(
                 "`{}` must be a number, got {}",
                 path.join("."),

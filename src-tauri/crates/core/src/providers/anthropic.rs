@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
-use crate::pricing::{ServiceTags, TokenUsage};
+use crate::pricing::ServiceTags;
 use crate::providers::error::invalid_response;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
 use crate::providers::shared::{self, Auth};
@@ -61,10 +61,6 @@ fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
     )
 }
 
-fn usage_of(v: &Value) -> Result<TokenUsage> {
-    TokenUsage::from_provider_json(ProviderKind::Anthropic, v)
-}
-
 fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
     if v.get("type").and_then(Value::as_str) == Some("error") {
         return Err(error_event(v));
@@ -83,7 +79,7 @@ fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
         .map(str::to_string);
     x.resolved_model = v.get("model").and_then(Value::as_str).map(str::to_string);
     if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
-        x.usage = Some(usage_of(u)?);
+        x.usage = Some(shared::answer_usage(x, u)?);
         x.service = ServiceTags::from_usage_json(u);
         x.usage_final = true;
     }
@@ -155,7 +151,7 @@ impl Decoder for StreamDecoder {
 impl StreamDecoder {
     fn publish(&self, x: &mut Exchange, out: &mut dyn FnMut(StreamEvent)) -> Result<()> {
         let usage = Value::Object(self.usage.clone());
-        let u = usage_of(&usage)?;
+        let u = shared::answer_usage(x, &usage)?;
         x.usage = Some(u);
         x.service = ServiceTags::from_usage_json(&usage);
         out(StreamEvent::Usage(u));

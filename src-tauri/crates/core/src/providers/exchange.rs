@@ -55,6 +55,9 @@ pub struct Exchange {
     pub service: ServiceTags,
     /// Time to the first output text.
     pub ttft: Option<Duration>,
+    /// The provider sent a usage that cannot be billed (impossible counts): what it cost is
+    /// unknown, and the run says so instead of guessing.
+    pub usage_rejected: bool,
     /// How it ended.
     pub end: End,
 }
@@ -73,6 +76,7 @@ impl Exchange {
             provider_cost: None,
             service: ServiceTags::default(),
             ttft: None,
+            usage_rejected: false,
             end: End::Complete,
         }
     }

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 
 use crate::ProviderKind;
 use crate::error::{CoreError, Result};
-use crate::pricing::TokenUsage;
 use crate::providers::error::invalid_response;
 use crate::providers::error::{ProviderErrorKind, mentions_context_length};
 use crate::providers::shared::{self, Auth};
@@ -111,7 +110,7 @@ fn apply(v: &Value, x: &mut Exchange) -> Result<String> {
         x.resolved_model = Some(m.to_string());
     }
     if let Some(u) = v.get("usageMetadata").filter(|u| u.is_object()) {
-        x.usage = Some(TokenUsage::from_provider_json(ProviderKind::Gemini, u)?);
+        x.usage = Some(shared::answer_usage(x, u)?);
     }
     x.text.push_str(&text);
     Ok(text)

@@ -67,7 +67,7 @@ fn parse_models(v: &Value) -> Result<Vec<ModelInfo>> {
 
 fn take_usage(u: &Value, x: &mut Exchange) -> Result<()> {
     // Read in the answering provider's dialect (xAI counts reasoning apart).
-    x.usage = Some(TokenUsage::from_provider_json(x.provider, u)?);
+    x.usage = Some(shared::answer_usage(x, u)?);
     // OpenRouter (`cost`) and xAI (`cost_in_usd_ticks`) report what they charged.
     if let Some(cost) = TokenUsage::reported_cost(u) {
         x.provider_cost = Some(cost);

@@ -5,9 +5,10 @@ use reqwest::RequestBuilder;
 use serde_json::{Value, json};
 
 use crate::ProviderKind;
-use crate::error::Result;
+use crate::error::{CoreError, Result};
+use crate::pricing::TokenUsage;
 use crate::providers::error::invalid_response;
-use crate::providers::{ChatRequest, Endpoint, ModelInfo, Role};
+use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, Role};
 
 /// How a provider wants its key.
 pub(crate) enum Auth {
@@ -92,4 +93,22 @@ pub(crate) fn model_list(
 pub(crate) fn parse_json(provider: ProviderKind, what: &str, data: &str) -> Result<Value> {
     serde_json::from_str(data)
         .map_err(|e| invalid_response(provider, format!("{what} is not JSON: {e}")))
+}
+
+/// Reads the usage object of a provider's answer. One that cannot be billed (a negative or
+/// impossible count, say 10^18 tokens) fails the run as `invalid_response`, carrying the usage
+/// as sent, and marks the exchange so the run's cost is recorded as unknown — never a guess.
+pub(crate) fn answer_usage(x: &mut Exchange, u: &Value) -> Result<TokenUsage> {
+    TokenUsage::from_provider_json(x.provider, u).map_err(|e| {
+        x.usage_rejected = true;
+        let reason = match e {
+            CoreError::InvalidUsage { reason, .. } => reason,
+            other => other.to_string(),
+        };
+        let sent: String = u.to_string().chars().take(300).collect();
+        invalid_response(
+            x.provider,
+            format!("its usage cannot be billed ({reason}); usage as sent: {sent}"),
+        )
+    })
 }

@@ -9,7 +9,8 @@ use crate::ledger::budgets::BudgetCheck;
 use crate::ledger::cache::CachedAnswer;
 use crate::ledger::runs::{NewRun, RunStatus, TargetAttempt};
 use crate::money::NanoUsd;
-use crate::pricing::{Billing, CostSource, TokenUsage};
+use crate::pricing::cost::MAX_RUN_COST;
+use crate::pricing::{Billing, CostSource, PricedUsage, TokenUsage};
 use crate::providers::{End, Exchange, StreamEvent};
 use crate::runner::{PreparedRun, RunEvent, RunOutcome, RunSpec, Runner, tokens};
 
@@ -224,6 +225,8 @@ impl Runner {
         // Usage: the provider's final count; else what it reported so far plus local estimates
         // for the rest; nothing when it failed before answering (providers do not bill that).
         let (usage, estimated) = match (x.usage, x.usage_final) {
+            // A usage the provider sent that cannot be billed leaves the cost unknown: no guess.
+            _ if x.usage_rejected => (TokenUsage::default(), false),
             (Some(u), true) => (u, false),
             (partial, _)
                 if !x.text.is_empty() || partial.is_some() || status == RunStatus::Cancelled =>
@@ -242,17 +245,31 @@ impl Runner {
             service: x.service.clone(),
         };
         // The provider was paid whatever the table says: a model that lost its price since the
-        // pre-flight is recorded as unpriced, never dropped.
-        let mut priced =
+        // pre-flight is recorded as unpriced, and a usage that cannot be billed (impossible
+        // counts, a cost beyond any request) with its cost unknown — never dropped, never a
+        // saturated maximum.
+        let provider = spec.endpoint.provider;
+        let mut priced = if x.usage_rejected {
+            PricedUsage::unknown(provider, &spec.chat.model, usage)
+        } else {
             self.pricer
-                .price_run(spec.endpoint.provider, &spec.chat.model, &usage, &billing);
+                .price_run(provider, &spec.chat.model, &usage, &billing)
+                .unwrap_or_else(|_| PricedUsage::unknown(provider, &spec.chat.model, usage))
+        };
         // Nothing was billed (it failed before answering): that costs $0 at any price.
-        if usage == TokenUsage::default() && priced.breakdown.cost_source == CostSource::Unpriced {
+        if !x.usage_rejected
+            && usage == TokenUsage::default()
+            && priced.breakdown.cost_source == CostSource::Unpriced
+        {
             priced.breakdown.cost_source = CostSource::Computed;
         }
+        // A reported cost beyond any one request is not a bill either.
+        let provider_cost = x
+            .provider_cost
+            .filter(|c| (NanoUsd::ZERO..=MAX_RUN_COST).contains(c));
         let cost_source = match priced.breakdown.cost_source {
             CostSource::Unmetered => CostSource::Unmetered,
-            _ if x.provider_cost.is_some() => CostSource::ProviderReported,
+            _ if provider_cost.is_some() => CostSource::ProviderReported,
             CostSource::Unpriced => CostSource::Unpriced,
             _ if estimated => CostSource::Estimated,
             _ => CostSource::Computed,
@@ -276,7 +293,7 @@ impl Runner {
             status: Some(status),
             error_code,
             error_message: error.map(ToString::to_string),
-            provider_cost: x.provider_cost,
+            provider_cost,
             cost_source: Some(cost_source),
             latency_ms: Some(latency_ms),
             ttft_ms: x

@@ -232,8 +232,10 @@ fn estimate_at(spec: &RunSpec, quote: &Quote<'_>, input: u64) -> Estimate {
     let (min_cost, max_cost) = if unpriced || quote.match_kind == MatchKind::Unmetered {
         (NanoUsd::ZERO, NanoUsd::ZERO)
     } else {
-        let min = rates.input.cost(input);
-        (min, min.saturating_add(rates.output.cost(max_out)))
+        // A figure too large to hold is unbounded (budgets then refuse the run).
+        let min = rates.input.cost(input).unwrap_or(NanoUsd::UNBOUNDED);
+        let out = rates.output.cost(max_out).unwrap_or(NanoUsd::UNBOUNDED);
+        (min, min.saturating_add(out))
     };
     Estimate {
         input_tokens: input,

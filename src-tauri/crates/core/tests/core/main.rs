@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analytics;
+mod bounds;
 mod charts;
 mod compare;
 mod export;

@@ -296,12 +296,14 @@ fn pricing_a_paid_answer_never_fails() {
         output_tokens: 5,
         ..Default::default()
     };
-    let p = pricer.price_run(
-        ProviderKind::Anthropic,
-        "claude-that-does-not-exist",
-        &usage,
-        &promptledger_core::pricing::Billing::now(),
-    );
+    let p = pricer
+        .price_run(
+            ProviderKind::Anthropic,
+            "claude-that-does-not-exist",
+            &usage,
+            &promptledger_core::pricing::Billing::now(),
+        )
+        .unwrap();
     assert_eq!(p.breakdown.cost_source, CostSource::Unpriced);
     assert_eq!(p.usage, usage);
 }
