@@ -702,3 +702,100 @@ fn a_gateway_alias_runs_unpriced_then_is_priced_once() {
         serde_json::from_slice(&env.run(&["show", &id.to_string(), "--json"]).stdout).unwrap();
     assert_eq!(shown["cost_nano_usd"], 4_400_000);
 }
+
+#[test]
+fn a_server_that_echoes_the_key_never_gets_it_recorded_or_shown() {
+    const CANARY: &str = "sk-proj-CANARY9f8e7d6c5b4a39281706";
+    let echo_json = |status: u16| {
+        Reply::status_json(
+            status,
+            format!(
+                r#"{{"error":{{"message":"Incorrect API key provided: {CANARY}. Sent header: Authorization: Bearer {CANARY}","type":"invalid_request_error","code":"invalid_api_key"}}}}"#
+            ),
+        )
+    };
+    let html = Reply::Body {
+        status: 502,
+        headers: Vec::new(),
+        content_type: "text/html".into(),
+        body: format!(
+            "<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body>\n\
+             <h1>502 Bad Gateway</h1>\n<p>upstream rejected key {CANARY}</p>\n<hr>nginx\n\
+             </body></html>"
+        ),
+    };
+    let server = FakeServer::start(vec![models(), echo_json(401), html, echo_json(400)]);
+    let env = Env::new();
+    let url = format!("{}/v1", server.url());
+    env.add_key("openai", &url, CANARY);
+    let id = env.keys()[0]["id"].as_str().unwrap().to_string();
+    let mut printed = Vec::new();
+    // The key check fails with the echo; two runs fail with an HTML page and a JSON echo.
+    let out = env.run(&["keys", "test", &id]);
+    assert!(!out.status.success());
+    printed.push(out.clone());
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "run",
+            "-p",
+            "openai",
+            "-m",
+            "gpt-4o-mini",
+            "--no-stream",
+            "--max-retries",
+            "0",
+        ];
+        args.extend_from_slice(extra);
+        args.push("Hi");
+        env.run(&args)
+    };
+    let out = run(&[]);
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("HTTP 502 from the server: 502 Bad Gateway") && !err.contains("<html"),
+        "one line, not the page: {err}"
+    );
+    printed.push(out);
+    printed.push(run(&["--json"]));
+    for args in [
+        &["keys", "list", "--json"][..],
+        &["history", "--json"],
+        &["show", "2", "--json"],
+        &["health", "--json"],
+    ] {
+        let out = env.run(args);
+        assert!(out.status.success(), "{args:?}: {}", text(&out.stderr));
+        printed.push(out);
+    }
+    let export = env.dir.path().join("runs.json");
+    let out = env.run(&["export", "runs", "--json", export.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let keys: Value = serde_json::from_slice(&env.run(&["keys", "list", "--json"]).stdout).unwrap();
+    assert!(
+        keys[0]["last_error_message"].as_str().unwrap().contains(
+            "Incorrect API key provided: …1706. Sent header: Authorization: Bearer …1706"
+        ),
+        "{keys}"
+    );
+
+    // The canary (or its first 20 characters) appears nowhere: output, ledger, WAL, export.
+    let needle = &CANARY.as_bytes()[..20];
+    for out in &printed {
+        assert!(
+            !contains(&out.stdout, needle),
+            "stdout: {}",
+            text(&out.stdout)
+        );
+        assert!(
+            !contains(&out.stderr, needle),
+            "stderr: {}",
+            text(&out.stderr)
+        );
+    }
+    for (path, bytes) in files(env.dir.path()) {
+        if path.to_string_lossy().contains("keyrings") {
+            continue; // the keychain itself holds the key, as it should
+        }
+        assert!(!contains(&bytes, needle), "{}", path.display());
+    }
+}

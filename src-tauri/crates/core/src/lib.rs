@@ -15,6 +15,7 @@ pub mod money;
 pub mod pricing;
 pub mod provider;
 pub mod providers;
+pub mod redact;
 pub mod runner;
 pub mod templates;
 pub mod vault;

@@ -42,8 +42,8 @@ const FILES: &[(&str, &str)] = &[
         include_str!("migrations/20261130_0008_unpriced_runs.sql"),
     ),
     (
-        "20261130_0009_repair_overflowed_runs.sql",
-        include_str!("migrations/20261130_0009_repair_overflowed_runs.sql"),
+        "20261130_0009_repair_and_scrub.sql",
+        include_str!("migrations/20261130_0009_repair_and_scrub.sql"),
     ),
 ];
 

@@ -111,11 +111,13 @@ impl Ledger {
         if (1..5).contains(&found) {
             ledger.rebuild_rollup()?;
         }
-        // Runs poisoned by impossible usage before it was bounded are repaired once.
+        // Runs poisoned by impossible usage before it was bounded, and provider text stored
+        // before it was redacted, are repaired once.
         if (1..9).contains(&found) {
             let repaired = repair::repair_overflowed_runs(&mut ledger.conn)?;
-            if repaired > 0 {
-                tracing::warn!(repaired, "repaired runs recorded with impossible usage");
+            let scrubbed = repair::scrub_stored_text(&mut ledger.conn)?;
+            if repaired + scrubbed > 0 {
+                tracing::warn!(repaired, scrubbed, "repaired the ledger once");
             }
         }
         Ok(ledger)

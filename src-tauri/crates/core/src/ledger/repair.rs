@@ -1,7 +1,12 @@
-//! Repairs a ledger poisoned by impossible usage (issue 14): runs recorded before usage was
-//! bounded, with counts above [`MAX_TOKENS`] or a cost above [`MAX_RUN_COST`] (a saturated
-//! i64::MAX), become `invalid_response` errors whose cost is unknown; their figures stay in the
-//! error message; the roll-up is rebuilt. Runs once, when a ledger is upgraded past migration 9.
+//! Repairs made once, when a ledger is upgraded past migration 9 (issue 14):
+//!
+//! - runs poisoned by impossible usage, recorded before usage was bounded (counts above
+//!   [`MAX_TOKENS`], a cost above [`MAX_RUN_COST`] such as a saturated i64::MAX), become
+//!   `invalid_response` errors whose cost is unknown, their figures kept in the error message,
+//!   and the roll-up is rebuilt;
+//! - provider text stored before redaction existed (run errors, failover attempts, keys' last
+//!   errors) has its key shapes masked, with SQLite's `secure_delete` on so the old text does
+//!   not linger in free pages, and the WAL is truncated.
 
 use rusqlite::{Connection, TransactionBehavior};
 
@@ -9,6 +14,7 @@ use crate::error::Result;
 use crate::ledger::rollup::REBUILD;
 use crate::pricing::cost::MAX_RUN_COST;
 use crate::pricing::usage::MAX_TOKENS;
+use crate::redact;
 
 /// The triggers that keep a bill immutable; lifted for the repair's one update, then restored
 /// exactly as the schema has them.
@@ -76,4 +82,41 @@ pub(crate) fn repair_overflowed_runs(conn: &mut Connection) -> Result<u64> {
     ))?;
     tx.commit()?;
     Ok(u64::try_from(n).unwrap_or(0))
+}
+
+/// Masks key shapes in stored provider text; returns how many values changed.
+pub(crate) fn scrub_stored_text(conn: &mut Connection) -> Result<u64> {
+    conn.pragma_update(None, "secure_delete", "ON")?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut changed = 0u64;
+    for (table, key, column) in [
+        ("runs", "id", "error_message"),
+        ("runs", "id", "attempts_json"),
+        ("api_keys", "id", "last_error_message"),
+    ] {
+        let rows: Vec<(rusqlite::types::Value, String)> = {
+            let mut stmt = tx.prepare(&format!(
+                "SELECT {key}, {column} FROM {table} WHERE {column} IS NOT NULL"
+            ))?;
+            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect::<rusqlite::Result<Vec<_>>>()?
+        };
+        for (id, text) in rows {
+            let clean = redact::mask(&text, &[]);
+            if clean != text {
+                tx.execute(
+                    &format!("UPDATE {table} SET {column} = ?2 WHERE {key} = ?1"),
+                    rusqlite::params![id, clean],
+                )?;
+                changed += 1;
+            }
+        }
+    }
+    tx.commit()?;
+    conn.pragma_update(None, "secure_delete", "OFF")?;
+    if changed > 0 {
+        // Old frames of the WAL held the unmasked text.
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    }
+    Ok(changed)
 }

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::ProviderKind;
 use crate::error::CoreError;
 use crate::providers::wire::wire_format;
+use crate::redact;
 
 /// The kind of a provider failure, mapped from each provider's status and error body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,14 +104,17 @@ pub(crate) fn error_from_status(
 ) -> CoreError {
     let json: serde_json::Value = serde_json::from_str(body).unwrap_or(serde_json::Value::Null);
     let (kind, message) = wire_format(provider).classify(status, &json);
-    let message = message.unwrap_or_else(|| {
-        let snippet: String = body.chars().take(200).collect();
-        if snippet.trim().is_empty() {
-            format!("HTTP {status}")
-        } else {
-            format!("HTTP {status}: {snippet}")
-        }
-    });
+    let message = message
+        .or_else(|| redact::html_summary(status, body))
+        .unwrap_or_else(|| {
+            let snippet: String = body.chars().take(200).collect();
+            if snippet.trim().is_empty() {
+                format!("HTTP {status}")
+            } else {
+                format!("HTTP {status}: {snippet}")
+            }
+        });
+    let message = redact::redact(&message, &[]);
     CoreError::Provider {
         provider: provider.display_name(),
         kind,
@@ -137,7 +141,7 @@ pub(crate) fn transport_error(provider: ProviderKind, e: &reqwest::Error) -> Cor
     let mut message = what.to_string();
     let mut source: Option<&dyn std::error::Error> = std::error::Error::source(e);
     if let Some(s) = source.take() {
-        message = format!("{what}: {s}");
+        message = redact::redact(&format!("{what}: {s}"), &[]);
     }
     CoreError::Provider {
         provider: provider.display_name(),
@@ -156,5 +160,32 @@ pub(crate) fn invalid_response(provider: ProviderKind, message: String) -> CoreE
         message,
         status: None,
         retry_after: None,
+    }
+}
+
+/// `e` with the call's secrets (the key in use, gateway header values) and key shapes masked
+/// in its message: every provider error leaves the HTTP layer through here.
+pub(crate) fn scrubbed(e: CoreError, ep: &crate::providers::Endpoint) -> CoreError {
+    match e {
+        CoreError::Provider {
+            provider,
+            kind,
+            message,
+            status,
+            retry_after,
+        } => {
+            let mut secrets: Vec<&str> = ep.extra_headers.iter().map(|(_, v)| v.as_str()).collect();
+            if let Some(k) = &ep.api_key {
+                secrets.push(k.expose());
+            }
+            CoreError::Provider {
+                provider,
+                kind,
+                message: redact::redact(&message, &secrets),
+                status,
+                retry_after,
+            }
+        }
+        other => other,
     }
 }

@@ -11,7 +11,7 @@ use crate::ProviderKind;
 use crate::error::{CoreError, Result};
 use crate::money::NanoUsd;
 use crate::providers::error::ProviderErrorKind;
-use crate::providers::error::{error_from_status, invalid_response, transport_error};
+use crate::providers::error::{error_from_status, invalid_response, scrubbed, transport_error};
 use crate::providers::stream;
 use crate::providers::wire::wire_format;
 use crate::providers::{ChatRequest, DEFAULT_TIMEOUTS, Endpoint, Exchange, ModelInfo, StreamEvent};
@@ -77,6 +77,24 @@ impl ProviderClient {
     /// Asks `endpoint` to answer `req`, streaming text and usage to `on_event`. Always returns
     /// what happened, including failures, so the run can be recorded.
     pub async fn chat(
+        &self,
+        ep: &Endpoint,
+        req: &ChatRequest,
+        on_event: &mut (dyn FnMut(StreamEvent) + Send),
+        cancel: &CancellationToken,
+    ) -> Exchange {
+        let mut x = self.chat_unscrubbed(ep, req, on_event, cancel).await;
+        x.end = match x.end {
+            crate::providers::End::Failed(e) => crate::providers::End::Failed(scrubbed(e, ep)),
+            crate::providers::End::Interrupted(e) => {
+                crate::providers::End::Interrupted(scrubbed(e, ep))
+            }
+            other => other,
+        };
+        x
+    }
+
+    async fn chat_unscrubbed(
         &self,
         ep: &Endpoint,
         req: &ChatRequest,
@@ -153,6 +171,12 @@ impl ProviderClient {
 
     /// The models `endpoint` offers; also how a key is validated (costs no tokens).
     pub async fn list_models(&self, ep: &Endpoint) -> Result<Vec<ModelInfo>> {
+        self.list_models_unscrubbed(ep)
+            .await
+            .map_err(|e| scrubbed(e, ep))
+    }
+
+    async fn list_models_unscrubbed(&self, ep: &Endpoint) -> Result<Vec<ModelInfo>> {
         let cancel = CancellationToken::new();
         let mut attempts = 0;
         let wire = wire_format(ep.provider);

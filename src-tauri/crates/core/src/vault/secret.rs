@@ -9,16 +9,20 @@ pub struct Secret(Zeroizing<String>);
 
 impl Secret {
     /// Wraps a key (surrounding whitespace, e.g. a pasted newline, is dropped).
+    /// The process remembers it, so provider text that echoes it is masked
+    /// ([`crate::redact`]).
     pub fn new(key: impl Into<String>) -> Secret {
         let key: String = key.into();
         let trimmed = key.trim();
-        if trimmed.len() == key.len() {
+        let secret = if trimmed.len() == key.len() {
             Secret(Zeroizing::new(key))
         } else {
             let t = trimmed.to_string();
             drop(Zeroizing::new(key));
             Secret(Zeroizing::new(t))
-        }
+        };
+        crate::redact::remember(secret.expose());
+        secret
     }
 
     /// The key itself, only for putting it in a request header.

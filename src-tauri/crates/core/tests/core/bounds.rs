@@ -178,6 +178,24 @@ fn a_ledger_poisoned_before_the_bound_is_repaired_when_opened() {
         migrations().to_version(&mut conn, 8).unwrap();
         conn.execute("INSERT INTO ledger_meta VALUES ('time_zone', 'UTC')", [])
             .unwrap();
+        // Provider text stored before redaction: a proxy that echoed the key.
+        conn.execute(
+            "INSERT INTO runs (started_at_ms, provider, model_requested, status, error_code,
+                error_message, attempts_json, cost_total_nano, cost_source) VALUES
+                (?1, 'openai', 'gpt-4o', 'error', 'invalid_key',
+                 'Incorrect API key provided: sk-proj-OLDCANARY0123456789abcd',
+                 '[{\"error_message\":\"Bearer sk-proj-OLDCANARY0123456789abcd\"}]',
+                 0, 'computed')",
+            [now],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO api_keys (id, provider, label, last_four, created_at_ms,
+                last_error_message) VALUES ('k1', 'openai', 'main', 'abcd', 0,
+                'Incorrect API key provided: sk-proj-OLDCANARY0123456789abcd')",
+            [],
+        )
+        .unwrap();
         // What the old engine recorded for 10^18 prompt tokens: a saturated cost.
         conn.execute(
             "INSERT INTO runs (started_at_ms, provider, model_requested, status, input_tokens,
@@ -187,8 +205,33 @@ fn a_ledger_poisoned_before_the_bound_is_repaired_when_opened() {
         )
         .unwrap();
     }
+    drop(Ledger::open(&path).unwrap());
+    // The echoed key is gone from every byte of the file and its WAL.
+    for entry in std::fs::read_dir(dir.path()).unwrap().flatten() {
+        let bytes = std::fs::read(entry.path()).unwrap();
+        assert!(
+            !bytes.windows(9).any(|w| w == b"OLDCANARY"),
+            "{}",
+            entry.path().display()
+        );
+    }
     let mut ledger = Ledger::open(&path).unwrap();
-    let run = ledger.recent_runs(1).unwrap().remove(0);
+    let echoed = ledger
+        .recent_runs(5)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.error_code.as_deref() == Some("invalid_key"))
+        .unwrap();
+    assert_eq!(
+        echoed.error_message.as_deref(),
+        Some("Incorrect API key provided: …abcd")
+    );
+    let run = ledger
+        .recent_runs(5)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.error_code.as_deref() == Some("invalid_response"))
+        .unwrap();
     assert_eq!(run.status, RunStatus::Error);
     assert_eq!(run.error_code.as_deref(), Some("invalid_response"));
     assert_eq!(run.cost(), None);
@@ -219,5 +262,5 @@ fn a_ledger_poisoned_before_the_bound_is_repaired_when_opened() {
     let today = ledger.time_zone().day_string(now);
     let rows = ledger.rollup(&today, &today).unwrap();
     assert_eq!(rows.iter().map(|r| r.cost.0).sum::<i64>(), 7_500_000);
-    assert_eq!(rows.iter().map(|r| r.runs).sum::<i64>(), 2);
+    assert_eq!(rows.iter().map(|r| r.runs).sum::<i64>(), 3);
 }
