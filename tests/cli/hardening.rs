@@ -188,3 +188,68 @@ fn cost_refuses_usage_no_request_can_have() {
         );
     }
 }
+
+/// Starts a streamed run against a slow server, waits until the request reached it and some
+/// text arrived, sends `signal`, and returns the exit status and the recorded run.
+fn signalled_run(signal: &str) -> (Option<i32>, serde_json::Value) {
+    use promptledger_testkit::StreamEnd;
+    use std::io::Read;
+    use std::time::{Duration, Instant};
+    let pieces: Vec<&str> = vec!["word "; 200];
+    let server = FakeServer::start(vec![
+        Reply::stream(
+            "text/event-stream",
+            wire::openai_sse("gpt-4o-mini", &pieces, None, None),
+            StreamEnd::Finish,
+        )
+        .paced(Duration::from_millis(50)),
+    ]);
+    let cli = Cli::new();
+    let mut child = cli
+        .cmd(&[
+            "run",
+            "-p",
+            "openai-compatible",
+            "--base-url",
+            &format!("{}/v1", server.url()),
+            "-m",
+            "gpt-4o-mini",
+            "Tell me a long story",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 5];
+    stdout.read_exact(&mut first).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while server.hits() == 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(child.id().to_string())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let _ = std::io::copy(&mut stdout, &mut std::io::sink());
+    let out = child.wait_with_output().unwrap();
+    let runs = cli.json(&["history", "--json"]);
+    assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");
+    (out.status.code(), runs[0].clone())
+}
+
+#[test]
+fn sigterm_and_sighup_record_the_run_as_cancelled() {
+    for signal in ["TERM", "HUP", "INT"] {
+        let (code, run) = signalled_run(signal);
+        assert_eq!(code, Some(1), "{signal}: a cancelled run exits 1");
+        assert_eq!(run["status"], "cancelled", "{signal}: {run}");
+        assert!(
+            run["output_tokens"].as_i64().unwrap() > 0,
+            "{signal}: {run}"
+        );
+    }
+}

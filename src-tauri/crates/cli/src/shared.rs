@@ -154,7 +154,9 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         })
 }
 
-/// Runs `work` to its end on a fresh runtime; Ctrl-C cancels `cancel` (what arrived is kept).
+/// Runs `work` to its end on a fresh runtime; Ctrl-C, SIGTERM (`kill`, a service manager) and
+/// SIGHUP (the terminal closed) cancel `cancel`: what arrived is kept and the run is recorded
+/// as `cancelled` before the process exits.
 pub fn run_until_done<T>(
     cancel: &tokio_util::sync::CancellationToken,
     work: impl std::future::Future<Output = T>,
@@ -162,10 +164,28 @@ pub fn run_until_done<T>(
     Ok(runtime()?.block_on(async {
         let stopper = cancel.clone();
         tokio::spawn(async move {
-            if tokio::signal::ctrl_c().await.is_ok() {
-                stopper.cancel();
-            }
+            stop_requested().await;
+            stopper.cancel();
         });
         work.await
     }))
+}
+
+/// Resolves on the first Ctrl-C, SIGTERM or SIGHUP.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let term = signal(SignalKind::terminate());
+        let hup = signal(SignalKind::hangup());
+        if let (Ok(mut term), Ok(mut hup)) = (term, hup) {
+            tokio::select! {
+                r = tokio::signal::ctrl_c() => { let _ = r; }
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
