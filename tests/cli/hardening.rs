@@ -236,9 +236,82 @@ fn signalled_run(signal: &str) -> (Option<i32>, serde_json::Value) {
     assert!(status.success());
     let _ = std::io::copy(&mut stdout, &mut std::io::sink());
     let out = child.wait_with_output().unwrap();
+    // The next command's start records what a killed process could not.
     let runs = cli.json(&["history", "--json"]);
+    assert_eq!(server.hits(), 1);
     assert_eq!(runs.as_array().unwrap().len(), 1, "{runs}");
     (out.status.code(), runs[0].clone())
+}
+
+#[test]
+fn a_request_sigkill_interrupted_is_recorded_at_the_next_start() {
+    let (code, run) = signalled_run("KILL");
+    assert_eq!(code, None, "killed by the signal");
+    assert_eq!(run["status"], "interrupted", "{run}");
+    assert_eq!(run["cost_source"], "estimated", "{run}");
+    assert!(run["input_tokens"].as_i64().unwrap() > 0, "{run}");
+}
+
+#[test]
+fn two_runs_at_once_cannot_both_pass_a_block_budget_with_room_for_one() {
+    use promptledger_testkit::StreamEnd;
+    use std::time::Duration;
+    let pieces: Vec<&str> = vec!["word "; 20];
+    let server = FakeServer::start(
+        (0..2)
+            .map(|_| {
+                Reply::stream(
+                    "text/event-stream",
+                    wire::openai_sse("gpt-4o-mini", &pieces, None, None),
+                    StreamEnd::Finish,
+                )
+                .paced(Duration::from_millis(30))
+            })
+            .collect(),
+    );
+    let cli = Cli::new();
+    // gpt-4o-mini with 1,000 output tokens at most: a worst case of about $0.0006 each.
+    cli.ok(&[
+        "budget", "add", "--name", "Cap", "--limit", "0.001", "--period", "day", "--mode", "block",
+    ]);
+    let url = format!("{}/v1", server.url());
+    let children: Vec<_> = (0..2)
+        .map(|_| {
+            cli.cmd(&[
+                "run",
+                "-p",
+                "openai-compatible",
+                "--base-url",
+                &url,
+                "-m",
+                "gpt-4o-mini",
+                "--max-tokens",
+                "1000",
+                "Hi",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let outs: Vec<_> = children
+        .into_iter()
+        .map(|c| c.wait_with_output().unwrap())
+        .collect();
+    let refused: Vec<String> = outs
+        .iter()
+        .filter(|o| !o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stderr).to_string())
+        .collect();
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert!(
+        refused[0].contains("error[budget_exceeded]"),
+        "{}",
+        refused[0]
+    );
+    assert_eq!(server.hits(), 1, "exactly one was sent");
 }
 
 #[test]

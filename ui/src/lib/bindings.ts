@@ -1132,6 +1132,11 @@ export type Dashboard = {
   latency: Array<LatencyBucket>;
   /** The most expensive runs, most expensive first. */
   top_runs: Array<TopRun>;
+  /**
+   * Requests sent and not yet recorded (now, whatever the period): not in any figure above
+   * until they are.
+   */
+  in_flight_runs: number;
 };
 
 /**
@@ -1314,7 +1319,9 @@ export type BudgetStatus = {
   period_end: string;
   /** Spent so far in it, nano-USD. */
   spent_nano: NanoUsd;
-  /** Left (never below zero). */
+  /** The worst cases of the runs in flight it covers (released when they are recorded). */
+  reserved_nano: NanoUsd;
+  /** Left after spend and reservations (never below zero). */
   remaining_nano: NanoUsd;
   /** `spent / limit` (can pass 1.0). */
   used: number;

@@ -171,9 +171,13 @@ fn text_report(d: &Dashboard) -> String {
     );
     let _ = writeln!(
         s,
-        "  Runs           {:>14}  {}",
+        "  Runs           {:>14}  {}{}",
         thousands(t.runs as u64),
-        pct(d.change.runs)
+        pct(d.change.runs),
+        match d.in_flight_runs {
+            0 => String::new(),
+            n => format!("  (+ {n} in flight now, not yet recorded)"),
+        }
     );
     let _ = writeln!(
         s,

@@ -142,6 +142,7 @@ impl Ledger {
             days: days.into_values().collect(),
             latency,
             top_runs,
+            in_flight_runs: self.in_flight_count()?,
         })
     }
 }

@@ -204,6 +204,9 @@ pub struct Dashboard {
     pub latency: Vec<LatencyBucket>,
     /// The most expensive runs, most expensive first.
     pub top_runs: Vec<TopRun>,
+    /// Requests sent and not yet recorded (now, whatever the period): not in any figure above
+    /// until they are.
+    pub in_flight_runs: i64,
 }
 
 /// A dashboard request.

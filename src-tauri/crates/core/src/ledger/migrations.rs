@@ -45,6 +45,10 @@ const FILES: &[(&str, &str)] = &[
         "20261130_0009_repair_and_scrub.sql",
         include_str!("migrations/20261130_0009_repair_and_scrub.sql"),
     ),
+    (
+        "20261130_0010_runs_in_flight.sql",
+        include_str!("migrations/20261130_0010_runs_in_flight.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -10,6 +10,7 @@ mod functions;
 pub mod health;
 pub mod hist;
 pub mod history;
+pub mod in_flight;
 pub mod keys;
 mod migrations;
 pub mod overrides;
@@ -110,6 +111,11 @@ impl Ledger {
         // Migration 5 replaced the UTC roll-up; runs recorded before it are rolled up once.
         if (1..5).contains(&found) {
             ledger.rebuild_rollup()?;
+        }
+        // Requests a process sent and never recorded (it was killed) become interrupted runs.
+        let recovered = ledger.recover_flights()?;
+        if recovered > 0 {
+            tracing::warn!(recovered, "recorded runs whose process ended mid-request");
         }
         // Runs poisoned by impossible usage before it was bounded, and provider text stored
         // before it was redacted, are repaired once.

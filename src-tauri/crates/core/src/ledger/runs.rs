@@ -199,6 +199,8 @@ pub struct NewRun {
     pub saved_nano: NanoUsd,
     /// Every target tried, when the run failed over.
     pub tried: Vec<TargetAttempt>,
+    /// Its write-ahead row ([`crate::ledger::in_flight`]), released as the run is recorded.
+    pub flight_id: Option<i64>,
 }
 
 fn i(v: u64) -> i64 {
@@ -215,6 +217,9 @@ impl Ledger {
         self.follow_stored_zone()?;
         let tx = self.write_tx()?;
         let id = insert_in(&tx, run)?;
+        if let Some(flight) = run.flight_id {
+            tx.execute("DELETE FROM runs_in_flight WHERE id = ?1", [flight])?;
+        }
         tx.commit()?;
         Ok(id)
     }
@@ -372,7 +377,7 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
 }
 
 /// Inserts one run inside an open write transaction; returns its id.
-fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
+pub(crate) fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<i64> {
     if run.provider.trim().is_empty() || run.model_requested.trim().is_empty() {
         return Err(CoreError::invalid(
             "run",

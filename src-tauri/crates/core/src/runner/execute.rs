@@ -7,11 +7,13 @@ use tokio_util::sync::CancellationToken;
 use crate::error::{CoreError, Result, lock};
 use crate::ledger::budgets::BudgetCheck;
 use crate::ledger::cache::CachedAnswer;
+use crate::ledger::in_flight::Flight;
 use crate::ledger::runs::{NewRun, RunStatus, TargetAttempt};
 use crate::money::NanoUsd;
 use crate::pricing::cost::MAX_RUN_COST;
 use crate::pricing::{Billing, CostSource, PricedUsage, TokenUsage};
 use crate::providers::{End, Exchange, StreamEvent};
+use crate::runner::preflight::PreparedTarget;
 use crate::runner::{PreparedRun, RunEvent, RunOutcome, RunSpec, Runner, tokens};
 
 impl Runner {
@@ -44,22 +46,21 @@ impl Runner {
 
         let mut tried: Vec<TargetAttempt> = Vec::new();
         let mut last: Option<Sent> = None;
+        let mut flight: Option<i64> = None;
         for (i, target) in targets.iter().enumerate() {
-            if i > 0 {
+            let started_at_ms = crate::ledger::now_ms();
+            // Write-ahead: the request is on record, with its worst case reserved against block
+            // budgets (counting every other run in flight), before its first byte is sent.
+            let written = self.begin_flight(target, started_at_ms, flight);
+            match (written, last.take()) {
+                (Ok(id), _) => flight = Some(id),
                 // A budget stops the failover: the last target's failure is the run's result.
-                let checked = lock(&self.ledger, "ledger").and_then(|l| {
-                    l.check_budgets(&target.spec.scope(), target.worst_case)
-                        .map(|_| ())
-                });
-                if checked.is_err()
-                    && !spec.policy.override_budget
-                    && let Some(prev) = last.take()
-                {
-                    return self.finish(prev, tried, hash.as_deref(), budgets);
+                (Err(_), Some(prev)) => {
+                    return self.finish(prev, tried, hash.as_deref(), budgets, flight);
                 }
+                (Err(e), None) => return Err(e),
             }
             let target = &target.spec;
-            let started_at_ms = crate::ledger::now_ms();
             let t0 = tokio::time::Instant::now();
             let mut forward = |ev: StreamEvent| match ev {
                 StreamEvent::TextDelta(t) => on_event(RunEvent::Text(t)),
@@ -97,23 +98,68 @@ impl Runner {
                     });
                     last = Some(sent);
                 }
-                _ => return self.finish(sent, tried, hash.as_deref(), budgets),
+                _ => return self.finish(sent, tried, hash.as_deref(), budgets, flight),
             }
         }
         // Unreachable in practice (the last target always finishes); kept total for safety.
         match last {
-            Some(prev) => self.finish(prev, tried, hash.as_deref(), budgets),
+            Some(prev) => self.finish(prev, tried, hash.as_deref(), budgets, flight),
             None => Err(CoreError::invalid("run", "no target to send the run to")),
         }
     }
 
-    /// Records what a target produced, fires budget alerts and fills the cache.
+    /// Writes the write-ahead row of `target` (replacing the row of the target a failover
+    /// leaves): `Err(BudgetExceeded)` when a block budget would be broken, and nothing is sent.
+    fn begin_flight(
+        &self,
+        target: &PreparedTarget,
+        started_at_ms: i64,
+        replacing: Option<i64>,
+    ) -> Result<i64> {
+        let spec = &target.spec;
+        let input = target
+            .estimate
+            .as_ref()
+            .map_or_else(|| tokens::prompt_tokens(&spec.chat), |e| e.input_tokens);
+        let usage = TokenUsage {
+            input_tokens: input,
+            ..TokenUsage::default()
+        };
+        let provider = spec.endpoint.provider;
+        let mut estimate = self
+            .pricer
+            .price_run(
+                provider,
+                &spec.chat.model,
+                &usage,
+                &Billing::at(started_at_ms),
+            )
+            .unwrap_or_else(|_| PricedUsage::unknown(provider, &spec.chat.model, usage));
+        if estimate.breakdown.cost_source == CostSource::Computed {
+            estimate.breakdown.cost_source = CostSource::Estimated;
+        }
+        let f = Flight {
+            started_at_ms,
+            run: NewRun {
+                params_json: Some(params_of(spec, None).to_string()),
+                ..new_run_from(spec)
+            },
+            estimate,
+            reserved: target.worst_case,
+            override_budget: spec.policy.override_budget,
+        };
+        Ok(lock(&self.ledger, "ledger")?.begin_flight(&f, replacing)?.0)
+    }
+
+    /// Records what a target produced, fires budget alerts and fills the cache; the run's
+    /// write-ahead row is released in the same transaction.
     fn finish(
         &self,
         sent: Sent,
         tried: Vec<TargetAttempt>,
         hash: Option<&str>,
         budgets: Vec<BudgetCheck>,
+        flight: Option<i64>,
     ) -> Result<RunOutcome> {
         let Sent {
             spec,
@@ -123,6 +169,7 @@ impl Runner {
             primary,
         } = sent;
         let mut run = self.to_new_run(&spec, exchange, started_at_ms, latency_ms);
+        run.flight_id = flight;
         // A run that went to one target keeps no attempt list.
         if tried.len() > 1 {
             run.attempts = tried.iter().map(|a| a.http_attempts).sum::<i64>().max(1);
@@ -279,13 +326,7 @@ impl Runner {
             (_, Some(e)) => Some(e.code().as_str().to_string()),
             _ => None,
         };
-        let params = serde_json::json!({
-            "temperature": spec.chat.temperature,
-            "max_tokens": spec.chat.max_tokens,
-            "stream": spec.chat.stream,
-            "base_url": spec.endpoint.base_url,
-            "finish_reason": x.finish_reason,
-        });
+        let params = params_of(spec, x.finish_reason.as_deref());
         NewRun {
             started_at_ms,
             model_resolved: x.resolved_model.clone(),
@@ -356,6 +397,17 @@ fn new_run_from(spec: &RunSpec) -> NewRun {
         system_prompt: spec.chat.system.clone(),
         ..NewRun::default()
     }
+}
+
+/// A sent run's parameters as recorded.
+fn params_of(spec: &RunSpec, finish_reason: Option<&str>) -> serde_json::Value {
+    serde_json::json!({
+        "temperature": spec.chat.temperature,
+        "max_tokens": spec.chat.max_tokens,
+        "stream": spec.chat.stream,
+        "base_url": spec.endpoint.base_url,
+        "finish_reason": finish_reason,
+    })
 }
 
 /// `provider/model`, as failover notes name a target.

@@ -8,6 +8,7 @@ mod compare;
 mod export;
 mod guard;
 mod history;
+mod in_flight;
 mod keys;
 mod ledger;
 mod pricing;

@@ -215,7 +215,9 @@ pub struct BudgetStatus {
     pub period_end: String,
     /// Spent so far in it, nano-USD.
     pub spent_nano: NanoUsd,
-    /// Left (never below zero).
+    /// The worst cases of the runs in flight it covers (released when they are recorded).
+    pub reserved_nano: NanoUsd,
+    /// Left after spend and reservations (never below zero).
     pub remaining_nano: NanoUsd,
     /// `spent / limit` (can pass 1.0).
     pub used: f64,

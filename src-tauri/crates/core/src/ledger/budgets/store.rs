@@ -131,11 +131,19 @@ impl Ledger {
             Some(v) => self.conn().query_row(&sql, [&from, &to, v], |r| r.get(0))?,
             None => self.conn().query_row(&sql, [&from, &to], |r| r.get(0))?,
         };
+        // Runs in flight that the budget covers hold their worst case until they are recorded.
+        let reserved: NanoUsd = self
+            .reservations()?
+            .iter()
+            .filter(|r| b.scope.covers(&r.scope))
+            .map(|r| r.reserved)
+            .sum();
         Ok(BudgetStatus {
             period_start: from,
             period_end: day_key(end),
             spent_nano: spent,
-            remaining_nano: (b.limit_nano - spent).at_least_zero(),
+            reserved_nano: reserved,
+            remaining_nano: (b.limit_nano - spent - reserved).at_least_zero(),
             used: spent.share_of(b.limit_nano),
             budget: b.clone(),
         })
@@ -172,7 +180,7 @@ impl Ledger {
             let estimate: NanoUsd = covered.iter().copied().sum();
             let status = self.budget_status_on(&b, today)?;
             out.push(BudgetCheck {
-                would_exceed: status.spent_nano + estimate > b.limit_nano,
+                would_exceed: status.spent_nano + status.reserved_nano + estimate > b.limit_nano,
                 estimate_nano: estimate,
                 status,
             });
