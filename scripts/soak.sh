@@ -7,5 +7,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/promptledger-target}"
 cargo build --workspace --bins
-cargo nextest run -p promptledger-e2e --run-ignored ignored-only --no-capture \
+cargo nextest run --profile soak -p promptledger-e2e --run-ignored ignored-only --no-capture \
   -E 'test(soak_eight_processes_with_random_sigkills)'

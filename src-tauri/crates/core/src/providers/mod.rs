@@ -6,6 +6,8 @@
 mod anthropic;
 mod error;
 mod exchange;
+#[cfg(test)]
+mod fuzz;
 mod gemini;
 mod http;
 mod ollama;

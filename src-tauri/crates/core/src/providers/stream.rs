@@ -159,7 +159,7 @@ fn stream_error(detail: &str) -> CoreError {
 }
 
 /// Splits a byte stream into non-empty lines (`BytesMut::split_to` keeps this linear).
-fn ndjson_lines(
+pub(crate) fn ndjson_lines(
     bytes: impl futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send + 'static,
 ) -> impl futures_util::Stream<Item = Result<(String, String)>> + Send {
     let state = (Box::pin(bytes), bytes::BytesMut::new(), false);
