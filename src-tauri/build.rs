@@ -14,6 +14,8 @@ fn main() {
         "price_show",
         "price_override_set",
         "price_override_remove",
+        "price_unpriced_count",
+        "price_reprice_unpriced",
         "cost_calculate",
         "run_estimate",
         "run_start",

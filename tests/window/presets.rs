@@ -194,4 +194,36 @@ async fn an_xai_key_runs_and_the_run_is_filed_under_xai() {
     .await
     .unwrap();
     screenshot(&c, "window-unpriced-analytics.png").await;
+
+    // Pricing the alias in the Prices screen offers to price its run once: 900 in × $2 +
+    // 40 out × $8 per 1M = $0.00212.
+    click(&c, "[data-screen=prices]").await;
+    click(&c, "[data-testid=prices-add-custom]").await;
+    set_field(&c, "[data-testid=override-model]", "team-fast").await;
+    set_field(&c, "[data-testid=override-input]", "2").await;
+    set_field(&c, "[data-testid=override-output]", "8").await;
+    click(&c, "[data-testid=override-save]").await;
+    let offer = wait_text(&c, "[data-testid=reprice-offer]", |t| !t.is_empty()).await;
+    assert!(
+        offer.starts_with("1 run of team-fast was recorded without a price"),
+        "{offer}"
+    );
+    screenshot(&c, "window-reprice-offer.png").await;
+    click(&c, "[data-testid=reprice-yes]").await;
+    let done = wait_text(&c, "[data-testid=reprice-done]", |t| !t.is_empty()).await;
+    assert_eq!(done, "Priced 1 run of team-fast: $0.00212 in total.");
+    click(&c, "[data-screen=history]").await;
+    wait_for(&c, "[data-testid=history-table] [data-run-id]", true).await;
+    let newest = c
+        .execute(
+            "return document.querySelector('[data-testid=history-table] [data-run-id]').textContent;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let newest = newest.as_str().unwrap_or_default();
+    assert!(
+        newest.contains("$0.00212") && !newest.contains("unpriced"),
+        "{newest}"
+    );
 }

@@ -33,7 +33,8 @@ export type ErrorCode =
   | "cancelled"
   | "keychain_unavailable"
   | "not_writable"
-  | "budget_exceeded";
+  | "budget_exceeded"
+  | "process_ended";
 
 /**
  * An amount of money in nano-USD (1e-9 USD).

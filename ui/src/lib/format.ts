@@ -64,6 +64,7 @@ export function explain(code: string): string {
     case "invalid_input": return "Check the form.";
     case "budget_exceeded": return "A budget stopped this run before it was sent.";
     case "not_writable": return "That place cannot be written to.";
+    case "process_ended": return "PromptLedger ended while this request was in flight; the cost is estimated.";
     default: return "";
   }
 }

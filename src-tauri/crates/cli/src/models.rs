@@ -3,6 +3,7 @@
 
 use clap::Args;
 use promptledger_core::keys::{KeySource, Secrets};
+use promptledger_core::pricing::MatchKind;
 use promptledger_core::runner::TargetRequest;
 use promptledger_core::{ProviderKind, Result};
 
@@ -41,12 +42,14 @@ pub fn models(ledger: promptledger_core::ledger::Ledger, a: ModelsArgs) -> Resul
     }
     for m in &models {
         // A gateway's alias without a price still runs; say so before the user finds out.
-        let unpriced =
-            if provider.may_run_unpriced() && pricer.quote(Some(provider), &m.id).is_err() {
-                "  · no price: runs are recorded unpriced"
-            } else {
-                ""
-            };
+        let unpriced = if pricer
+            .quote_for_run(provider, &m.id)
+            .is_ok_and(|q| q.match_kind == MatchKind::Unpriced)
+        {
+            "  · no price: runs are recorded unpriced"
+        } else {
+            ""
+        };
         match (&m.display_name, m.context_window) {
             (Some(n), Some(c)) => outln!(
                 "{}  ({n}, {} context){unpriced}",

@@ -260,6 +260,9 @@ pub enum ErrorCode {
     NotWritable,
     /// A block-mode budget stopped the run before it was sent.
     BudgetExceeded,
+    /// The process ended (killed, crashed, power lost) while the request was in flight; the run
+    /// was recorded when the ledger was next opened.
+    ProcessEnded,
 }
 
 impl CoreError {
@@ -354,6 +357,7 @@ impl ErrorCode {
             ErrorCode::KeychainUnavailable => "keychain_unavailable",
             ErrorCode::NotWritable => "not_writable",
             ErrorCode::BudgetExceeded => "budget_exceeded",
+            ErrorCode::ProcessEnded => "process_ended",
         }
     }
 }

@@ -106,13 +106,6 @@ impl Ledger {
         Ok((self.conn.last_insert_rowid(), checks))
     }
 
-    /// Releases a write-ahead row without recording a run (the request was never sent).
-    pub fn abandon_flight(&mut self, id: i64) -> Result<()> {
-        self.conn
-            .execute("DELETE FROM runs_in_flight WHERE id = ?1", [id])?;
-        Ok(())
-    }
-
     /// Runs in flight now (their processes alive or not yet recovered).
     pub fn in_flight_count(&self) -> Result<i64> {
         Ok(self
@@ -210,7 +203,7 @@ impl Ledger {
             });
             run.priced = priced;
             run.status = Some(RunStatus::Interrupted);
-            run.error_code = Some("interrupted".into());
+            run.error_code = Some(crate::error::ErrorCode::ProcessEnded.as_str().into());
             run.error_message = Some(
                 "PromptLedger ended before the answer was recorded (killed, crashed or the \
                  power failed); the request may have been billed: the cost is estimated from \

