@@ -145,7 +145,8 @@ impl Runner {
                 ..new_run_from(spec)
             },
             estimate,
-            reserved: target.worst_case,
+            // An unknown worst case (a model without a price) holds the most a run may cost.
+            reserved: target.worst_case.min(MAX_RUN_COST),
             override_budget: spec.policy.override_budget,
         };
         Ok(lock(&self.ledger, "ledger")?.begin_flight(&f, replacing)?.0)
