@@ -3,6 +3,7 @@
 //! `SecretStore` (the OS keychain); the ledger keeps metadata. No function returns a secret
 //! except [`KeyManager::endpoint`], which hands it to the HTTP client.
 
+pub mod admin;
 mod resolve;
 
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -81,8 +82,12 @@ impl KeyManager {
         }
     }
 
-    fn ledger(&self) -> Result<MutexGuard<'_, Ledger>> {
+    pub(crate) fn ledger(&self) -> Result<MutexGuard<'_, Ledger>> {
         crate::error::lock(&self.ledger, "ledger")
+    }
+
+    pub(crate) fn store(&self) -> &dyn SecretStore {
+        self.store.as_ref()
     }
 
     /// The HTTP client keys are checked with.
@@ -118,6 +123,7 @@ impl KeyManager {
         if needs_secret && k.secret.is_empty() {
             return Err(CoreError::invalid("key", "paste the API key"));
         }
+        admin::refuse_admin_for_inference(&k.secret)?;
         let (org, project) = (clean(&k.organization), clean(&k.project));
         let base_url = clean(&k.base_url);
         let ep = self.endpoint_of(
@@ -176,6 +182,7 @@ impl KeyManager {
     pub async fn rotate(&self, id: &str, secret: Secret) -> Result<KeyRecord> {
         let k = self.ledger()?.key(id)?;
         let provider: ProviderKind = k.provider.parse()?;
+        admin::refuse_admin_for_inference(&secret)?;
         let ep = self.endpoint_of(
             provider,
             k.base_url.as_deref(),

@@ -85,6 +85,7 @@ impl KeyManager {
         let (mut ep, rec) = if let Some(id) = named {
             self.saved(provider, id, secrets)?
         } else if let Some(secret) = env {
+            crate::keys::admin::refuse_admin_for_inference(&secret)?;
             let mut ep = Endpoint::new(provider, target.base_url.as_deref(), Some(secret))?;
             if provider == ProviderKind::Openai {
                 // The OpenAI SDKs' variables, so runs can be attributed per organization and
@@ -124,7 +125,17 @@ impl KeyManager {
         id: &str,
         secrets: Secrets,
     ) -> Result<(Endpoint, Option<KeyRecord>)> {
-        let rec = self.record(id)?;
+        let rec = match self.record(id) {
+            Err(CoreError::NotFound { .. }) if self.ledger()?.admin_key(id).is_ok() => {
+                return Err(CoreError::invalid(
+                    "key",
+                    format!(
+                        "{id} is an admin key: it reads your organisation's billing and is never                          used to run prompts"
+                    ),
+                ));
+            }
+            other => other?,
+        };
         if rec.provider != provider.as_str() {
             return Err(CoreError::KeyProviderMismatch {
                 key_id: id.to_string(),

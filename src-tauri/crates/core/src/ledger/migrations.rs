@@ -49,6 +49,10 @@ const FILES: &[(&str, &str)] = &[
         "20261130_0010_runs_in_flight.sql",
         include_str!("migrations/20261130_0010_runs_in_flight.sql"),
     ),
+    (
+        "20261130_0011_billing_reconcile.sql",
+        include_str!("migrations/20261130_0011_billing_reconcile.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

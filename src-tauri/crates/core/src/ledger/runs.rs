@@ -201,6 +201,9 @@ pub struct NewRun {
     pub tried: Vec<TargetAttempt>,
     /// Its write-ahead row ([`crate::ledger::in_flight`]), released as the run is recorded.
     pub flight_id: Option<i64>,
+    /// The OpenAI project it was sent to (`OpenAI-Project`); without one, an OpenAI run takes
+    /// its key's project when the key's mapping is known.
+    pub project_id: Option<String>,
 }
 
 fn i(v: u64) -> i64 {
@@ -400,11 +403,13 @@ pub(crate) fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<
                 provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
                 prompt, system_prompt, output, params_json, request_id, key_label,
                 conversation_id, template_id, template_version, comparison_id, cache_hit,
-                saved_nano, attempts_json, rate_set, multiplier_json)
+                saved_nano, attempts_json, rate_set, multiplier_json, project_id)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
                 ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49,
-                ?50, ?51)",
+                ?50, ?51,
+                CASE WHEN ?2 = 'openai' THEN COALESCE(?52,
+                    (SELECT COALESCE(project, bound_project_id) FROM api_keys WHERE id = ?7)) END)",
     )?
     .execute(params![
         run.started_at_ms,
@@ -471,6 +476,7 @@ pub(crate) fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<
             .multiplier
             .as_ref()
             .and_then(|m| serde_json::to_string(m).ok()),
+        run.project_id,
     ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -195,6 +195,24 @@ impl ProviderClient {
         Ok(models)
     }
 
+    /// The body of a 2xx answer to the request `build` makes, with the same retries as a run
+    /// (`retry-after` honoured) and the key scrubbed from any error. The billing APIs use it.
+    pub(crate) async fn fetch(
+        &self,
+        ep: &Endpoint,
+        build: impl Fn(&reqwest::Client) -> RequestBuilder,
+    ) -> Result<bytes::Bytes> {
+        let cancel = CancellationToken::new();
+        let mut attempts = 0;
+        let resp = self
+            .send(ep.provider, build, &cancel, &mut attempts)
+            .await
+            .map_err(|e| scrubbed(e, ep))?;
+        resp.bytes()
+            .await
+            .map_err(|e| scrubbed(transport_error(ep.provider, &e), ep))
+    }
+
     /// Sends with retries. Errors are typed; `attempts` counts every HTTP attempt made.
     async fn send(
         &self,

@@ -22,6 +22,7 @@ use std::time::Duration;
 use crate::ProviderKind;
 use crate::vault::Secret;
 pub use error::ProviderErrorKind;
+pub(crate) use error::invalid_response;
 pub use exchange::{End, Exchange, StreamEvent};
 pub use http::{HttpSettings, ProviderClient};
 

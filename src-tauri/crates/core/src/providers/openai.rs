@@ -93,11 +93,26 @@ fn parse_chat(v: &Value, x: &mut Exchange) -> Result<()> {
         .and_then(Value::as_str)
         .map(str::to_string);
     x.resolved_model = v.get("model").and_then(Value::as_str).map(str::to_string);
+    take_response_id(v, x);
     if let Some(u) = v.get("usage").filter(|u| u.is_object()) {
         take_usage(u, x)?;
         x.usage_final = true;
     }
     Ok(())
+}
+
+/// The answer's `id` is the request's id where no header gave one; on OpenRouter it always
+/// wins: it is the generation id `/generation?id=` looks up for reconciliation.
+fn take_response_id(v: &Value, x: &mut Exchange) {
+    let id = v
+        .get("id")
+        .and_then(Value::as_str)
+        .filter(|s| !s.is_empty() && s.len() <= 200);
+    if let Some(id) = id
+        && (x.request_id.is_none() || x.provider == ProviderKind::Openrouter)
+    {
+        x.request_id = Some(id.to_string());
+    }
 }
 
 /// Reads Chat Completions chunks.
@@ -125,6 +140,7 @@ impl Decoder for StreamDecoder {
         if x.resolved_model.is_none() {
             x.resolved_model = v.get("model").and_then(Value::as_str).map(str::to_string);
         }
+        take_response_id(&v, x);
         if let Some(choice) = v.get("choices").and_then(|c| c.get(0)) {
             if let Some(t) = choice
                 .pointer("/delta/content")

@@ -396,6 +396,7 @@ fn new_run_from(spec: &RunSpec) -> NewRun {
         template: spec.template,
         prompt: spec.chat.messages.last().map(|m| m.content.clone()),
         system_prompt: spec.chat.system.clone(),
+        project_id: spec.endpoint.project.clone(),
         ..NewRun::default()
     }
 }
