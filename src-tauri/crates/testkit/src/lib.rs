@@ -6,6 +6,7 @@
 //! built CLI binary can use it. It only ever listens on 127.0.0.1.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod billing;
 pub mod wire;
 
 use std::collections::VecDeque;
@@ -134,6 +135,16 @@ impl Recorded {
     }
 }
 
+/// Answers a request by looking at it (a server with routes and state).
+pub type Handler = Arc<dyn Fn(&Recorded) -> Reply + Send + Sync>;
+
+/// Where replies come from: a script played in order, or a handler.
+#[derive(Clone)]
+enum Source {
+    Script(Arc<Mutex<VecDeque<Reply>>>),
+    Handler(Handler),
+}
+
 /// A loopback server replaying [`Reply`]s in order (the last one repeats).
 pub struct FakeServer {
     url: String,
@@ -144,8 +155,20 @@ pub struct FakeServer {
 impl FakeServer {
     /// Starts serving `replies` on 127.0.0.1 at a free port.
     pub fn start(replies: Vec<Reply>) -> FakeServer {
+        Self::serve(Source::Script(Arc::new(Mutex::new(VecDeque::from(
+            replies,
+        )))))
+    }
+
+    /// Starts a server whose replies `handler` chooses per request.
+    pub fn with_handler(
+        handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> FakeServer {
+        Self::serve(Source::Handler(Arc::new(handler)))
+    }
+
+    fn serve(queue: Source) -> FakeServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
-        let queue = Arc::new(Mutex::new(VecDeque::from(replies)));
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let recorded = requests.clone();
@@ -208,7 +231,7 @@ impl Drop for FakeServer {
 
 async fn handle(
     mut sock: TcpStream,
-    queue: Arc<Mutex<VecDeque<Reply>>>,
+    queue: Source,
     recorded: Arc<Mutex<Vec<Recorded>>>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
@@ -245,19 +268,23 @@ async fn handle(
         buf.extend_from_slice(&tmp[..n]);
     }
     let body = String::from_utf8_lossy(&buf[head_end..(head_end + len).min(buf.len())]).to_string();
-    recorded.lock().unwrap().push(Recorded {
+    let req = Recorded {
         method,
         path,
         headers,
         body,
-    });
-    let reply = {
-        let mut q = queue.lock().unwrap();
-        if q.len() > 1 {
-            q.pop_front()
-        } else {
-            q.front().cloned()
+    };
+    recorded.lock().unwrap().push(req.clone());
+    let reply = match &queue {
+        Source::Script(queue) => {
+            let mut q = queue.lock().unwrap();
+            if q.len() > 1 {
+                q.pop_front()
+            } else {
+                q.front().cloned()
+            }
         }
+        Source::Handler(h) => Some(h(&req)),
     };
     let mut reply =
         reply.unwrap_or_else(|| Reply::status_json(500, r#"{"error":"no scripted reply"}"#));

@@ -405,6 +405,19 @@ impl Ledger {
         Ok(n)
     }
 
+    /// The OpenAI project a run was attributed to.
+    pub fn run_project(&self, run_id: i64) -> Result<Option<String>> {
+        self.conn()
+            .query_row("SELECT project_id FROM runs WHERE id = ?1", [run_id], |r| {
+                r.get(0)
+            })
+            .optional()?
+            .ok_or_else(|| CoreError::NotFound {
+                what: "run",
+                id: run_id.to_string(),
+            })
+    }
+
     /// Records what OpenRouter's `/generation` says a run cost.
     pub fn store_generation(
         &mut self,

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analytics;
+mod billing;
 mod bounds;
 mod charts;
 mod compare;
