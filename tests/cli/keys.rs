@@ -9,22 +9,22 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-struct Env {
-    dir: tempfile::TempDir,
+pub(crate) struct Env {
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Env {
-    fn new() -> Env {
+    pub(crate) fn new() -> Env {
         Env {
             dir: tempfile::tempdir().unwrap(),
         }
     }
 
-    fn data(&self) -> PathBuf {
+    pub(crate) fn data(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
-    fn cmd(&self, args: &[&str]) -> Command {
+    pub(crate) fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::new(promptledger_e2e::bin("promptledger"));
         c.args(args).env("XDG_DATA_HOME", self.data());
         for var in [
@@ -33,13 +33,15 @@ impl Env {
             "ANTHROPIC_API_KEY",
             "GEMINI_API_KEY",
             "GOOGLE_API_KEY",
+            "OPENAI_ADMIN_KEY",
+            "ANTHROPIC_ADMIN_KEY",
         ] {
             c.env_remove(var);
         }
         c
     }
 
-    fn with_stdin(&self, mut c: Command, input: &str) -> Output {
+    pub(crate) fn with_stdin(&self, mut c: Command, input: &str) -> Output {
         let mut child = c
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -55,13 +57,13 @@ impl Env {
         child.wait_with_output().unwrap()
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         self.cmd(args).stdin(Stdio::null()).output().unwrap()
     }
 
     /// Saves a key for `provider` at `url` (labelled with the provider's name) through
     /// `keys add`, which checks it against the server first.
-    fn add_key(&self, provider: &str, url: &str, secret: &str) {
+    pub(crate) fn add_key(&self, provider: &str, url: &str, secret: &str) {
         let out = self.with_stdin(
             self.cmd(&[
                 "keys",
@@ -78,7 +80,7 @@ impl Env {
         assert!(out.status.success(), "{provider}: {}", text(&out.stderr));
     }
 
-    fn keys(&self) -> Vec<Value> {
+    pub(crate) fn keys(&self) -> Vec<Value> {
         let out = self.run(&["keys", "list", "--json"]);
         assert!(out.status.success(), "{}", text(&out.stderr));
         serde_json::from_slice::<Value>(&out.stdout)
@@ -89,7 +91,7 @@ impl Env {
     }
 }
 
-fn text(b: &[u8]) -> String {
+pub(crate) fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_string()
 }
 
@@ -109,7 +111,7 @@ fn bad_key() -> Reply {
 }
 
 /// Every byte of every file under `dir`.
-fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+pub(crate) fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     for e in std::fs::read_dir(dir).unwrap().flatten() {
         let p = e.path();
@@ -122,7 +124,7 @@ fn files(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     out
 }
 
-fn contains(hay: &[u8], needle: &[u8]) -> bool {
+pub(crate) fn contains(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w == needle)
 }
 

@@ -5,6 +5,7 @@
 mod analytics;
 mod hardening;
 mod keys;
+mod reconcile;
 mod run;
 
 use promptledger_core::ledger::Ledger;

@@ -3,7 +3,9 @@
 //! line — and goes only to the OS keychain.
 
 use clap::Subcommand;
+use promptledger_core::keys::admin::NewAdminKey;
 use promptledger_core::keys::{KeyManager, NewKey};
+use promptledger_core::ledger::billing::{ADMIN_KEY_WARNING, AdminKeyRecord};
 use promptledger_core::ledger::keys::KeyRecord;
 use promptledger_core::vault::Secret;
 use promptledger_core::{CoreError, ProviderKind, Result};
@@ -35,12 +37,19 @@ pub enum KeysCommand {
         /// Name of an OpenAI-compatible service ("OpenRouter", "Groq")
         #[arg(long, value_name = "NAME")]
         display_name: Option<String>,
+        /// An admin key (OpenAI `sk-admin-…`, Anthropic `sk-ant-admin…`): it reads the
+        /// organisation's billing for `reconcile` and is never used to run prompts
+        #[arg(long, conflicts_with_all = ["org", "project", "display_name"])]
+        admin: bool,
     },
     /// List saved keys with their health and this month's spend.
     List {
         /// Print JSON
         #[arg(long)]
         json: bool,
+        /// List the admin keys (billing) instead
+        #[arg(long)]
+        admin: bool,
     },
     /// Check a key against its provider now.
     Test {
@@ -126,6 +135,34 @@ fn print_keys(keys: &[KeyRecord]) {
     }
 }
 
+fn print_admin_keys(keys: &[AdminKeyRecord]) {
+    outln!("Admin keys (billing only; never used to run prompts):");
+    for k in keys {
+        let synced = k
+            .last_synced_at_ms
+            .and_then(chrono::DateTime::from_timestamp_millis)
+            .map(|t| {
+                t.with_timezone(&chrono::Local)
+                    .format("%Y-%m-%d %H:%M")
+                    .to_string()
+            })
+            .unwrap_or_else(|| "never".into());
+        outln!(
+            "{:<40} {:<10} {:<16} {:>7} {:<8} synced {synced}{}",
+            k.id,
+            k.provider,
+            k.label.chars().take(16).collect::<String>(),
+            k.preview,
+            k.status,
+            k.last_error_message
+                .as_deref()
+                .map(|m| format!(" — {m}"))
+                .unwrap_or_default()
+        );
+    }
+    outln!("{ADMIN_KEY_WARNING}");
+}
+
 pub fn run(keys: &KeyManager, rt: &tokio::runtime::Runtime, cmd: KeysCommand) -> Result<()> {
     match cmd {
         KeysCommand::Add {
@@ -135,8 +172,27 @@ pub fn run(keys: &KeyManager, rt: &tokio::runtime::Runtime, cmd: KeysCommand) ->
             org,
             project,
             display_name,
+            admin,
         } => {
             let provider: ProviderKind = provider.parse()?;
+            if admin {
+                let secret =
+                    read_secret(&format!("{} admin key (hidden): ", provider.display_name()))?;
+                let k = rt.block_on(keys.add_admin(NewAdminKey {
+                    provider,
+                    label,
+                    secret,
+                    base_url,
+                }))?;
+                outln!(
+                    "saved {} admin key {} as {} (checked with a billing call)",
+                    provider.display_name(),
+                    k.preview,
+                    k.id
+                );
+                eprintln!("note: {ADMIN_KEY_WARNING}");
+                return Ok(());
+            }
             let secret = read_secret(&format!("{} API key (hidden): ", provider.display_name()))?;
             let k = rt.block_on(keys.add(NewKey {
                 provider,
@@ -156,12 +212,24 @@ pub fn run(keys: &KeyManager, rt: &tokio::runtime::Runtime, cmd: KeysCommand) ->
                 if k.is_default { ", the default" } else { "" }
             );
         }
-        KeysCommand::List { json } => {
+        KeysCommand::List { json, admin: true } => {
+            let list = keys.admin_keys()?;
+            if json {
+                return crate::print_json(&list);
+            }
+            print_admin_keys(&list);
+        }
+        KeysCommand::List { json, admin: false } => {
             let list = keys.list()?;
             if json {
                 return crate::print_json(&list);
             }
             print_keys(&list);
+            let admin = keys.admin_keys()?;
+            if !admin.is_empty() {
+                outln!();
+                print_admin_keys(&admin);
+            }
         }
         KeysCommand::Test { id } => {
             let k = rt.block_on(keys.test(&id))?;
@@ -198,6 +266,10 @@ pub fn run(keys: &KeyManager, rt: &tokio::runtime::Runtime, cmd: KeysCommand) ->
         KeysCommand::Rename { id, label } => {
             let k = keys.rename(&id, &label)?;
             outln!("{} is now “{}”", k.id, k.label);
+        }
+        KeysCommand::Remove { id } if id.starts_with("admin-") => {
+            keys.remove_admin(&id)?;
+            outln!("removed admin key {id} from the keychain; the billing it fetched stays");
         }
         KeysCommand::Remove { id } => {
             keys.remove(&id)?;

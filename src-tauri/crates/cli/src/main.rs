@@ -14,6 +14,7 @@ mod history;
 mod keys;
 mod models;
 mod prices;
+mod reconcile;
 mod run;
 mod shared;
 mod templates;
@@ -78,6 +79,9 @@ enum Command {
     Cache(guard::CacheCommand),
     /// How each provider and key has been doing: success rate, median latency, last error.
     Health(guard::HealthArgs),
+    /// Compare the ledger with what the providers billed (admin keys), per UTC day × provider ×
+    /// model; `reconcile sync` fetches the bill.
+    Reconcile(reconcile::ReconcileArgs),
 }
 
 fn main() -> ExitCode {
@@ -116,6 +120,7 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::Budget(cmd) => guard::budget(open()?, cmd).map(|()| true),
         Command::Cache(cmd) => guard::cache(open()?, cmd).map(|()| true),
         Command::Health(args) => guard::health(&open()?, args).map(|()| true),
+        Command::Reconcile(args) => reconcile::run(open()?, args).map(|()| true),
     }
 }
 

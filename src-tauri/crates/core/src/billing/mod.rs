@@ -82,6 +82,18 @@ fn day_start_secs(d: NaiveDate) -> i64 {
         .map_or(0, |t| t.and_utc().timestamp())
 }
 
+/// The period both faces default to: `to` (default today, UTC) and the 29 days before it, or
+/// `from..=to` as given.
+pub fn period(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+) -> crate::Result<DayRange> {
+    let to = to.unwrap_or(today);
+    let from = from.unwrap_or(to - chrono::Days::new(29));
+    DayRange::new(from, to)
+}
+
 /// Today, UTC.
 pub fn today_utc() -> NaiveDate {
     chrono::Utc::now().date_naive()

@@ -4,10 +4,12 @@
 //! renamed into place, so a failed export never leaves half a file where the user asked for one.
 
 mod file;
+mod reconcile;
 mod report;
 mod runs;
 
 pub use file::ExportFile;
+pub use reconcile::{RECONCILE_COLUMNS, reconcile_csv};
 pub use report::{report_csv, report_json};
 pub use runs::{ExportFormat, ExportSummary, RUN_COLUMNS, RunExport, export_runs};
 

@@ -405,6 +405,19 @@ impl Ledger {
         Ok(n)
     }
 
+    /// A saved key's mapping: `(provider key id, project id)`, when it was mapped.
+    pub fn key_mapping(&self, key_id: &str) -> Result<Option<(String, Option<String>)>> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT provider_key_id, COALESCE(project, bound_project_id) FROM api_keys
+                 WHERE id = ?1 AND provider_key_id IS NOT NULL",
+                [key_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
     /// The OpenAI project a run was attributed to.
     pub fn run_project(&self, run_id: i64) -> Result<Option<String>> {
         self.conn()
