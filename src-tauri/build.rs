@@ -55,6 +55,14 @@ fn main() {
         "cache_stats",
         "cache_clear",
         "health_report",
+        "admin_keys_list",
+        "admin_key_add",
+        "admin_key_remove",
+        "reconcile_sync",
+        "reconcile_view",
+        "reconcile_export_csv",
+        "openai_projects",
+        "openai_project_create",
     ];
     let attrs = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -31,6 +31,7 @@ pub fn run() {
             let http = settings::Settings::load(app.handle()).http();
             app.manage(state::AppState::open(notice, http));
             commands::guard::spawn_health_checks(app.handle().clone());
+            commands::billing::spawn_billing_sync(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -87,6 +88,14 @@ pub fn run() {
             commands::guard::cache_stats,
             commands::guard::cache_clear,
             commands::guard::health_report,
+            commands::billing::admin_keys_list,
+            commands::billing::admin_key_add,
+            commands::billing::admin_key_remove,
+            commands::billing::reconcile_sync,
+            commands::billing::reconcile_view,
+            commands::billing::reconcile_export_csv,
+            commands::billing::openai_projects,
+            commands::billing::openai_project_create,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -45,6 +45,8 @@ pub struct Settings {
     pub health_check_minutes: u32,
     /// Desktop notifications for budget alerts.
     pub notifications: bool,
+    /// Fetch what providers billed (admin keys) this often, in minutes (0: off, the default).
+    pub billing_sync_minutes: u32,
 }
 
 /// One target of the fallback chain.
@@ -76,6 +78,7 @@ impl Default for Settings {
             failover_any: false,
             health_check_minutes: 0,
             notifications: true,
+            billing_sync_minutes: 0,
         }
     }
 }
@@ -122,6 +125,9 @@ impl Settings {
         }
         if self.health_check_minutes > 24 * 60 {
             return Err("health checks run at most once a day (1440 minutes)".into());
+        }
+        if self.billing_sync_minutes != 0 && !(15..=24 * 60).contains(&self.billing_sync_minutes) {
+            return Err("billing syncs run every 15 minutes to once a day (1440 minutes)".into());
         }
         if self.calculator_model.len() > 200 || self.calculator_provider.len() > 40 {
             return Err("calculator model or provider is too long".into());

@@ -100,6 +100,15 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             ledger::budgets::BudgetAlert, ledger::cache::CacheStats, ledger::health::Health,
             ledger::health::HealthReport,
         ],
+        "Reconcile and admin keys (core billing)" => [
+            commands::billing::AdminKeyInput, commands::billing::AdminKeysView,
+            ledger::billing::AdminKeyRecord, commands::billing::ReconcileView,
+            core::billing::ReconcileReport, core::billing::ReconcileRow,
+            core::billing::ReconcileStatus, core::billing::ReconcileTotals,
+            core::billing::ReconcileDay, core::billing::SyncOutcome,
+            commands::billing::ProjectsView, core::billing::OpenAiProject,
+            core::billing::OpenAiProjectKey,
+        ],
     ]
 }
 

@@ -13,6 +13,7 @@ mod compare;
 mod keys;
 mod play;
 mod presets;
+mod reconcile;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::os::unix::process::CommandExt;

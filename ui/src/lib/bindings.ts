@@ -131,6 +131,8 @@ export type Settings = {
   health_check_minutes: number;
   /** Desktop notifications for budget alerts. */
   notifications: boolean;
+  /** Fetch what providers billed (admin keys) this often, in minutes (0: off, the default). */
+  billing_sync_minutes: number;
 };
 
 /** One target of the fallback chain. */
@@ -1153,7 +1155,8 @@ export type ChartKind =
   | "cost_per_model"
   | "tokens"
   | "latency"
-  | "success_rate";
+  | "success_rate"
+  | "reconcile";
 
 /** A rendered chart. */
 export type Chart = {
@@ -1396,6 +1399,222 @@ export type HealthReport = {
   providers: Array<Health>;
   /** Per key. */
   keys: Array<Health>;
+};
+
+// ---- Reconcile and admin keys (core billing) ----
+
+/** The add-admin-key form. */
+export type AdminKeyInput = {
+  provider: string;
+  label: string;
+  secret: string;
+  baseUrl: string | null;
+};
+
+/** Saved admin keys, with what they can do. */
+export type AdminKeysView = {
+  keys: Array<AdminKeyRecord>;
+  warning: string;
+};
+
+/** A saved admin key's metadata. */
+export type AdminKeyRecord = {
+  /** Id (the keychain account name). */
+  id: string;
+  /** `openai` or `anthropic`. */
+  provider: string;
+  /** Label. */
+  label: string;
+  /** `…abcd`. */
+  preview: string;
+  /** Base URL, when not the provider's. */
+  base_url: string | null;
+  /** `valid`, `invalid`, `error`. */
+  status: string;
+  /** Added (ms). */
+  created_at_ms: number;
+  /** Last check (ms). */
+  last_validated_at_ms: number | null;
+  /** Last successful sync (ms). */
+  last_synced_at_ms: number | null;
+  /** Last error code. */
+  last_error_code: string | null;
+  /** Last error message. */
+  last_error_message: string | null;
+};
+
+/** The comparison and its chart. */
+export type ReconcileView = {
+  report: ReconcileReport;
+  chart: Chart;
+  /** Providers with a saved admin key. */
+  admin_providers: Array<string>;
+  /** When each admin key last synced (ms), by provider. */
+  last_synced: Array<[string, number | null]>;
+  took_ms: number;
+};
+
+/** The whole comparison for a period. */
+export type ReconcileReport = {
+  /** First UTC day. */
+  from: string;
+  /** Last UTC day. */
+  to: string;
+  /** Rows, by day, provider, model, project, key. */
+  rows: Array<ReconcileRow>;
+  /** Totals on top. */
+  totals: ReconcileTotals;
+  /** Per day, for the chart. */
+  days: Array<ReconcileDay>;
+};
+
+/** One compared group. */
+export type ReconcileRow = {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  /** Provider id. */
+  provider: string;
+  /** Model; `null` on a money row of a provider that bills money without a model. */
+  model: string | null;
+  /** OpenAI project. */
+  project_id: string | null;
+  /** The provider's key id (`key_…`). */
+  api_key_id: string | null;
+  /** Cost recorded here, nano-USD. */
+  ledger_nano_usd: number | null;
+  /** Cost billed, nano-USD (`null` where the provider gives none for this row). */
+  billed_nano_usd: number | null;
+  /** Tokens recorded here. */
+  ledger_tokens: number | null;
+  /** Tokens billed. */
+  billed_tokens: number | null;
+  /** The comparison. */
+  status: ReconcileStatus;
+  /** Billed − recorded, nano-USD. */
+  difference_nano_usd: number | null;
+  /** That difference as a share of what was recorded, in %. */
+  difference_pct: number | null;
+  /** Runs recorded here. */
+  ledger_runs: number;
+  /** Today or yesterday (UTC): the provider may still add to it. */
+  provisional: boolean;
+  /** False for spend the ledger has no run for ("not made here"). */
+  made_here: boolean;
+  /** The project's name, when known. */
+  project_name: string | null;
+  /** The key's name (a saved key's label, or the provider's name for it). */
+  api_key_name: string | null;
+  /** Why, in a sentence. */
+  note: string | null;
+};
+
+/** How a row's two sides compare. */
+export type ReconcileStatus = "matches" | "billed_more" | "ledger_more" | "pending" | "unavailable";
+
+/** The period's totals. */
+export type ReconcileTotals = {
+  /** Everything recorded here in the period (providers without a bill included). */
+  ledger_nano_usd: number;
+  /** Everything billed in the period (`null` when nothing was fetched). */
+  billed_nano_usd: number | null;
+  /** What was recorded for the providers and days that have a bill. */
+  compared_ledger_nano_usd: number;
+  /** Billed − compared recorded. */
+  difference_nano_usd: number | null;
+  /** Tokens recorded here. */
+  ledger_tokens: number;
+  /** Tokens billed. */
+  billed_tokens: number | null;
+  /** Rows. */
+  rows: number;
+  /** Rows that match. */
+  matches: number;
+  /** Rows billed more. */
+  billed_more: number;
+  /** Rows recorded more. */
+  ledger_more: number;
+  /** Pending rows. */
+  pending: number;
+  /** Rows without a bill to compare with. */
+  unavailable: number;
+};
+
+/** One day of the chart: recorded vs billed for the providers that bill. */
+export type ReconcileDay = {
+  /** UTC day. */
+  day: string;
+  /** Recorded for providers with billing data that day. */
+  ledger_nano_usd: number;
+  /** Billed. */
+  billed_nano_usd: number | null;
+  /** The day's worst status. */
+  status: ReconcileStatus;
+};
+
+/** What a sync did. */
+export type SyncOutcome = {
+  /** Provider id. */
+  provider: string;
+  /** First UTC day fetched. */
+  from: string;
+  /** Last UTC day fetched. */
+  to: string;
+  /** Days stored. */
+  days: number;
+  /** Token rows stored. */
+  usage_rows: number;
+  /** Money rows stored. */
+  cost_rows: number;
+  /** HTTP pages read. */
+  pages: number;
+  /** OpenAI projects listed. */
+  projects: number;
+  /** Saved keys mapped onto a project key. */
+  keys_mapped: number;
+  /** Runs newly attributed to a project. */
+  runs_attributed: number;
+  /** OpenRouter runs looked up. */
+  generations_checked: number;
+  /** OpenRouter runs OpenRouter does not know (yet). */
+  generations_missing: number;
+};
+
+/** The OpenAI organisation's projects and keys, and which saved key is which. */
+export type ProjectsView = {
+  projects: Array<OpenAiProject>;
+  keys: Array<OpenAiProjectKey>;
+  /** `(saved key id, its label, provider key id)` of every mapped saved key. */
+  mapped: Array<[string, string, string]>;
+};
+
+/** An organisation's project. */
+export type OpenAiProject = {
+  /** `proj_…`. */
+  id: string;
+  /** Name. */
+  name: string;
+  /** `active` or `archived`. */
+  status: string;
+  /** Created (Unix seconds). */
+  created_at: number | null;
+  /** Archived (Unix seconds). */
+  archived_at: number | null;
+};
+
+/** A key of a project, as the admin API shows it (never the full value). */
+export type OpenAiProjectKey = {
+  /** `key_…`: what usage calls `api_key_id`. */
+  id: string;
+  /** Its project (filled in by the client). */
+  project_id: string;
+  /** Name. */
+  name: string | null;
+  /** `sk-abc...def`. */
+  redacted_value: string;
+  /** Created (Unix seconds). */
+  created_at: number | null;
+  /** Last used (Unix seconds). */
+  last_used_at: number | null;
 };
 
 // ---- Values ----

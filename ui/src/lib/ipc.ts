@@ -43,6 +43,13 @@ import type {
   CacheStats,
   HealthReport,
   NewBudget,
+  AdminKeyInput,
+  AdminKeyRecord,
+  AdminKeysView,
+  OpenAiProject,
+  ProjectsView,
+  ReconcileView,
+  SyncOutcome,
 } from "./types";
 
 export class IpcError extends Error {
@@ -152,4 +159,16 @@ export const ipc = {
   cacheStats: () => call<CacheStats>("cache_stats"),
   cacheClear: () => call<number>("cache_clear"),
   healthReport: () => call<HealthReport>("health_report"),
+  adminKeysList: () => call<AdminKeysView>("admin_keys_list"),
+  // The admin secret crosses IPC here, inbound only.
+  adminKeyAdd: (input: AdminKeyInput) => call<AdminKeyRecord>("admin_key_add", { input }),
+  adminKeyRemove: (id: string) => call<void>("admin_key_remove", { id }),
+  reconcileSync: (provider: string | null, from: string | null, to: string | null) =>
+    call<SyncOutcome[]>("reconcile_sync", { provider, from, to }),
+  reconcileView: (provider: string | null, from: string, to: string, theme: "light" | "dark", chartWidth: number) =>
+    call<ReconcileView>("reconcile_view", { provider, from, to, theme, chartWidth }),
+  reconcileExportCsv: (provider: string | null, from: string, to: string) =>
+    call<string | null>("reconcile_export_csv", { provider, from, to }),
+  openaiProjects: () => call<ProjectsView>("openai_projects"),
+  openaiProjectCreate: (name: string) => call<OpenAiProject>("openai_project_create", { name }),
 };

@@ -4,7 +4,8 @@
 
 use clap::{Args, Subcommand};
 use promptledger_core::billing::{
-    DayRange, ReconcileQuery, ReconcileReport, ReconcileStatus, period, sync_range, today_utc,
+    DayRange, ReconcileQuery, ReconcileReport, ReconcileStatus, parse_day, period, sync_range,
+    today_utc,
 };
 use promptledger_core::keys::{KeyManager, KeySource};
 use promptledger_core::ledger::Ledger;
@@ -79,11 +80,7 @@ enum ReconcileCommand {
 }
 
 fn day(flag: &str, s: Option<&str>) -> Result<Option<chrono::NaiveDate>> {
-    s.map(|s| {
-        chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-            .map_err(|_| CoreError::invalid(flag, format!("`{s}` is not a date (YYYY-MM-DD)")))
-    })
-    .transpose()
+    s.map(|s| parse_day(flag, s)).transpose()
 }
 
 impl Window {

@@ -26,7 +26,9 @@ pub use amount::{cents_to_nano, usd_to_nano};
 pub use client::{BillingClient, BillingSource, admin_source};
 pub use openai::{OpenAiProject, OpenAiProjectKey, redacted_matches};
 pub use openrouter::{Generation, generation};
-pub use reconcile::{ReconcileQuery, ReconcileReport, ReconcileRow, ReconcileStatus};
+pub use reconcile::{
+    ReconcileDay, ReconcileQuery, ReconcileReport, ReconcileRow, ReconcileStatus, ReconcileTotals,
+};
 pub use sync::{SyncOutcome, sync_range};
 
 /// Days `from..=to`, UTC.
@@ -92,6 +94,12 @@ pub fn period(
     let to = to.unwrap_or(today);
     let from = from.unwrap_or(to - chrono::Days::new(29));
     DayRange::new(from, to)
+}
+
+/// A UTC day as typed (`YYYY-MM-DD`), or an `invalid_input` naming `flag`.
+pub fn parse_day(flag: &str, s: &str) -> crate::Result<NaiveDate> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| crate::CoreError::invalid(flag, format!("`{s}` is not a date (YYYY-MM-DD)")))
 }
 
 /// Today, UTC.

@@ -215,3 +215,42 @@ pub(super) fn success(d: &Dashboard) -> Data {
         y_desc: "% of runs completed",
     }
 }
+
+/// Recorded vs billed per UTC day (days with a bill only carry a billed value).
+pub(super) fn reconcile(days: &[crate::billing::ReconcileDay]) -> Data {
+    let long = days.len() > 400;
+    let ticks = days
+        .iter()
+        .map(
+            |d| match chrono::NaiveDate::parse_from_str(&d.day, "%Y-%m-%d") {
+                Ok(day) if long => day.format("%b %Y").to_string(),
+                Ok(day) => day.format("%b %-d").to_string(),
+                Err(_) => d.day.clone(),
+            },
+        )
+        .collect();
+    Data {
+        labels: days.iter().map(|d| d.day.clone()).collect(),
+        ticks,
+        series: vec![
+            Series {
+                name: "Recorded here".into(),
+                color: hex(series_color(0)),
+                values: days
+                    .iter()
+                    .map(|d| Some(usd_coord(NanoUsd(d.ledger_nano_usd))))
+                    .collect(),
+            },
+            Series {
+                name: "Billed by provider".into(),
+                color: hex(series_color(1)),
+                values: days
+                    .iter()
+                    .map(|d| d.billed_nano_usd.map(|b| usd_coord(NanoUsd(b))))
+                    .collect(),
+            },
+        ],
+        unit: Unit::Usd,
+        y_desc: "USD",
+    }
+}

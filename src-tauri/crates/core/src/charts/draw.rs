@@ -247,3 +247,53 @@ pub(super) fn draw_line(root: &Root<'_>, data: &Data, theme: Theme) -> Result<Pl
     }
     category_labels(root, &chart, data, &c)
 }
+
+/// Two bars per category side by side (the first two series), over a soft warning band on the
+/// categories `flagged` marks (a day whose figures disagree).
+pub(super) fn draw_pairs(
+    root: &Root<'_>,
+    data: &Data,
+    flagged: &[bool],
+    theme: Theme,
+) -> Result<PlotBox> {
+    let c = theme.colors();
+    let n = data.labels.len().max(1);
+    let max = nice_max(
+        data.series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().copied())
+            .fold(0.0, f64::max),
+    );
+    let mut chart = category_chart(root, data, &c, 0f64..max)?;
+    let band = match theme {
+        Theme::Light => RGBColor(253, 226, 222),
+        Theme::Dark => RGBColor(74, 36, 36),
+    };
+    chart
+        .draw_series(
+            flagged
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| **f)
+                .map(|(i, _)| {
+                    Rectangle::new([(i as f64, 0.0), (i as f64 + 1.0, max)], band.filled())
+                }),
+        )
+        .map_err(err)?;
+    let gap = if n > 60 { 0.0 } else { 0.12 };
+    for (k, s) in data.series.iter().take(2).enumerate() {
+        let color = color_of(s);
+        let x0 = gap + k as f64 * (1.0 - 2.0 * gap) / 2.0;
+        let w = (1.0 - 2.0 * gap) / 2.0;
+        chart
+            .draw_series((0..n).filter_map(|i| {
+                let v = s.values.get(i).copied().flatten()?;
+                Some(Rectangle::new(
+                    [(i as f64 + x0, 0.0), (i as f64 + x0 + w, v)],
+                    color.filled(),
+                ))
+            }))
+            .map_err(err)?;
+    }
+    category_labels(root, &chart, data, &c)
+}

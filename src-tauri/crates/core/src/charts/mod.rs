@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::analytics::Dashboard;
 use crate::error::{CoreError, Result};
 use data::{cost_per_model, latency, spend, success, tokens};
-use draw::{draw_hbars, draw_line, draw_stacked};
+use draw::{draw_hbars, draw_line, draw_pairs, draw_stacked};
 pub use style::{Theme, count_axis, ms_axis, usd_axis};
 
 /// Which chart.
@@ -34,6 +34,9 @@ pub enum ChartKind {
     Latency,
     /// Share of runs that completed, per day.
     SuccessRate,
+    /// Recorded here vs billed by the provider, per UTC day (the Reconcile screen; not drawn
+    /// from a dashboard).
+    Reconcile,
 }
 
 impl ChartKind {
@@ -56,6 +59,7 @@ impl ChartKind {
             ChartKind::Tokens => "Tokens per day by component",
             ChartKind::Latency => "Latency distribution",
             ChartKind::SuccessRate => "Success rate per day",
+            ChartKind::Reconcile => "Recorded here vs billed, per UTC day",
         }
     }
 
@@ -68,6 +72,7 @@ impl ChartKind {
             ChartKind::Tokens => "tokens",
             ChartKind::Latency => "latency",
             ChartKind::SuccessRate => "success-rate",
+            ChartKind::Reconcile => "reconcile",
         }
     }
 }
@@ -168,6 +173,12 @@ pub fn render_sized(
         ChartKind::Tokens => tokens(d),
         ChartKind::Latency => latency(d),
         ChartKind::SuccessRate => success(d),
+        ChartKind::Reconcile => {
+            return Err(CoreError::invalid(
+                "chart",
+                "the reconcile chart is drawn from a reconciliation (render_reconcile)",
+            ));
+        }
     };
     let mut svg = String::with_capacity(16 * 1024);
     let plot = {
@@ -190,6 +201,48 @@ pub fn render_sized(
         height,
         plot,
         horizontal: kind == ChartKind::CostPerModel,
+        labels: data.labels,
+        series: data.series,
+        unit: data.unit,
+    })
+}
+
+/// The Reconcile screen's chart: per UTC day, what was recorded here beside what the provider
+/// billed, days that disagree on a soft red band. Same style and sizes as Analytics.
+pub fn render_reconcile(
+    days: &[crate::billing::ReconcileDay],
+    theme: Theme,
+    width: u32,
+    height: u32,
+) -> Result<Chart> {
+    use crate::billing::ReconcileStatus;
+    let (width, height) = (width.clamp(320, 2400), height.clamp(180, 1200));
+    let data = data::reconcile(days);
+    let flagged: Vec<bool> = days
+        .iter()
+        .map(|d| {
+            matches!(
+                d.status,
+                ReconcileStatus::BilledMore | ReconcileStatus::LedgerMore
+            )
+        })
+        .collect();
+    let mut svg = String::with_capacity(16 * 1024);
+    let plot = {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&theme.colors().background).map_err(err)?;
+        let plot = draw_pairs(&root, &data, &flagged, theme)?;
+        root.present().map_err(err)?;
+        plot
+    };
+    Ok(Chart {
+        kind: ChartKind::Reconcile,
+        title: ChartKind::Reconcile.title().into(),
+        svg,
+        width,
+        height,
+        plot,
+        horizontal: false,
         labels: data.labels,
         series: data.series,
         unit: data.unit,
