@@ -107,7 +107,7 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             core::billing::ReconcileStatus, core::billing::ReconcileTotals,
             core::billing::ReconcileDay, core::billing::SyncOutcome,
             commands::billing::ProjectsView, core::billing::OpenAiProject,
-            core::billing::OpenAiProjectKey,
+            core::billing::OpenAiProjectKey, core::billing::BilledBeside,
         ],
     ]
 }

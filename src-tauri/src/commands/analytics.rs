@@ -95,6 +95,8 @@ pub struct FilterChoices {
     models: Vec<Choice>,
     keys: Vec<Choice>,
     tags: Vec<Choice>,
+    /// OpenAI projects that saved keys belong to.
+    projects: Vec<Choice>,
     time_zone: String,
     demo: bool,
 }
@@ -134,6 +136,29 @@ pub async fn analytics_choices(
                 .map(|(id, label)| Choice { value: id, label })
                 .collect(),
             tags: plain(v.tags),
+            projects: {
+                let names = l.openai_projects()?;
+                let mut ids: Vec<String> = l
+                    .keys()?
+                    .iter()
+                    .filter_map(|k| {
+                        k.project
+                            .clone()
+                            .or_else(|| l.key_mapping(&k.id).ok().flatten().and_then(|m| m.1))
+                    })
+                    .collect();
+                ids.sort();
+                ids.dedup();
+                ids.into_iter()
+                    .map(|id| Choice {
+                        label: names
+                            .iter()
+                            .find(|p| p.id == id)
+                            .map_or_else(|| id.clone(), |p| format!("{} ({id})", p.name)),
+                        value: id,
+                    })
+                    .collect()
+            },
             time_zone: l.time_zone().name().to_string(),
             demo: demo::is_demo(l)?,
         })

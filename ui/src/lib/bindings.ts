@@ -959,6 +959,11 @@ export type Filters = {
   tag: string | null;
   /** Status (`ok`, `error`, `interrupted`, `cancelled`). */
   status: string | null;
+  /**
+   * OpenAI project (`proj_…`): runs sent with a saved key of that project (its
+   * `OpenAI-Project`, or the project its key was mapped to by a billing sync).
+   */
+  project: string | null;
 };
 
 /** A dashboard request. */
@@ -1129,6 +1134,16 @@ export type Dashboard = {
   by_model: Array<BreakdownRow>;
   /** Per provider, most expensive first. */
   by_provider: Array<BreakdownRow>;
+  /**
+   * Per OpenAI project (runs with a saved key of a project), most expensive first; empty
+   * when no saved key has a project.
+   */
+  by_project: Array<BreakdownRow>;
+  /**
+   * What the providers billed beside what was recorded here (days with a fetched bill, UTC);
+   * only without model, key, tag, status or project filters (a bill has no such split).
+   */
+  billed: BilledBeside | null;
   /** Every day of the period, in order (days without runs included, at zero). */
   days: Array<DayPoint>;
   /** Latency histogram of the period. */
@@ -1227,6 +1242,8 @@ export type FilterChoices = {
   models: Array<Choice>;
   keys: Array<Choice>;
   tags: Array<Choice>;
+  /** OpenAI projects that saved keys belong to. */
+  projects: Array<Choice>;
   time_zone: string;
   demo: boolean;
 };
@@ -1615,6 +1632,21 @@ export type OpenAiProjectKey = {
   created_at: number | null;
   /** Last used (Unix seconds). */
   last_used_at: number | null;
+};
+
+/**
+ * What the providers billed beside what was recorded here, for Analytics: the days of a period
+ * that have a fetched bill (UTC days), for the providers that bill.
+ */
+export type BilledBeside = {
+  /** Providers with a bill in the period. */
+  providers: Array<string>;
+  /** Days (UTC) with a fetched bill. */
+  days: number;
+  /** Billed on those days, nano-USD. */
+  billed_nano_usd: number;
+  /** Recorded here on those days for those providers, nano-USD. */
+  recorded_nano_usd: number;
 };
 
 // ---- Values ----

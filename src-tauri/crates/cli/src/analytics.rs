@@ -39,6 +39,9 @@ pub struct Scope {
     /// Only this status: ok, error, interrupted, cancelled
     #[arg(long)]
     status: Option<String>,
+    /// Only this OpenAI project (proj_…): runs sent with a saved key of that project
+    #[arg(long, value_name = "PROJECT")]
+    project: Option<String>,
 }
 
 fn date(flag: &str, s: &str) -> Result<chrono::NaiveDate> {
@@ -67,6 +70,7 @@ impl Scope {
             key_id: self.key.clone(),
             tag: self.tag.clone(),
             status: self.status.clone(),
+            project: self.project.clone(),
         }
         .normalized()
     }
@@ -224,7 +228,21 @@ fn text_report(d: &Dashboard) -> String {
         "  Cache savings  {:>14}",
         t.cache_saved_nano.to_short_usd()
     );
-    for (title, rows) in [("By provider", &d.by_provider), ("By model", &d.by_model)] {
+    if let Some(b) = &d.billed {
+        let _ = writeln!(
+            s,
+            "  Billed         {:>14}  by {} on the {} days with a fetched bill (UTC), vs {} recorded here",
+            promptledger_core::NanoUsd(b.billed_nano_usd).to_short_usd(),
+            b.providers.join(", "),
+            b.days,
+            promptledger_core::NanoUsd(b.recorded_nano_usd).to_short_usd()
+        );
+    }
+    let mut sections = vec![("By provider", &d.by_provider), ("By model", &d.by_model)];
+    if !d.by_project.is_empty() {
+        sections.push(("By OpenAI project", &d.by_project));
+    }
+    for (title, rows) in sections {
         let _ = writeln!(s, "\n{title}");
         let _ = writeln!(
             s,

@@ -109,6 +109,42 @@ impl Ledger {
                 .collect(),
         );
 
+        let has_projects: bool = self.conn().query_row(
+            "SELECT EXISTS(SELECT 1 FROM api_keys
+                 WHERE COALESCE(project, bound_project_id) IS NOT NULL)",
+            [],
+            |r| r.get(0),
+        )?;
+        let by_project = if has_projects {
+            let names = self.openai_projects()?;
+            breakdown(
+                self.rollup_by_project(&range, &filters)?
+                    .into_iter()
+                    .map(|(id, row)| {
+                        let mut t = Totals::default();
+                        t.add_row(&row);
+                        let name = names
+                            .iter()
+                            .find(|p| p.id == id)
+                            .map_or_else(|| id.clone(), |p| format!("{} ({id})", p.name));
+                        (name, "openai".to_string(), t)
+                    })
+                    .collect(),
+            )
+        } else {
+            Vec::new()
+        };
+        let plain = filters.model.is_none()
+            && filters.key_id.is_none()
+            && filters.tag.is_none()
+            && filters.status.is_none()
+            && filters.project.is_none();
+        let billed = if plain {
+            self.billed_beside(range.from, range.to, filters.provider.as_deref())?
+        } else {
+            None
+        };
+
         let latency = totals
             .hist
             .as_ref()
@@ -139,6 +175,8 @@ impl Ledger {
             previous,
             by_model,
             by_provider,
+            by_project,
+            billed,
             days: days.into_values().collect(),
             latency,
             top_runs,

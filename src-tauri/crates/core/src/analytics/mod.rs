@@ -198,6 +198,12 @@ pub struct Dashboard {
     pub by_model: Vec<BreakdownRow>,
     /// Per provider, most expensive first.
     pub by_provider: Vec<BreakdownRow>,
+    /// Per OpenAI project (runs with a saved key of a project), most expensive first; empty
+    /// when no saved key has a project.
+    pub by_project: Vec<BreakdownRow>,
+    /// What the providers billed beside what was recorded here (days with a fetched bill, UTC);
+    /// only without model, key, tag, status or project filters (a bill has no such split).
+    pub billed: Option<crate::billing::BilledBeside>,
     /// Every day of the period, in order (days without runs included, at zero).
     pub days: Vec<DayPoint>,
     /// Latency histogram of the period.

@@ -190,3 +190,73 @@ pub struct BillingFetch {
     /// HTTP pages read.
     pub pages: u32,
 }
+
+/// What the providers billed beside what was recorded here, for Analytics: the days of a period
+/// that have a fetched bill (UTC days), for the providers that bill.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BilledBeside {
+    /// Providers with a bill in the period.
+    pub providers: Vec<String>,
+    /// Days (UTC) with a fetched bill.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub days: i64,
+    /// Billed on those days, nano-USD.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub billed_nano_usd: i64,
+    /// Recorded here on those days for those providers, nano-USD.
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub recorded_nano_usd: i64,
+}
+
+impl crate::ledger::Ledger {
+    /// [`BilledBeside`] for `from..=to` (one provider, or every provider with a bill); `None`
+    /// when no day of the period was fetched.
+    pub fn billed_beside(
+        &self,
+        from: NaiveDate,
+        to: NaiveDate,
+        provider: Option<&str>,
+    ) -> crate::Result<Option<BilledBeside>> {
+        let (from, to) = (from.to_string(), to.to_string());
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT d.provider, count(*),
+                (SELECT COALESCE(sum(amount_nano), 0) FROM billed_costs c
+                  WHERE c.provider = d.provider AND c.day BETWEEN ?1 AND ?2
+                    AND c.day IN (SELECT day FROM billing_days b
+                                  WHERE b.provider = d.provider AND b.day BETWEEN ?1 AND ?2)),
+                (SELECT COALESCE(sum(cost_nano), 0) FROM rollup_utc u
+                  WHERE u.provider = d.provider AND u.day IN (SELECT day FROM billing_days b
+                        WHERE b.provider = d.provider AND b.day BETWEEN ?1 AND ?2))
+             FROM billing_days d WHERE d.day BETWEEN ?1 AND ?2
+               AND (?3 IS NULL OR d.provider = ?3)
+             GROUP BY d.provider ORDER BY d.provider",
+        )?;
+        let rows = stmt
+            .query_map(rusqlite::params![from, to, provider], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>(3)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let mut out = BilledBeside {
+            providers: Vec::new(),
+            days: 0,
+            billed_nano_usd: 0,
+            recorded_nano_usd: 0,
+        };
+        for (p, days, billed, recorded) in rows {
+            out.providers.push(p);
+            out.days = out.days.max(days);
+            out.billed_nano_usd = out.billed_nano_usd.saturating_add(billed);
+            out.recorded_nano_usd = out.recorded_nano_usd.saturating_add(recorded);
+        }
+        Ok(Some(out))
+    }
+}

@@ -68,6 +68,10 @@ pub struct Filters {
     /// Status (`ok`, `error`, `interrupted`, `cancelled`).
     #[serde(default)]
     pub status: Option<String>,
+    /// OpenAI project (`proj_…`): runs sent with a saved key of that project (its
+    /// `OpenAI-Project`, or the project its key was mapped to by a billing sync).
+    #[serde(default)]
+    pub project: Option<String>,
 }
 
 impl Filters {
@@ -84,6 +88,7 @@ impl Filters {
             key_id: f(&self.key_id),
             tag: f(&self.tag),
             status: f(&self.status),
+            project: f(&self.project),
         }
     }
 
@@ -94,5 +99,6 @@ impl Filters {
             || self.key_id.is_some()
             || self.tag.is_some()
             || self.status.is_some()
+            || self.project.is_some()
     }
 }

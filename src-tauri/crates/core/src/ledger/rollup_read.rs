@@ -121,7 +121,7 @@ const WIDE_SUMS: &str = "sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0
 /// The roll-up table and sums that answer these filters: the narrow day × model table unless a
 /// filter needs the key, tag or status dimension.
 fn source(f: &Filters) -> (&'static str, &'static str) {
-    if f.key_id.is_some() || f.tag.is_some() || f.status.is_some() {
+    if f.key_id.is_some() || f.tag.is_some() || f.status.is_some() || f.project.is_some() {
         ("rollup_day", WIDE_SUMS)
     } else {
         ("rollup_day_model", SUMS)
@@ -144,7 +144,20 @@ fn rollup_where(range: Option<&DayRange>, f: &Filters) -> (String, Vec<Value>) {
         f,
         ["provider", "model", "key_id", "tag", "status"],
     );
+    push_project(&mut sql, &mut params, f, "key_id");
     (sql, params)
+}
+
+/// The keys of an OpenAI project: its `OpenAI-Project`, or the project a sync mapped it to.
+pub(crate) const PROJECT_KEYS: &str =
+    "SELECT id FROM api_keys WHERE COALESCE(project, bound_project_id) = ?";
+
+/// ` AND {key column} IN (the project's keys)` when the project filter is set.
+fn push_project(sql: &mut String, params: &mut Vec<Value>, f: &Filters, key_column: &str) {
+    if let Some(p) = &f.project {
+        sql.push_str(&format!(" AND {key_column} IN ({PROJECT_KEYS})"));
+        params.push(Value::Text(p.clone()));
+    }
 }
 
 /// Appends ` AND {column} = ?` for each set filter, with its value; `columns` names the
@@ -205,6 +218,26 @@ impl Ledger {
             row.provider = r.get(1)?;
             row.model = r.get(2)?;
             Ok(row)
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// Sums per OpenAI project of a range (runs with a saved key that has one), most expensive
+    /// first: `(project id, sums)`.
+    pub fn rollup_by_project(
+        &self,
+        range: &DayRange,
+        filters: &Filters,
+    ) -> Result<Vec<(String, RollupRow)>> {
+        let (cond, params) = rollup_where(Some(range), filters);
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT (SELECT COALESCE(k.project, k.bound_project_id) FROM api_keys k
+                     WHERE k.id = rollup_day.key_id) AS proj, {WIDE_SUMS}
+             FROM rollup_day WHERE {cond} AND key_id <> ''
+             GROUP BY proj HAVING proj IS NOT NULL ORDER BY sum(cost_nano) DESC"
+        ))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            Ok((r.get(0)?, group_row(r, 1)?))
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
@@ -379,5 +412,6 @@ fn runs_filter_sql(f: &Filters) -> (String, Vec<Value>) {
             "status",
         ],
     );
+    push_project(&mut sql, &mut params, f, "key_id");
     (sql, params)
 }

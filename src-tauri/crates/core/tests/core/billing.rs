@@ -5,6 +5,7 @@
 
 use chrono::{Days, NaiveDate};
 use promptledger_core::ProviderKind;
+use promptledger_core::analytics::{DashboardQuery, Filters, Period, Preset};
 use promptledger_core::billing::reconcile::{ReconcileQuery, ReconcileReport, ReconcileStatus};
 use promptledger_core::billing::{DayRange, sync_range, today_utc};
 use promptledger_core::keys::admin::NewAdminKey;
@@ -376,6 +377,43 @@ async fn openai_matches_a_day_flags_outside_spend_and_maps_keys_to_projects() {
     let id = rows[0].id;
     let project: Option<String> = r.ledger.lock().unwrap().run_project(id).unwrap();
     assert_eq!(project.as_deref(), Some("proj_a"));
+
+    // Analytics: per project, filtered by project, and the bill beside what was recorded.
+    let dash = |filters: Filters| {
+        r.ledger
+            .lock()
+            .unwrap()
+            .dashboard(&DashboardQuery {
+                period: Period::preset(Preset::Days30),
+                filters,
+                top: Some(3),
+            })
+            .unwrap()
+    };
+    let all = dash(Filters::default());
+    let p = &all.by_project[0];
+    assert_eq!(
+        (p.name.as_str(), p.totals.runs),
+        ("Support bot (proj_a)", 4)
+    );
+    let billed = all.billed.as_ref().unwrap();
+    assert_eq!(billed.providers, vec!["openai".to_string()]);
+    assert_eq!(billed.billed_nano_usd, c1 + c2 + outside_cost + 130_804_380);
+    assert_eq!(billed.recorded_nano_usd, all.totals.cost_nano.0);
+    let only = dash(Filters {
+        project: Some("proj_a".into()),
+        ..Filters::default()
+    });
+    assert_eq!(only.totals.runs, 4);
+    assert!(
+        only.billed.is_none(),
+        "a bill has no per-project split here"
+    );
+    let none = dash(Filters {
+        project: Some("proj_zzz".into()),
+        ..Filters::default()
+    });
+    assert_eq!(none.totals.runs, 0);
 }
 
 #[tokio::test]
