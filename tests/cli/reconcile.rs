@@ -326,6 +326,7 @@ fn reconcile_json_over_30_days_against_the_billing_servers() {
     assert_eq!(money["status"], "matches");
     let o = find(ago(5), "openai", Some(model));
     assert_eq!(o["status"], "billed_more");
+    assert!(o["note"].as_str().unwrap().contains("key_notebook"), "{o}");
     assert_eq!(
         (o["ledger_tokens"].as_i64(), o["billed_tokens"].as_i64()),
         (Some(t_out), Some(t_out + 110_000))
@@ -349,6 +350,24 @@ fn reconcile_json_over_30_days_against_the_billing_servers() {
     );
     assert_eq!(t["difference_nano_usd"].as_i64(), Some(outside));
     assert!(t["billed_more"].as_u64().unwrap() >= 2);
+
+    // One rule for both faces: the app's Reconcile screen reads this same core report.
+    let core = Ledger::open(&db)
+        .unwrap()
+        .reconcile(&promptledger_core::billing::ReconcileQuery {
+            range: promptledger_core::billing::DayRange::new(ago(29), today()).unwrap(),
+            provider: None,
+            today: today(),
+        })
+        .unwrap();
+    let core: Value = serde_json::from_str(&serde_json::to_string(&core).unwrap()).unwrap();
+    assert_eq!(core, v);
+    let today_money = find(today(), "openai", None);
+    assert_eq!(
+        today_money["billed_nano_usd"],
+        Value::Null,
+        "no data yet is not $0"
+    );
 
     // The same rows as CSV, and the table for people.
     let csv_path = env.dir.path().join("reconcile.csv");

@@ -213,6 +213,9 @@ struct Cell {
     billed_cost: Option<i64>,
     /// Billed-only kinds of money (`web_search`, `code_execution`).
     kinds: BTreeSet<String>,
+    /// The provider's keys (or projects) whose usage was summed into this row, when the row is
+    /// not per key: where spend outside PromptLedger may come from.
+    sources: BTreeSet<String>,
 }
 
 struct LedgerRow {
@@ -490,6 +493,25 @@ impl Ledger {
             })?;
             for row in rows {
                 let (day, model, project, key, tokens) = row?;
+                let source = if !by_key && !key.is_empty() {
+                    Some(
+                        names
+                            .provider_keys
+                            .get(&key)
+                            .cloned()
+                            .unwrap_or_else(|| key.clone()),
+                    )
+                } else if !by_project && !project.is_empty() {
+                    Some(
+                        names
+                            .projects
+                            .get(&project)
+                            .cloned()
+                            .unwrap_or_else(|| project.clone()),
+                    )
+                } else {
+                    None
+                };
                 let g = (
                     day,
                     model,
@@ -498,6 +520,9 @@ impl Ledger {
                 );
                 let c = cells.entry(g).or_default();
                 c.billed_tokens = Some(c.billed_tokens.unwrap_or(0).saturating_add(tokens));
+                if let Some(src) = source.filter(|_| tokens > 0) {
+                    c.sources.insert(src);
+                }
             }
             let mut stmt = self.conn().prepare_cached(
                 "SELECT day, project_id, model, cost_type, sum(amount_nano) FROM billed_costs
@@ -569,10 +594,11 @@ impl Ledger {
                 project_id: none_if_empty(&project),
                 api_key_id: none_if_empty(&key),
                 ledger_nano_usd: Some(ledger.cost),
-                billed_nano_usd: if openai {
-                    None
-                } else {
-                    Some(billed_cost.unwrap_or(0))
+                // A day without data yet has no bill: never $0.
+                billed_nano_usd: match (openai, pending) {
+                    (true, _) => None,
+                    (false, None) => Some(billed_cost.unwrap_or(0)),
+                    (false, Some(_)) => billed_cost,
                 },
                 ledger_tokens: (!money_only).then_some(ledger.tokens),
                 billed_tokens: if money_only { None } else { billed_tokens },
@@ -594,6 +620,14 @@ impl Ledger {
             }
             if pending.is_none() {
                 judge(&mut row);
+                if row.status == ReconcileStatus::BilledMore && !c.sources.is_empty() {
+                    let list: Vec<String> = c.sources.into_iter().take(5).collect();
+                    row.note = Some(format!(
+                        "{} — billed for {}",
+                        row.note.unwrap_or_default(),
+                        list.join(", ")
+                    ));
+                }
             }
             out.push(row);
         }
@@ -608,7 +642,11 @@ impl Ledger {
                     project_id: none_if_empty(&project),
                     api_key_id: None,
                     ledger_nano_usd: Some(ledger.cost),
-                    billed_nano_usd: Some(c.billed_cost.unwrap_or(0)),
+                    billed_nano_usd: if pending.is_none() {
+                        Some(c.billed_cost.unwrap_or(0))
+                    } else {
+                        c.billed_cost
+                    },
                     ledger_tokens: None,
                     billed_tokens: None,
                     status: ReconcileStatus::Pending,

@@ -740,3 +740,33 @@ fn gemini_rows_say_there_is_no_billing_api() {
     );
     assert_eq!(rep.totals.billed_nano_usd, None);
 }
+
+#[test]
+fn a_sync_without_a_period_refetches_the_last_three_days_and_every_day_since() {
+    let r = rig();
+    let today = today_utc();
+    let l = r.ledger.lock().unwrap();
+    let first = l.default_sync_range("openai", today).unwrap();
+    assert_eq!(
+        (first.from, first.to),
+        (today - Days::new(29), today),
+        "30 days the first time"
+    );
+    drop(l);
+    let mut l = r.ledger.lock().unwrap();
+    let fetched = DayRange::new(today - Days::new(20), today - Days::new(10)).unwrap();
+    l.store_billing("openai", fetched, &Default::default(), 0)
+        .unwrap();
+    let next = l.default_sync_range("openai", today).unwrap();
+    assert_eq!(
+        next.from,
+        today - Days::new(9),
+        "every day since the last sync"
+    );
+    let recent = DayRange::new(today - Days::new(5), today).unwrap();
+    l.store_billing("openai", recent, &Default::default(), 0)
+        .unwrap();
+    let next = l.default_sync_range("openai", today).unwrap();
+    assert_eq!(next.from, today - Days::new(2), "the last 3 UTC days again");
+    assert_eq!(l.billing_days("openai").unwrap().len(), 17);
+}
