@@ -217,6 +217,26 @@ fn quarantine_in(dir: &Path) -> Option<String> {
     }
 }
 
+/// Runs `job` in the background every `minutes(settings)` minutes, reading the setting again
+/// after each wait (0 is off: it looks again a minute later).
+pub fn spawn_every<F, Fut>(app: AppHandle, minutes: fn(&Settings) -> u32, job: F)
+where
+    F: Fn(AppHandle) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let m = minutes(&Settings::load(&app));
+            if m == 0 {
+                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
+                continue;
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(u64::from(m) * 60)).await;
+            job(app.clone()).await;
+        }
+    });
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

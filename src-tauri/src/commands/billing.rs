@@ -275,21 +275,17 @@ pub async fn openai_project_create(
 /// of every provider with an admin key is fetched again.
 pub fn spawn_billing_sync(app: tauri::AppHandle) {
     use tauri::Manager;
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let minutes = crate::settings::Settings::load(&app).billing_sync_minutes;
-            if minutes == 0 {
-                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-                continue;
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(u64::from(minutes) * 60)).await;
+    crate::settings::spawn_every(
+        app,
+        |s| s.billing_sync_minutes,
+        |app| async move {
             let Some(state) = app.try_state::<AppState>() else {
-                continue;
+                return;
             };
             match sync_all(&state, None, None, None).await {
                 Ok(done) => tracing::info!(providers = done.len(), "billing synced"),
                 Err(e) => tracing::info!("background billing sync: {}", e.message),
             }
-        }
-    });
+        },
+    );
 }

@@ -77,24 +77,20 @@ pub async fn health_report(state: State<'_, AppState>) -> CmdResult<HealthReport
 /// fetched (no tokens), which records its status and last error on the key.
 pub fn spawn_health_checks(app: tauri::AppHandle) {
     use tauri::Manager;
-    tauri::async_runtime::spawn(async move {
-        loop {
-            let minutes = crate::settings::Settings::load(&app).health_check_minutes;
-            if minutes == 0 {
-                tokio::time::sleep(std::time::Duration::from_secs(60)).await;
-                continue;
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(u64::from(minutes) * 60)).await;
+    crate::settings::spawn_every(
+        app,
+        |s| s.health_check_minutes,
+        |app| async move {
             let Some(state) = app.try_state::<AppState>() else {
-                continue;
+                return;
             };
-            let Ok(keys) = state.keys() else { continue };
-            let Ok(list) = keys.list() else { continue };
+            let Ok(keys) = state.keys() else { return };
+            let Ok(list) = keys.list() else { return };
             for k in list {
                 if let Err(e) = keys.test(&k.id).await {
                     tracing::info!("health check of key {}: {e}", k.label);
                 }
             }
-        }
-    });
+        },
+    );
 }
