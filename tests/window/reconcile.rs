@@ -179,6 +179,12 @@ async fn admin_key_sync_and_one_mismatched_day_highlighted() {
         "the mismatched day is shaded on the chart"
     );
     screenshot(&c, "window-reconcile-light.png").await;
+    // The smallest supported window.
+    if c.set_window_size(1024, 700).await.is_ok() {
+        tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        screenshot(&c, "window-reconcile-1024.png").await;
+        let _ = c.set_window_size(1200, 800).await;
+    }
 
     click(&c, "[data-screen=settings]").await;
     click(&c, "[data-testid=theme-dark]").await;
