@@ -138,18 +138,8 @@ pub async fn analytics_choices(
             tags: plain(v.tags),
             projects: {
                 let names = l.openai_projects()?;
-                let mut ids: Vec<String> = l
-                    .keys()?
-                    .iter()
-                    .filter_map(|k| {
-                        k.project
-                            .clone()
-                            .or_else(|| l.key_mapping(&k.id).ok().flatten().and_then(|m| m.1))
-                    })
-                    .collect();
-                ids.sort();
-                ids.dedup();
-                ids.into_iter()
+                l.key_projects()?
+                    .into_iter()
                     .map(|id| Choice {
                         label: names
                             .iter()

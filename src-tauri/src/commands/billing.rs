@@ -142,9 +142,7 @@ pub(crate) async fn sync_all(
 pub struct ReconcileView {
     report: ReconcileReport,
     chart: Chart,
-    /// Providers with a saved admin key.
-    admin_providers: Vec<String>,
-    /// When each admin key last synced (ms), by provider.
+    /// Each saved admin key's provider and when it last synced (ms); empty without one.
     last_synced: Vec<(String, Option<i64>)>,
     #[ts(type = "number")]
     took_ms: f64,
@@ -180,7 +178,6 @@ pub async fn reconcile_view(
     Ok(ReconcileView {
         report,
         chart,
-        admin_providers: admins.iter().map(|k| k.provider.clone()).collect(),
         last_synced: admins
             .iter()
             .map(|k| (k.provider.clone(), k.last_synced_at_ms))

@@ -1189,6 +1189,11 @@ export type Chart = {
   plot: PlotBox;
   /** `true` when categories run down the y axis (horizontal bars). */
   horizontal: boolean;
+  /**
+   * `true` when a category's series add up to a whole (stacked bars): a readout may show
+   * their total.
+   */
+  stacked: boolean;
   /** One label per category (day, model, latency range). */
   labels: Array<string>;
   /** The data, for the hover readout and the legend. */
@@ -1464,9 +1469,7 @@ export type AdminKeyRecord = {
 export type ReconcileView = {
   report: ReconcileReport;
   chart: Chart;
-  /** Providers with a saved admin key. */
-  admin_providers: Array<string>;
-  /** When each admin key last synced (ms), by provider. */
+  /** Each saved admin key's provider and when it last synced (ms); empty without one. */
   last_synced: Array<[string, number | null]>;
   took_ms: number;
 };
@@ -1592,7 +1595,7 @@ export type SyncOutcome = {
   runs_attributed: number;
   /** OpenRouter runs looked up. */
   generations_checked: number;
-  /** OpenRouter runs OpenRouter does not know (yet). */
+  /** OpenRouter runs not found (OpenRouter does not know them yet, or their key was removed). */
   generations_missing: number;
 };
 

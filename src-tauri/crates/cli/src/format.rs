@@ -17,6 +17,15 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// `1 project`, `3 projects`: a count with its noun.
+pub fn counted(n: usize, noun: &str) -> String {
+    format!(
+        "{} {noun}{}",
+        thousands(n as u64),
+        if n == 1 { "" } else { "s" }
+    )
+}
+
 /// A run's cost as `$0.001234`, or `unpriced` when its model has no price (never `$0`).
 pub fn cost(v: Option<NanoUsd>) -> String {
     v.map_or_else(|| "unpriced".into(), |c| c.to_string())

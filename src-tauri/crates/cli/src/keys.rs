@@ -73,7 +73,7 @@ pub enum KeysCommand {
         /// New label
         label: String,
     },
-    /// Delete a key from the keychain (its runs keep the label).
+    /// Delete a key (or an admin key) from the keychain; its runs keep the label.
     Remove {
         /// Key id
         id: String,
@@ -266,10 +266,6 @@ pub fn run(keys: &KeyManager, rt: &tokio::runtime::Runtime, cmd: KeysCommand) ->
         KeysCommand::Rename { id, label } => {
             let k = keys.rename(&id, &label)?;
             outln!("{} is now “{}”", k.id, k.label);
-        }
-        KeysCommand::Remove { id } if id.starts_with("admin-") => {
-            keys.remove_admin(&id)?;
-            outln!("removed admin key {id} from the keychain; the billing it fetched stays");
         }
         KeysCommand::Remove { id } => {
             keys.remove(&id)?;

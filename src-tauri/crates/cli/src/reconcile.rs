@@ -186,8 +186,10 @@ fn sync(ledger: Ledger, w: &Window, base_url: Option<&str>, json: bool) -> Resul
                     out.pages,
                     if p == ProviderKind::Openai {
                         format!(
-                            "; {} projects, {} saved keys mapped, {} runs attributed",
-                            out.projects, out.keys_mapped, out.runs_attributed
+                            "; {}, {} mapped, {} attributed",
+                            format::counted(out.projects, "project"),
+                            format::counted(out.keys_mapped, "saved key"),
+                            format::counted(out.runs_attributed, "run")
                         )
                     } else {
                         String::new()
@@ -344,11 +346,14 @@ fn projects(ledger: &Ledger, json: bool) -> Result<()> {
         return crate::print_json(&serde_json::json!({
             "projects": projects,
             "keys": keys,
-            "saved_keys": saved.iter().filter(|k| k.provider == "openai").map(|k| serde_json::json!({
-                "id": k.id, "label": k.label, "preview": k.preview,
-                "provider_key_id": ledger.key_mapping(&k.id).ok().flatten().map(|m| m.0),
-                "project_id": ledger.key_mapping(&k.id).ok().flatten().and_then(|m| m.1),
-            })).collect::<Vec<_>>(),
+            "saved_keys": saved.iter().filter(|k| k.provider == "openai").map(|k| {
+                let m = ledger.key_mapping(&k.id).ok().flatten();
+                serde_json::json!({
+                    "id": k.id, "label": k.label, "preview": k.preview,
+                    "provider_key_id": m.as_ref().map(|m| &m.0),
+                    "project_id": m.and_then(|m| m.1),
+                })
+            }).collect::<Vec<_>>(),
         }));
     }
     if projects.is_empty() {

@@ -109,13 +109,7 @@ impl Ledger {
                 .collect(),
         );
 
-        let has_projects: bool = self.conn().query_row(
-            "SELECT EXISTS(SELECT 1 FROM api_keys
-                 WHERE COALESCE(project, bound_project_id) IS NOT NULL)",
-            [],
-            |r| r.get(0),
-        )?;
-        let by_project = if has_projects {
+        let by_project = if !self.key_projects()?.is_empty() {
             let names = self.openai_projects()?;
             breakdown(
                 self.rollup_by_project(&range, &filters)?

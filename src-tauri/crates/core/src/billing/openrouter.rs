@@ -16,9 +16,10 @@ pub struct Generation {
     pub id: String,
     /// `total_cost`, nano-USD.
     pub total_cost_nano: Option<i64>,
-    /// `tokens_prompt`.
+    /// Prompt tokens as the upstream provider counted them (`native_tokens_prompt`), which is
+    /// what the run's usage reports; OpenRouter's normalised `tokens_prompt` when absent.
     pub tokens_prompt: Option<i64>,
-    /// `tokens_completion`.
+    /// Completion tokens, the same way (`native_tokens_completion`, else `tokens_completion`).
     pub tokens_completion: Option<i64>,
     /// The model that was billed.
     pub model: Option<String>,
@@ -37,6 +38,8 @@ struct Data {
     total_cost: Option<Box<RawValue>>,
     tokens_prompt: Option<i64>,
     tokens_completion: Option<i64>,
+    native_tokens_prompt: Option<i64>,
+    native_tokens_completion: Option<i64>,
     model: Option<String>,
     provider_name: Option<String>,
 }
@@ -55,8 +58,8 @@ pub(crate) fn parse(id: &str, body: &[u8]) -> std::result::Result<Generation, St
     Ok(Generation {
         id: a.data.id.unwrap_or_else(|| id.to_string()),
         total_cost_nano,
-        tokens_prompt: tokens(a.data.tokens_prompt),
-        tokens_completion: tokens(a.data.tokens_completion),
+        tokens_prompt: tokens(a.data.native_tokens_prompt.or(a.data.tokens_prompt)),
+        tokens_completion: tokens(a.data.native_tokens_completion.or(a.data.tokens_completion)),
         model: a.data.model,
         provider_name: a.data.provider_name,
     })
@@ -106,12 +109,17 @@ mod tests {
     fn reads_the_cost_from_its_text() {
         let g = parse(
             "gen-1",
-            br#"{"data":{"id":"gen-1","total_cost":0.00013080438,"tokens_prompt":12,
-                "tokens_completion":30,"model":"openai/gpt-4o-mini","provider_name":"OpenAI"}}"#,
+            br#"{"data":{"id":"gen-1","total_cost":0.00013080438,"tokens_prompt":11,
+                "tokens_completion":29,"native_tokens_prompt":12,"native_tokens_completion":30,
+                "model":"openai/gpt-4o-mini","provider_name":"OpenAI"}}"#,
         )
         .unwrap();
         assert_eq!(g.total_cost_nano, Some(130_804));
-        assert_eq!(g.tokens_prompt, Some(12));
+        assert_eq!(
+            (g.tokens_prompt, g.tokens_completion),
+            (Some(12), Some(30)),
+            "the provider's own counts, as the run's usage has them"
+        );
         assert!(parse("x", b"{}").is_err());
     }
 }

@@ -23,8 +23,6 @@ use crate::billing::{DayRange, is_provisional};
 use crate::error::Result;
 use crate::ledger::Ledger;
 
-pub use crate::billing::openrouter::Generation;
-
 /// How a row's two sides compare.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -274,8 +272,14 @@ impl Ledger {
             }
         }
         let names = self.names()?;
-        let admin: BTreeSet<String> = self.admin_keys()?.into_iter().map(|k| k.provider).collect();
         let fetched = self.fetched_days(&from, &to)?;
+        // Providers whose bill can be read: an admin key is saved, or days were fetched.
+        let billable: BTreeSet<String> = self
+            .admin_keys()?
+            .into_iter()
+            .map(|k| k.provider)
+            .chain(fetched.keys().map(|(p, _)| p.clone()))
+            .collect();
 
         let mut out = Vec::new();
         let mut totals = ReconcileTotals::default();
@@ -285,11 +289,8 @@ impl Ledger {
             totals.ledger_tokens = totals.ledger_tokens.saturating_add(r.side.tokens);
             by_provider.entry(r.provider.clone()).or_default().push(r);
         }
-        for p in ["openai", "anthropic"] {
-            let has_bill = admin.contains(p) || fetched.keys().any(|(fp, _)| fp == p);
-            if wanted(p) && has_bill {
-                by_provider.entry(p.to_string()).or_default();
-            }
+        for p in billable.iter().filter(|p| wanted(p)) {
+            by_provider.entry(p.clone()).or_default();
         }
 
         for (provider, rows) in &by_provider {
@@ -299,9 +300,7 @@ impl Ledger {
             }
             match kind {
                 Some(k @ (ProviderKind::Openai | ProviderKind::Anthropic)) => {
-                    let has_bill =
-                        admin.contains(provider) || fetched.keys().any(|(fp, _)| fp == provider);
-                    if has_bill {
+                    if billable.contains(provider) {
                         self.billed_rows(k, rows, q, &names, &fetched, &mut out)?;
                     } else {
                         out.extend(unavailable_rows(
@@ -353,6 +352,7 @@ impl Ledger {
                 &b.api_key_id,
             ))
         });
+        totals.rows = out.len();
         for r in &out {
             match r.status {
                 ReconcileStatus::Matches => totals.matches += 1,
@@ -361,9 +361,6 @@ impl Ledger {
                 ReconcileStatus::Pending => totals.pending += 1,
                 ReconcileStatus::Unavailable => totals.unavailable += 1,
             }
-        }
-        totals.rows = out.len();
-        for r in &out {
             if let Some(b) = r.billed_tokens {
                 totals.billed_tokens = Some(totals.billed_tokens.unwrap_or(0).saturating_add(b));
             }
@@ -579,13 +576,7 @@ impl Ledger {
             let ledger = c.ledger.unwrap_or_default();
             // OpenAI money is compared per project, below; a token row only shows what was
             // recorded.
-            let billed_cost = if openai { None } else { c.billed_cost };
-            // A fetched day without a usage row for this group billed no tokens for it.
-            let billed_tokens = if pending.is_none() {
-                Some(c.billed_tokens.unwrap_or(0))
-            } else {
-                c.billed_tokens
-            };
+            let billed_tokens = billed_on(pending, c.billed_tokens);
             let money_only = model.is_empty();
             let mut row = ReconcileRow {
                 day: day.clone(),
@@ -594,11 +585,10 @@ impl Ledger {
                 project_id: none_if_empty(&project),
                 api_key_id: none_if_empty(&key),
                 ledger_nano_usd: Some(ledger.cost),
-                // A day without data yet has no bill: never $0.
-                billed_nano_usd: match (openai, pending) {
-                    (true, _) => None,
-                    (false, None) => Some(billed_cost.unwrap_or(0)),
-                    (false, Some(_)) => billed_cost,
+                billed_nano_usd: if openai {
+                    None
+                } else {
+                    billed_on(pending, c.billed_cost)
                 },
                 ledger_tokens: (!money_only).then_some(ledger.tokens),
                 billed_tokens: if money_only { None } else { billed_tokens },
@@ -642,11 +632,7 @@ impl Ledger {
                     project_id: none_if_empty(&project),
                     api_key_id: None,
                     ledger_nano_usd: Some(ledger.cost),
-                    billed_nano_usd: if pending.is_none() {
-                        Some(c.billed_cost.unwrap_or(0))
-                    } else {
-                        c.billed_cost
-                    },
+                    billed_nano_usd: billed_on(pending, c.billed_cost),
                     ledger_tokens: None,
                     billed_tokens: None,
                     status: ReconcileStatus::Pending,
@@ -657,16 +643,15 @@ impl Ledger {
                     made_here: c.ledger.is_some(),
                     project_name: names.projects.get(&project).cloned(),
                     api_key_name: None,
-                    note: pending.map(str::to_string).or_else(|| {
-                        Some(
-                            "money per project: OpenAI's costs API has no model; the rows above \
-                             compare tokens per model"
-                                .into(),
-                        )
-                    }),
+                    note: pending.map(str::to_string),
                 };
                 if pending.is_none() {
                     judge(&mut row);
+                    row.note.get_or_insert_with(|| {
+                        "money per project: OpenAI's costs API has no model; the rows above \
+                         compare tokens per model"
+                            .into()
+                    });
                 }
                 out.push(row);
             }
@@ -683,10 +668,6 @@ impl Ledger {
         let mut stmt = self.conn().prepare_cached(
             "SELECT date(r.started_at_ms / 1000, 'unixepoch'),
                     COALESCE(r.model_resolved, r.model_requested), count(*), count(g.run_id),
-                    COALESCE(sum(CASE WHEN g.run_id IS NOT NULL THEN r.cost_total_nano END), 0),
-                    COALESCE(sum(CASE WHEN g.run_id IS NOT NULL THEN r.input_tokens
-                        + r.cached_input_tokens + r.cache_write_tokens + r.cache_write_1h_tokens
-                        + r.output_tokens + r.reasoning_tokens END), 0),
                     sum(g.total_cost_nano), sum(g.tokens_prompt + g.tokens_completion)
              FROM runs r LEFT JOIN billed_generations g ON g.run_id = r.id
              WHERE r.provider = 'openrouter' AND r.cache_hit = 0
@@ -702,10 +683,8 @@ impl Ledger {
                         (
                             r.get::<_, i64>(2)?,
                             r.get::<_, i64>(3)?,
-                            r.get::<_, i64>(4)?,
-                            r.get::<_, i64>(5)?,
-                            r.get::<_, Option<i64>>(6)?,
-                            r.get::<_, Option<i64>>(7)?,
+                            r.get::<_, Option<i64>>(4)?,
+                            r.get::<_, Option<i64>>(5)?,
                         ),
                     ))
                 },
@@ -724,8 +703,7 @@ impl Ledger {
                 .parse::<NaiveDate>()
                 .is_ok_and(|d| is_provisional(d, q.today));
             let c = checked.get(&(day.clone(), model.clone())).copied();
-            let (runs, looked, l_cost, l_tokens, b_cost, b_tokens) =
-                c.unwrap_or((side.runs, 0, 0, 0, None, None));
+            let (runs, looked, b_cost, b_tokens) = c.unwrap_or((side.runs, 0, None, None));
             let mut row = ReconcileRow {
                 day,
                 provider: "openrouter".into(),
@@ -752,8 +730,6 @@ impl Ledger {
                     runs - looked
                 ));
             } else {
-                row.ledger_nano_usd = Some(l_cost);
-                row.ledger_tokens = Some(l_tokens);
                 row.billed_nano_usd = b_cost;
                 row.billed_tokens = b_tokens;
                 judge(&mut row);
@@ -761,6 +737,16 @@ impl Ledger {
             out.push(row);
         }
         Ok(out)
+    }
+}
+
+/// What a group was billed: on a fetched, settled day a group without a row was billed nothing
+/// (0); on a pending day nothing is known yet (`None`, never $0).
+fn billed_on(pending: Option<&str>, billed: Option<i64>) -> Option<i64> {
+    if pending.is_none() {
+        Some(billed.unwrap_or(0))
+    } else {
+        billed
     }
 }
 

@@ -6,12 +6,14 @@
 //! Nothing is held locked while a request is in flight; each store is one transaction.
 
 use serde::Serialize;
+use std::collections::HashMap;
 
 use crate::ProviderKind;
 use crate::billing::openrouter;
 use crate::billing::{DayRange, admin_source, redacted_matches, today_utc};
 use crate::error::{CoreError, Result};
 use crate::keys::{KeyManager, KeySource};
+use crate::providers::Endpoint;
 
 /// Most OpenRouter runs looked up per sync.
 const MAX_GENERATIONS: usize = 500;
@@ -42,7 +44,7 @@ pub struct SyncOutcome {
     pub runs_attributed: usize,
     /// OpenRouter runs looked up.
     pub generations_checked: usize,
-    /// OpenRouter runs OpenRouter does not know (yet).
+    /// OpenRouter runs not found (OpenRouter does not know them yet, or their key was removed).
     pub generations_missing: usize,
 }
 
@@ -170,20 +172,32 @@ async fn sync_openrouter(
         days: range.days().count(),
         ..SyncOutcome::default()
     };
-    let key_of = |run_id: i64| -> Result<Option<String>> { Ok(keys.ledger()?.run(run_id)?.key_id) };
-    for (run_id, gen_id) in todo.into_iter().take(MAX_GENERATIONS) {
-        let key = match key_of(run_id)? {
-            Some(id) => keys.endpoint(&id).map(|(ep, _)| ep),
-            None => match keys.default_for(ProviderKind::Openrouter)? {
-                Some(d) => keys.endpoint(&d.id).map(|(ep, _)| ep),
-                None => continue,
-            },
-        };
-        let Ok(mut ep) = key else { continue };
-        if let Some(u) = base_url.map(str::trim).filter(|u| !u.is_empty()) {
-            ep.base_url = u.trim_end_matches('/').to_string();
+    // One keychain read per key, not per run.
+    let mut endpoints: HashMap<Option<String>, Option<Endpoint>> = HashMap::new();
+    for (run_id, gen_id, key_id) in todo.into_iter().take(MAX_GENERATIONS) {
+        if !endpoints.contains_key(&key_id) {
+            let id = match &key_id {
+                Some(id) => Some(id.clone()),
+                None => keys.default_for(ProviderKind::Openrouter)?.map(|d| d.id),
+            };
+            let ep = match id.map(|id| keys.endpoint(&id)) {
+                Some(Ok((mut ep, _))) => {
+                    if let Some(u) = base_url.map(str::trim).filter(|u| !u.is_empty()) {
+                        ep.base_url = u.trim_end_matches('/').to_string();
+                    }
+                    Some(ep)
+                }
+                // A removed key: its runs cannot be looked up (they stay pending).
+                Some(Err(CoreError::NotFound { .. })) | None => None,
+                Some(Err(e)) => return Err(e),
+            };
+            endpoints.insert(key_id.clone(), ep);
         }
-        match openrouter::generation(keys.client(), &ep, &gen_id).await? {
+        let Some(Some(ep)) = endpoints.get(&key_id) else {
+            out.generations_missing += 1;
+            continue;
+        };
+        match openrouter::generation(keys.client(), ep, &gen_id).await? {
             Some(g) => {
                 keys.ledger()?
                     .store_generation(run_id, &g, crate::ledger::now_ms())?;

@@ -136,6 +136,9 @@ pub struct Chart {
     pub plot: PlotBox,
     /// `true` when categories run down the y axis (horizontal bars).
     pub horizontal: bool,
+    /// `true` when a category's series add up to a whole (stacked bars): a readout may show
+    /// their total.
+    pub stacked: bool,
     /// One label per category (day, model, latency range).
     pub labels: Vec<String>,
     /// The data, for the hover readout and the legend.
@@ -201,6 +204,7 @@ pub fn render_sized(
         height,
         plot,
         horizontal: kind == ChartKind::CostPerModel,
+        stacked: !matches!(kind, ChartKind::CostPerModel | ChartKind::SuccessRate),
         labels: data.labels,
         series: data.series,
         unit: data.unit,
@@ -243,6 +247,8 @@ pub fn render_reconcile(
         height,
         plot,
         horizontal: false,
+        // Recorded and billed are two views of one amount.
+        stacked: false,
         labels: data.labels,
         series: data.series,
         unit: data.unit,

@@ -211,9 +211,18 @@ impl KeyManager {
         ledger.key(id)
     }
 
-    /// Deletes the keychain entry, then the metadata. Runs keep the key's label.
+    /// Deletes the keychain entry, then the metadata. Runs keep the key's label. An admin key's
+    /// id removes that admin key.
     pub fn remove(&self, id: &str) -> Result<()> {
-        self.ledger()?.key(id)?;
+        // The ledger lock is released before the admin table is asked.
+        let found = self.ledger()?.key(id).map(|_| ());
+        if let Err(e) = found {
+            let admin = self.ledger()?.admin_key(id).is_ok();
+            return match e {
+                CoreError::NotFound { .. } if admin => self.remove_admin(id),
+                e => Err(e),
+            };
+        }
         self.store.delete(id)?;
         self.ledger()?.delete_key(id)
     }

@@ -248,16 +248,17 @@ impl Ledger {
                  ON CONFLICT DO UPDATE SET fetched_at_ms = excluded.fetched_at_ms,
                     usage_rows = excluded.usage_rows, cost_rows = excluded.cost_rows",
             )?;
+            let mut counts: std::collections::HashMap<NaiveDate, (i64, i64)> =
+                std::collections::HashMap::new();
+            for u in &fetch.usage {
+                counts.entry(u.day).or_default().0 += 1;
+            }
+            for c in &fetch.costs {
+                counts.entry(c.day).or_default().1 += 1;
+            }
             for d in range.days() {
-                let usage = fetch.usage.iter().filter(|u| u.day == d).count();
-                let costs = fetch.costs.iter().filter(|c| c.day == d).count();
-                day.execute(params![
-                    provider,
-                    d.to_string(),
-                    at_ms,
-                    i64::try_from(usage).unwrap_or(i64::MAX),
-                    i64::try_from(costs).unwrap_or(i64::MAX)
-                ])?;
+                let (usage, costs) = counts.get(&d).copied().unwrap_or_default();
+                day.execute(params![provider, d.to_string(), at_ms, usage, costs])?;
             }
         }
         tx.commit()?;
@@ -405,6 +406,17 @@ impl Ledger {
         Ok(n)
     }
 
+    /// The OpenAI projects saved keys belong to (their `OpenAI-Project`, or the project a sync
+    /// mapped them to), in order.
+    pub fn key_projects(&self) -> Result<Vec<String>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT DISTINCT COALESCE(project, bound_project_id) AS p FROM api_keys
+             WHERE p IS NOT NULL ORDER BY p",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// A saved key's mapping: `(provider key id, project id)`, when it was mapped.
     pub fn key_mapping(&self, key_id: &str) -> Result<Option<(String, Option<String>)>> {
         Ok(self
@@ -435,7 +447,7 @@ impl Ledger {
     pub fn store_generation(
         &mut self,
         run_id: i64,
-        g: &crate::billing::reconcile::Generation,
+        g: &crate::billing::Generation,
         at_ms: i64,
     ) -> Result<()> {
         self.conn().execute(
@@ -462,10 +474,13 @@ impl Ledger {
     }
 
     /// OpenRouter runs of `range` with a response id and no generation looked up yet:
-    /// `(run id, generation id)`.
-    pub fn openrouter_runs_to_check(&self, range: DayRange) -> Result<Vec<(i64, String)>> {
+    /// `(run id, generation id, key id)`.
+    pub fn openrouter_runs_to_check(
+        &self,
+        range: DayRange,
+    ) -> Result<Vec<(i64, String, Option<String>)>> {
         let mut stmt = self.conn().prepare(
-            "SELECT r.id, r.request_id FROM runs r
+            "SELECT r.id, r.request_id, r.key_id FROM runs r
              LEFT JOIN billed_generations g ON g.run_id = r.id
              WHERE r.provider = 'openrouter' AND r.started_at_ms >= ?1 AND r.started_at_ms < ?2
                AND r.request_id IS NOT NULL AND r.cache_hit = 0 AND g.run_id IS NULL
@@ -473,7 +488,7 @@ impl Ledger {
         )?;
         let rows = stmt.query_map(
             params![range.start_secs() * 1000, range.end_secs() * 1000],
-            |r| Ok((r.get(0)?, r.get(1)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }

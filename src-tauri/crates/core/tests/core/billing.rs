@@ -342,6 +342,11 @@ async fn openai_matches_a_day_flags_outside_spend_and_maps_keys_to_projects() {
     assert_eq!(awkward.billed_nano_usd, Some(130_804_380));
     assert_eq!(awkward.project_id.as_deref(), Some("proj_b"));
     assert!(!awkward.made_here);
+    let note = awkward.note.as_deref().unwrap();
+    assert!(
+        note.contains("not made here") && note.contains("Research"),
+        "{note}"
+    );
 
     // Today: synced, but the provider has not reported it: pending, "no data yet".
     let today = row(today_utc(), Some(model), Some("key_a"));
