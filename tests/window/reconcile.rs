@@ -179,6 +179,13 @@ async fn admin_key_sync_and_one_mismatched_day_highlighted() {
         "the mismatched day is shaded on the chart"
     );
     screenshot(&c, "window-reconcile-light.png").await;
+    c.execute(
+        "document.querySelector('[data-testid=rec-table]').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "window-reconcile-table.png").await;
     // The smallest supported window.
     if c.set_window_size(1024, 700).await.is_ok() {
         tokio::time::sleep(std::time::Duration::from_millis(600)).await;
