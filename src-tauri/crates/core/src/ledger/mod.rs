@@ -86,8 +86,12 @@ impl Ledger {
             });
         }
         if path.is_some() {
-            let _mode: String =
-                conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))?;
+            // Switching a new file to WAL upgrades a read lock to a write lock, and SQLite does
+            // not wait for a lock it would have to upgrade: processes creating the same file
+            // at once would fail with "database is locked". They retry within the busy timeout.
+            let _mode: String = retry_while_busy(BUSY_TIMEOUT, || {
+                conn.pragma_update_and_check(None, "journal_mode", "WAL", |r| r.get(0))
+            })?;
             conn.pragma_update(None, "synchronous", "NORMAL")?;
             // 64 MiB of page cache (the default is 2 MiB): the cost, latency and time indexes
             // take random inserts, and a large ledger would otherwise read pages back from
@@ -232,6 +236,26 @@ pub fn now_ms() -> i64 {
 /// Now, RFC 3339 UTC with seconds.
 pub fn now_rfc3339() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Runs `step` again while SQLite reports the file busy without having waited (a lock upgrade),
+/// for at most `within`.
+fn retry_while_busy<T>(
+    within: Duration,
+    mut step: impl FnMut() -> rusqlite::Result<T>,
+) -> rusqlite::Result<T> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        match step() {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::DatabaseBusy
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            done => return done,
+        }
+    }
 }
 
 /// The zone a file's roll-up was built in, when it has one (files before migration 5 do not).

@@ -386,3 +386,31 @@ fn a_model_budget_matches_its_name_literally_and_its_dated_versions() {
         assert_eq!(spent(&mut ledger, pattern), NanoUsd::ZERO, "{pattern}");
     }
 }
+
+#[test]
+fn many_connections_creating_one_new_file_at_once_all_open_it() {
+    // A script's parallel first commands: every one finds a new file, switches it to WAL and
+    // migrates it. SQLite does not wait when the WAL switch upgrades a read to a write, so
+    // the open must retry it, not fail with "database is locked".
+    for round in 0..20 {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ledger.sqlite3");
+        let start = std::sync::Arc::new(std::sync::Barrier::new(16));
+        let handles: Vec<_> = (0..16)
+            .map(|_| {
+                let (path, start) = (path.clone(), start.clone());
+                std::thread::spawn(move || {
+                    start.wait();
+                    Ledger::open(&path).map(|l| l.schema_version().unwrap())
+                })
+            })
+            .collect();
+        for h in handles {
+            let version = h.join().unwrap();
+            assert_eq!(
+                version.map_err(|e| format!("round {round}: {e}")),
+                Ok(promptledger_core::ledger::SCHEMA_VERSION)
+            );
+        }
+    }
+}
