@@ -5,6 +5,7 @@
 mod analytics;
 mod hardening;
 mod keys;
+mod prices;
 mod reconcile;
 mod run;
 

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use promptledger_core::analytics::whatif::{ModelSwap, WhatIf, WhatIfSpec};
 use promptledger_core::analytics::{Dashboard, DashboardQuery, Filters, Period, Preset, Totals};
 use promptledger_core::demo::{self, DemoOptions};
 use promptledger_core::export::{ExportFile, ExportFormat, RunExport, export_runs, report_csv};
@@ -89,6 +90,25 @@ pub struct ReportArgs {
     /// Also write the report as CSV (per day × model, per model, total) to FILE
     #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
+    /// What-if: price the period's FROM runs as if they had run on TO, tokens as they were
+    /// (repeat for several: --as gpt-4o=gpt-4o-mini --as claude-opus-4-1=claude-sonnet-4-5)
+    #[arg(long = "as", value_name = "FROM=TO")]
+    swaps: Vec<String>,
+    /// What-if: price at this price-table version (see `prices tables`)
+    #[arg(long, value_name = "VERSION")]
+    at_table: Option<String>,
+    /// What-if: price as Batch API requests
+    #[arg(long)]
+    batch: bool,
+}
+
+/// `report --json`: the dashboard, and the what-if when one was asked for.
+#[derive(serde::Serialize)]
+struct ReportJson<'a> {
+    #[serde(flatten)]
+    dashboard: &'a Dashboard,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    what_if: Option<&'a WhatIf>,
 }
 
 /// Follows the system's time zone (a change rebuilds the roll-up once).
@@ -104,7 +124,21 @@ pub fn report(mut ledger: Ledger, a: ReportArgs) -> Result<()> {
         filters: a.scope.filters(),
         top: Some(a.top),
     };
+    let spec = WhatIfSpec {
+        swaps: a
+            .swaps
+            .iter()
+            .map(|s| ModelSwap::parse(s))
+            .collect::<Result<Vec<_>>>()?,
+        at_table: a.at_table.clone(),
+        batch: a.batch,
+    };
     let d = ledger.dashboard(&q)?;
+    let what_if = if spec.is_empty() {
+        None
+    } else {
+        Some(ledger.what_if(&d.range, &d.filters, &spec)?)
+    };
     if let Some(path) = &a.csv {
         let mut f = ExportFile::create(path)?;
         report_csv(&ledger, &d.range, &d.filters, f.writer()?)?;
@@ -112,9 +146,15 @@ pub fn report(mut ledger: Ledger, a: ReportArgs) -> Result<()> {
         eprintln!("report written to {}", path.display());
     }
     if a.json {
-        return crate::print_json(&d);
+        return crate::print_json(&ReportJson {
+            dashboard: &d,
+            what_if: what_if.as_ref(),
+        });
     }
     out!("{}", text_report(&d));
+    if let Some(w) = &what_if {
+        out!("{}", text_what_if(w));
+    }
     Ok(())
 }
 
@@ -156,6 +196,78 @@ fn unpriced_note(n: i64) -> String {
             thousands(n as u64)
         ),
     }
+}
+
+/// `−$1.23 (−45.6 %)` / `+$0.10 (+2.0 %)`: what-if minus actual.
+fn difference(actual: i64, what_if: i64) -> String {
+    let d = what_if.saturating_sub(actual);
+    let sign = if d < 0 {
+        "−"
+    } else if d > 0 {
+        "+"
+    } else {
+        ""
+    };
+    let share = if actual == 0 {
+        String::new()
+    } else {
+        format!(" ({sign}{:.1} %)", (d as f64 / actual as f64 * 100.0).abs())
+    };
+    format!(
+        "{sign}{}{share}",
+        promptledger_core::NanoUsd(d.saturating_abs()).to_short_usd()
+    )
+}
+
+fn text_what_if(w: &WhatIf) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "\nWhat if — table {}{}",
+        w.table_version,
+        if w.batch {
+            ", as Batch API requests"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        s,
+        "  Actual {}  ·  what-if {}  ·  difference {}",
+        promptledger_core::NanoUsd(w.actual_nano).to_short_usd(),
+        promptledger_core::NanoUsd(w.what_if_nano).to_short_usd(),
+        difference(w.actual_nano, w.what_if_nano)
+    );
+    let _ = writeln!(
+        s,
+        "  {:<28} {:<30} {:>10} {:>12} {:>12} {:>20}",
+        "model", "as", "runs", "actual", "what-if", "difference"
+    );
+    for r in &w.by_model {
+        let _ = writeln!(
+            s,
+            "  {:<28} {:<30} {:>10} {:>12} {:>12} {:>20}",
+            r.model,
+            r.as_model,
+            thousands(r.runs as u64),
+            promptledger_core::NanoUsd(r.actual_nano).to_short_usd(),
+            promptledger_core::NanoUsd(r.what_if_nano).to_short_usd(),
+            difference(r.actual_nano, r.what_if_nano)
+        );
+    }
+    for k in &w.skipped {
+        let _ = writeln!(
+            s,
+            "  left out: {} run{} of {} — {}",
+            thousands(k.runs as u64),
+            if k.runs == 1 { "" } else { "s" },
+            k.model,
+            k.reason
+        );
+    }
+    let _ = writeln!(s, "  {}", w.note);
+    s
 }
 
 fn text_report(d: &Dashboard) -> String {

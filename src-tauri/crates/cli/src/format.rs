@@ -1,7 +1,9 @@
 //! Human-readable tables for the terminal. Numbers come from the core's exact integers.
 
+use promptledger_core::ledger::price_tables::{ImportedTable, RatePoint};
 use promptledger_core::money::{NanoUsd, RatePerMTok};
 use promptledger_core::pricing::CostSource;
+use promptledger_core::pricing::diff::TableDiff;
 use promptledger_core::pricing::report::{CostReport, ModelRow};
 
 /// `1234567` → `1,234,567`.
@@ -159,6 +161,157 @@ pub fn model_rows(rows: &[ModelRow]) -> String {
             } else {
                 " ≥"
             },
+        );
+    }
+    out
+}
+
+/// A table diff: counts, then every changed rate (the most of recent spend first).
+pub fn table_diff(d: &TableDiff) -> String {
+    let mut out = format!("price table {} → {}\n", d.from_version, d.to_version);
+    out += &format!(
+        "  {} added, {} removed, {} changed on {}, {} unchanged\n",
+        counted(d.added.len(), "model"),
+        d.removed.len(),
+        counted(d.changed.len(), "rate"),
+        counted(d.changed_models(), "model"),
+        thousands(d.unchanged as u64),
+    );
+    const SHOWN: usize = 60;
+    if !d.changed.is_empty() {
+        let width = d
+            .changed
+            .iter()
+            .take(SHOWN)
+            .map(|c| c.model.chars().count())
+            .max()
+            .unwrap_or(5)
+            .clamp(5, 48);
+        out += &format!(
+            "\n{:<width$}  {:<44} {:>10} {:>10} {:>9} {:>14}\n",
+            "model", "rate (per 1M tokens)", "old", "new", "change", "your 30 days"
+        );
+        for c in d.changed.iter().take(SHOWN) {
+            out += &format!(
+                "{:<width$}  {:<44} {:>10} {:>10} {:>9} {:>14}\n",
+                c.model,
+                c.field,
+                rate(c.old.map(RatePerMTok)),
+                rate(c.new.map(RatePerMTok)),
+                c.change_pct.map_or_else(
+                    || if c.old.is_none() {
+                        "new".into()
+                    } else {
+                        "dropped".into()
+                    },
+                    |p| format!(
+                        "{}{:.1} %",
+                        if p > 0.0 {
+                            "+"
+                        } else if p < 0.0 {
+                            "−"
+                        } else {
+                            ""
+                        },
+                        p.abs()
+                    )
+                ),
+                NanoUsd(c.spend_30d_nano).to_short_usd(),
+            );
+        }
+        if d.changed.len() > SHOWN {
+            out += &format!(
+                "… and {} more (--json lists them all)\n",
+                d.changed.len() - SHOWN
+            );
+        }
+    }
+    let list = |title: &str, models: &[String]| -> String {
+        if models.is_empty() {
+            return String::new();
+        }
+        let shown: Vec<&str> = models.iter().take(20).map(String::as_str).collect();
+        let more = models.len().saturating_sub(shown.len());
+        format!(
+            "\n{title}: {}{}\n",
+            shown.join(", "),
+            if more > 0 {
+                format!(" … and {more} more")
+            } else {
+                String::new()
+            }
+        )
+    };
+    out += &list("added", &d.added);
+    out += &list("removed", &d.removed);
+    out
+}
+
+/// A model's rates in each table of the history.
+pub fn rate_history(points: &[RatePoint]) -> String {
+    let fields = [
+        ("input", "input_cost_per_token"),
+        ("cached", "cache_read_input_token_cost"),
+        ("output", "output_cost_per_token"),
+        ("batch in", "input_cost_per_token_batches"),
+        ("batch out", "output_cost_per_token_batches"),
+    ];
+    let mut out = format!(
+        "{:<20} {:<8} {:<34} {:<28}",
+        "since", "origin", "table", "entry"
+    );
+    for (label, _) in fields {
+        out += &format!(" {label:>10}");
+    }
+    out.push('\n');
+    for p in points {
+        let origin = serde_json::to_value(p.origin)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        out += &format!(
+            "{:<20} {:<8} {:<34} {:<28}",
+            p.since.get(..16).unwrap_or(&p.since).replace('T', " "),
+            origin,
+            p.version,
+            p.key.as_deref().unwrap_or("(not priced)"),
+        );
+        for (_, field) in fields {
+            out += &format!(
+                " {:>10}",
+                rate(p.rates.get(field).copied().map(RatePerMTok))
+            );
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The tables the ledger has used.
+pub fn price_tables(tables: &[ImportedTable]) -> String {
+    let mut out = format!(
+        "{:<20} {:<8} {:<34} {:>7}  {}\n",
+        "since", "origin", "version", "models", "from"
+    );
+    for t in tables {
+        let origin = serde_json::to_value(t.origin)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        out += &format!(
+            "{:<20} {:<8} {:<34} {:>7}  {}{}\n",
+            t.imported_at
+                .get(..16)
+                .unwrap_or(&t.imported_at)
+                .replace('T', " "),
+            origin,
+            t.version,
+            thousands(u64::try_from(t.models).unwrap_or(0)),
+            t.source_url
+                .as_deref()
+                .or(t.file_name.as_deref())
+                .unwrap_or("PromptLedger"),
+            if t.withdrawn { " (withdrawn)" } else { "" },
         );
     }
     out

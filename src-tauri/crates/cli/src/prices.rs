@@ -3,8 +3,11 @@
 
 use clap::{Args, Subcommand};
 use promptledger_core::ledger::Ledger;
+use promptledger_core::ledger::price_tables::TableOrigin;
 use promptledger_core::pricing::OverrideText;
+use promptledger_core::pricing::diff::TableDiff;
 use promptledger_core::pricing::report::ModelFilter;
+use promptledger_core::pricing::update;
 use promptledger_core::{CoreError, ProviderKind, Result};
 use std::path::PathBuf;
 
@@ -51,8 +54,38 @@ pub enum PricesCommand {
         /// The JSON file
         file: PathBuf,
     },
-    /// Forget imported tables and price with the bundled one again.
+    /// Forget imported tables and price with the bundled one again (they stay in the history).
     ResetTable,
+    /// Download the newest table, show what it changes (old → new, most of your last 30 days'
+    /// spend first) and, with --yes, apply it. Without --yes nothing changes.
+    Update {
+        /// Where from (default: the address set in the app, else LiteLLM's main branch)
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+        /// Apply the new table
+        #[arg(long, short = 'y')]
+        yes: bool,
+        /// Print JSON: from_version, to_version, added, removed, changed, applied
+        #[arg(long)]
+        json: bool,
+        /// Give up after this many seconds
+        #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+        timeout: u64,
+    },
+    /// A model's rates in every table the ledger has used (bundled, imported, updated).
+    History {
+        /// Model id
+        model: String,
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every table the ledger has used, with its version (for `report --at-table`).
+    Tables {
+        /// Print JSON
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -218,8 +251,82 @@ pub fn run(open: impl Fn() -> Result<Ledger>, cmd: PricesCommand) -> Result<()> 
         }
         PricesCommand::ResetTable => {
             let n = open()?.reset_price_tables()?;
-            outln!("forgot {n} imported table(s); pricing with the bundled table");
+            outln!(
+                "withdrew {n} imported or updated table(s); pricing with the bundled table (they \
+                 stay in the price history)"
+            );
+            Ok(())
+        }
+        PricesCommand::Update {
+            url,
+            yes,
+            json,
+            timeout,
+        } => update(open()?, url, yes, json, timeout),
+        PricesCommand::History { model, json } => {
+            let points = open()?.price_history(&model)?;
+            if json {
+                return crate::print_json(&points);
+            }
+            out!("{}", format::rate_history(&points));
+            Ok(())
+        }
+        PricesCommand::Tables { json } => {
+            let tables = open()?.price_tables()?;
+            if json {
+                return crate::print_json(&tables);
+            }
+            out!("{}", format::price_tables(&tables));
             Ok(())
         }
     }
+}
+
+/// The JSON of `prices update` (the contract's fields plus the diff's details).
+#[derive(serde::Serialize)]
+struct UpdateJson<'a> {
+    #[serde(flatten)]
+    diff: &'a TableDiff,
+    url: &'a str,
+}
+
+fn update(
+    mut ledger: Ledger,
+    url: Option<String>,
+    yes: bool,
+    json: bool,
+    timeout: u64,
+) -> Result<()> {
+    let url = match url {
+        Some(u) => update::check_url(&u)?,
+        None => ledger.price_update_url()?,
+    };
+    if !json && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        eprintln!("downloading {url} …");
+    }
+    let bytes = crate::shared::runtime()?.block_on(update::download(
+        &url,
+        std::time::Duration::from_secs(timeout.max(1)),
+    ))?;
+    let (table, mut diff) = ledger.preview_price_table(&bytes)?;
+    ledger.note_price_update_check()?;
+    if yes && !diff.is_empty() {
+        ledger.store_price_table(&table, &bytes, TableOrigin::Update, None, Some(&url))?;
+        diff.applied = true;
+    }
+    if json {
+        return crate::print_json(&UpdateJson {
+            diff: &diff,
+            url: &url,
+        });
+    }
+    out!("{}", format::table_diff(&diff));
+    if diff.is_empty() {
+        outln!("the table in use already has these prices; nothing to apply");
+    } else if diff.applied {
+        outln!("applied: pricing with {} from now on", diff.to_version);
+    } else {
+        outln!("not applied: run again with --yes to price with it");
+    }
+    Ok(())
 }

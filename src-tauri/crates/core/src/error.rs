@@ -193,6 +193,18 @@ pub enum CoreError {
         /// What the lock guards.
         what: &'static str,
     },
+    /// A price table could not be downloaded; the table in use is unchanged.
+    #[error(
+        "could not download the price table from {url}: {message}; the table in use is unchanged"
+    )]
+    Download {
+        /// Where from.
+        url: String,
+        /// What went wrong, as a provider failure would say it (timeout, network, not found…).
+        kind: ProviderErrorKind,
+        /// Details.
+        message: String,
+    },
     /// A file could not be read or written.
     #[error("{action} {path}: {source}")]
     Io {
@@ -287,6 +299,12 @@ impl CoreError {
             CoreError::InTarget { source, .. } => source.code(),
             CoreError::LockPoisoned { .. } => ErrorCode::Internal,
             CoreError::Duplicate { code, .. } => *code,
+            CoreError::Download { kind, .. } => match kind {
+                ProviderErrorKind::Timeout => ErrorCode::Timeout,
+                ProviderErrorKind::Network => ErrorCode::Network,
+                ProviderErrorKind::NotFound => ErrorCode::NotFound,
+                _ => ErrorCode::InvalidResponse,
+            },
             CoreError::Provider { kind, .. } => match kind {
                 ProviderErrorKind::InvalidKey => ErrorCode::InvalidKey,
                 ProviderErrorKind::PermissionDenied => ErrorCode::PermissionDenied,

@@ -6,6 +6,7 @@
 pub use crate::ledger::hist;
 mod dashboard;
 pub mod period;
+pub mod whatif;
 
 use std::collections::BTreeMap;
 

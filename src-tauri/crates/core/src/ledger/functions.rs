@@ -1,5 +1,5 @@
 //! SQL functions PromptLedger registers on each connection for the roll-up triggers:
-//! `pl_day(ms)` (the local day in the ledger's zone), `pl_saved(…)`, `pl_hist_add(blob, ms)`,
+//! `pl_day(ms)` (the local day in the ledger's zone), `pl_band(tokens)`, `pl_saved(…)`, `pl_hist_add(blob, ms)`,
 //! `pl_hist_sub(blob, ms)`, and the aggregates `pl_hist_of(ms)` and `pl_hist_merge(blob)`.
 //! A connection without them (the `sqlite3` shell, say) can read everything but cannot insert
 //! or delete runs — which keeps the roll-up from ever drifting.
@@ -36,6 +36,13 @@ pub(crate) fn register(conn: &Connection, zone: Zone) -> rusqlite::Result<()> {
     conn.create_scalar_function("pl_day", 1, flags(), move |ctx| {
         let ms: i64 = ctx.get(0)?;
         Ok(zone.day_string(ms))
+    })?;
+    // The what-if roll-up's prompt-size band (see pricing/band.rs).
+    conn.create_scalar_function("pl_band", 1, flags(), |ctx| {
+        let tokens: i64 = ctx.get(0)?;
+        Ok(crate::pricing::band::band_of(
+            u64::try_from(tokens).unwrap_or(0),
+        ))
     })?;
     conn.create_scalar_function("pl_hist_add", 2, flags(), |ctx| {
         let mut h = blob_arg(ctx, 0);

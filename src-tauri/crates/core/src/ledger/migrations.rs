@@ -53,6 +53,10 @@ const FILES: &[(&str, &str)] = &[
         "20261130_0011_billing_reconcile.sql",
         include_str!("migrations/20261130_0011_billing_reconcile.sql"),
     ),
+    (
+        "20261130_0012_price_history_what_if.sql",
+        include_str!("migrations/20261130_0012_price_history_what_if.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -51,6 +51,8 @@ pub struct Ledger {
     conn: Connection,
     path: Option<PathBuf>,
     zone: Zone,
+    /// The bundled table is in the price history (checked once per connection).
+    bundled_noted: std::sync::atomic::AtomicBool,
 }
 
 impl Ledger {
@@ -109,7 +111,12 @@ impl Ledger {
         conn.pragma_update(None, "foreign_keys", "OFF")?;
         migrations::migrate(&mut conn, BUSY_TIMEOUT)?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        let mut ledger = Ledger { conn, path, zone };
+        let mut ledger = Ledger {
+            conn,
+            path,
+            zone,
+            bundled_noted: std::sync::atomic::AtomicBool::new(false),
+        };
         if stored.is_none() {
             ledger.store_zone()?;
         }
@@ -204,12 +211,26 @@ impl Ledger {
             .pragma_query_value(None, "user_version", |r| r.get(0))?)
     }
 
-    /// The pricer this ledger's user prices with: the newest imported table (or the bundled
-    /// one) plus their overrides.
+    /// The pricer this ledger's user prices with: the newest imported or updated table (or the
+    /// bundled one, which joins the price history the first time it is used) plus overrides.
     pub fn pricer(&self) -> Result<Pricer> {
         let table = match self.active_price_table()? {
             Some(t) => std::sync::Arc::new(t),
-            None => PriceTable::bundled(),
+            None => {
+                use std::sync::atomic::Ordering;
+                if !self.bundled_noted.load(Ordering::Relaxed) {
+                    let known: bool = self.conn.query_row(
+                        "SELECT EXISTS (SELECT 1 FROM price_tables WHERE version = ?1)",
+                        [&PriceTable::bundled().version().id],
+                        |r| r.get(0),
+                    )?;
+                    if !known {
+                        self.note_bundled_in_use()?;
+                    }
+                    self.bundled_noted.store(true, Ordering::Relaxed);
+                }
+                PriceTable::bundled()
+            }
         };
         Ok(Pricer::new(table, self.list_overrides()?))
     }

@@ -96,7 +96,8 @@ impl Ledger {
     pub fn rebuild_rollup(&mut self) -> Result<()> {
         let tx = self.write_tx()?;
         tx.execute_batch(&format!(
-            "DELETE FROM rollup_day; DELETE FROM rollup_day_model; {REBUILD}"
+            "DELETE FROM rollup_day; DELETE FROM rollup_day_model; DELETE FROM rollup_price;
+             {REBUILD}"
         ))?;
         tx.commit()?;
         Ok(())
@@ -120,4 +121,14 @@ pub(crate) const REBUILD: &str = "INSERT INTO rollup_day
            sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
            sum(cost_nano), sum(saved_nano), sum(cache_hits), sum(latency_ms_sum),
            sum(latency_count), pl_hist_merge(latency_hist), sum(unpriced_runs)
-    FROM rollup_day GROUP BY 1, 2, 3;";
+    FROM rollup_day GROUP BY 1, 2, 3;
+    INSERT INTO rollup_price
+    SELECT pl_day(started_at_ms), provider, COALESCE(model_resolved, model_requested),
+           COALESCE(price_key, ''), COALESCE(key_id, ''), COALESCE(tag, ''), status,
+           pl_band(input_tokens + cached_input_tokens + cache_write_tokens
+                   + cache_write_1h_tokens),
+           count(*), sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
+           sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
+           sum(cost_total_nano)
+    FROM runs WHERE cache_hit = 0 AND cost_total_nano IS NOT NULL
+    GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;";

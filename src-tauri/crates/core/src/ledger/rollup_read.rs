@@ -415,3 +415,103 @@ fn runs_filter_sql(f: &Filters) -> (String, Vec<Value>) {
     push_project(&mut sql, &mut params, f, "key_id");
     (sql, params)
 }
+
+/// The what-if roll-up's sums for one provider × model × table key × prompt-size band.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PriceGroup {
+    /// Provider id.
+    pub provider: String,
+    /// Model (resolved, else requested).
+    pub model: String,
+    /// The table key its runs were priced at (`""` when none).
+    pub price_key: String,
+    /// Prompt-size band (see [`crate::pricing::band`]).
+    pub band: i64,
+    /// Runs.
+    pub runs: i64,
+    /// Their tokens by component.
+    pub usage: crate::pricing::TokenUsage,
+    /// What they cost.
+    pub cost_nano: i64,
+}
+
+fn count(v: i64) -> u64 {
+    u64::try_from(v).unwrap_or(0)
+}
+
+impl Ledger {
+    /// Priced runs (cache hits excluded) of a range and filters, summed by provider × model ×
+    /// table key × band from the `rollup_price` roll-up.
+    pub fn price_groups(&self, range: &DayRange, filters: &Filters) -> Result<Vec<PriceGroup>> {
+        let (cond, params) = rollup_where(Some(range), filters);
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT provider, model, price_key, band, sum(runs), sum(input_tokens),
+                    sum(cached_input_tokens), sum(cache_write_tokens), sum(cache_write_1h_tokens),
+                    sum(output_tokens), sum(reasoning_tokens), sum(cost_nano)
+             FROM rollup_price WHERE {cond} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+        ))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            Ok(PriceGroup {
+                provider: r.get(0)?,
+                model: r.get(1)?,
+                price_key: r.get(2)?,
+                band: r.get(3)?,
+                runs: r.get(4)?,
+                usage: crate::pricing::TokenUsage {
+                    input_tokens: count(r.get(5)?),
+                    cached_input_tokens: count(r.get(6)?),
+                    cache_write_tokens: count(r.get(7)?),
+                    cache_write_1h_tokens: count(r.get(8)?),
+                    output_tokens: count(r.get(9)?),
+                    reasoning_tokens: count(r.get(10)?),
+                },
+                cost_nano: r.get(11)?,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    /// The token usage of each run behind one [`PriceGroup`] (a band a price table cuts, re-priced
+    /// run by run).
+    pub fn price_group_runs(
+        &self,
+        range: &DayRange,
+        filters: &Filters,
+        group: &PriceGroup,
+    ) -> Result<Vec<crate::pricing::TokenUsage>> {
+        let (start, end) = range.instants(self.time_zone());
+        let (lo, hi) = crate::pricing::band::bounds(group.band);
+        let (filter_sql, filter_params) = runs_filter_sql(filters);
+        let mut params = vec![
+            Value::Integer(start),
+            Value::Integer(end),
+            Value::Text(group.provider.clone()),
+            Value::Text(group.model.clone()),
+            Value::Text(group.price_key.clone()),
+            Value::Integer(i64::try_from(lo).unwrap_or(i64::MAX)),
+            Value::Integer(i64::try_from(hi).unwrap_or(i64::MAX)),
+        ];
+        params.extend(filter_params);
+        let mut stmt = self.conn().prepare_cached(&format!(
+            "SELECT input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
+                    output_tokens, reasoning_tokens
+             FROM runs
+             WHERE started_at_ms >= ? AND started_at_ms < ? AND provider = ?
+               AND COALESCE(model_resolved, model_requested) = ? AND COALESCE(price_key, '') = ?
+               AND cache_hit = 0 AND cost_total_nano IS NOT NULL
+               AND input_tokens + cached_input_tokens + cache_write_tokens + cache_write_1h_tokens
+                   BETWEEN ? AND ?{filter_sql}"
+        ))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+            Ok(crate::pricing::TokenUsage {
+                input_tokens: count(r.get(0)?),
+                cached_input_tokens: count(r.get(1)?),
+                cache_write_tokens: count(r.get(2)?),
+                cache_write_1h_tokens: count(r.get(3)?),
+                output_tokens: count(r.get(4)?),
+                reasoning_tokens: count(r.get(5)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}

@@ -280,6 +280,12 @@ impl ModelPrice {
         }
     }
 
+    /// The standard rates (no windowed rate set) for a prompt of `prompt_tokens`, and the tier.
+    pub fn standard_rates(&self, prompt_tokens: u64) -> (EffectiveRates, Option<String>) {
+        let (rates, tier) = self.tiered_rates(prompt_tokens);
+        (Self::effective(rates), tier)
+    }
+
     fn tiered_rates(&self, prompt_tokens: u64) -> (Rates, Option<String>) {
         let mut rates: Rates = self.base.clone();
         let mut tier = None;

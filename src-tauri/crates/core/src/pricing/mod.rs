@@ -1,12 +1,16 @@
 //! The price engine: the bundled (or imported) LiteLLM table, user overrides, and the cost of a
 //! run in exact nano-USD.
 
+pub mod band;
+pub mod batch;
 pub mod cost;
+pub mod diff;
 pub mod lookup;
 pub mod multiplier;
 pub mod overrides;
 pub mod report;
 pub mod table;
+pub mod update;
 pub mod usage;
 pub mod windows;
 
@@ -21,7 +25,7 @@ pub use cost::{Billing, Component, CostBreakdown, CostLine, CostSource, Effectiv
 pub use lookup::MatchKind;
 pub use multiplier::{Multiplier, ServiceTags};
 pub use overrides::{OverrideText, PriceOverride};
-pub use table::{ModelPrice, PriceTable, Rates, TableVersion};
+pub use table::{BatchRates, ModelPrice, PriceTable, Rates, TableVersion};
 pub use usage::TokenUsage;
 
 /// Prices runs: a table plus the user's overrides. Cheap to clone.
@@ -80,6 +84,11 @@ impl Pricer {
     /// The table in use.
     pub fn table(&self) -> &PriceTable {
         &self.table
+    }
+
+    /// The table in use, shared.
+    pub fn shared_table(&self) -> Arc<PriceTable> {
+        self.table.clone()
     }
 
     /// The overrides in use, by model name.

@@ -50,6 +50,8 @@ impl PriceOverride {
         p.thresholds.clear();
         p.bands.clear();
         p.windows.clear();
+        // The table's batch rates are not the user's: a batch at a negotiated price is unknown.
+        p.batch = None;
         if self.max_input_tokens.is_some() {
             p.max_input_tokens = self.max_input_tokens;
         }
@@ -80,6 +82,7 @@ impl PriceOverride {
             threshold_inclusive: false,
             windows: Vec::new(),
             multipliers: Vec::new(),
+            batch: None,
         })
     }
 }

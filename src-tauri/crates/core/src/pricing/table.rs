@@ -106,6 +106,18 @@ pub struct ModelPrice {
     pub windows: Vec<WindowedRates>,
     /// Service multipliers by tag value (`provider_specific_entry`: `us` 1.1, `fast` 2).
     pub multipliers: Vec<(String, Factor)>,
+    /// The Batch API's rates (`*_batches` keys), when the table lists any.
+    pub batch: Option<BatchRates>,
+}
+
+/// A model's `*_batches` rates as the table lists them; [`ModelPrice::batch_price`] fills the
+/// gaps.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchRates {
+    /// Base batch rates.
+    pub base: Rates,
+    /// Long-context batch thresholds (`*_above_200k_tokens_batches`), ascending.
+    pub thresholds: Vec<Threshold>,
 }
 
 impl ModelPrice {
@@ -123,6 +135,7 @@ impl ModelPrice {
             threshold_inclusive: false,
             windows: Vec::new(),
             multipliers: Vec::new(),
+            batch: None,
         }
     }
 }
@@ -299,6 +312,9 @@ struct RawEntry {
     windowed: Vec<(String, serde_json::Map<String, serde_json::Value>)>,
     /// `provider_specific_entry`'s numeric factors.
     multipliers: Vec<(String, f64)>,
+    /// `*_batches` base rates and thresholds.
+    batch: RawRates,
+    batch_thresholds: Vec<(u64, RawRates)>,
 }
 
 #[derive(Default, Clone, Copy)]
@@ -413,7 +429,11 @@ impl<'de> Deserialize<'de> for RawEntry {
                             }
                         }
                         _ => {
-                            if let Some(slot) = e.base.slot(field) {
+                            let (field, base, thresholds) = match field.strip_suffix("_batches") {
+                                Some(f) => (f, &mut e.batch, &mut e.batch_thresholds),
+                                None => (field, &mut e.base, &mut e.thresholds),
+                            };
+                            if let Some(slot) = base.slot(field) {
                                 *slot = map.next_value()?;
                             } else if let Some((base_field, n)) = split_threshold(field) {
                                 let value: Option<f64> = match RawRates::default().slot(base_field)
@@ -424,14 +444,14 @@ impl<'de> Deserialize<'de> for RawEntry {
                                         continue;
                                     }
                                 };
-                                let pos = match e.thresholds.iter().position(|(t, _)| *t == n) {
+                                let pos = match thresholds.iter().position(|(t, _)| *t == n) {
                                     Some(p) => p,
                                     None => {
-                                        e.thresholds.push((n, RawRates::default()));
-                                        e.thresholds.len() - 1
+                                        thresholds.push((n, RawRates::default()));
+                                        thresholds.len() - 1
                                     }
                                 };
-                                if let Some(slot) = e.thresholds[pos].1.slot(base_field) {
+                                if let Some(slot) = thresholds[pos].1.slot(base_field) {
                                     *slot = value;
                                 }
                             } else {
@@ -445,6 +465,20 @@ impl<'de> Deserialize<'de> for RawEntry {
         }
         d.deserialize_map(V)
     }
+}
+
+fn to_thresholds(raw: Vec<(u64, RawRates)>, key: &str) -> Result<Vec<Threshold>> {
+    let mut thresholds = raw
+        .into_iter()
+        .map(|(n, raw)| {
+            Ok(Threshold {
+                above_tokens: n,
+                rates: raw.to_rates(key)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    thresholds.sort_by_key(|t| t.above_tokens);
+    Ok(thresholds)
 }
 
 impl RawEntry {
@@ -465,17 +499,15 @@ impl RawEntry {
         if base.cache_read.is_none() {
             base.cache_read = self.cache_hit;
         }
-        let mut thresholds = self
-            .thresholds
-            .into_iter()
-            .map(|(n, raw)| {
-                Ok(Threshold {
-                    above_tokens: n,
-                    rates: raw.to_rates(key)?,
-                })
+        let thresholds = to_thresholds(self.thresholds, key)?;
+        let batch = if self.batch.input.is_some() || self.batch.output.is_some() {
+            Some(BatchRates {
+                base: self.batch.to_rates(key)?,
+                thresholds: to_thresholds(self.batch_thresholds, key)?,
             })
-            .collect::<Result<Vec<_>>>()?;
-        thresholds.sort_by_key(|t| t.above_tokens);
+        } else {
+            None
+        };
         let mut bands = bands
             .into_iter()
             .map(|b| {
@@ -533,6 +565,7 @@ impl RawEntry {
             .collect::<Result<Vec<_>>>()?;
         let provider = self.provider.unwrap_or_default();
         Ok(Some(ModelPrice {
+            batch,
             windows,
             multipliers,
             key: key.to_string(),

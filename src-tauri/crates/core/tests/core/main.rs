@@ -12,6 +12,7 @@ mod history;
 mod in_flight;
 mod keys;
 mod ledger;
+mod prices_update;
 mod pricing;
 mod runs;
 mod service;
