@@ -13,57 +13,18 @@
 //! `ANALYTICS_BENCH_RUNS=1000000,10000000` picks the sizes. Exits non-zero when a figure is missed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 use chrono::NaiveDate;
 use promptledger_core::analytics::{DashboardQuery, Filters, Period, Preset};
 use promptledger_core::charts::{ChartKind, Theme, render};
-use promptledger_core::demo::{DemoOptions, fill};
 use promptledger_core::export::{ExportFormat, RunExport, export_runs};
-use promptledger_core::ledger::{Ledger, Zone};
+use promptledger_core::ledger::Ledger;
 
-const END: &str = "2026-11-20T23:00:00Z";
-
-fn ledger_with(runs: u64) -> (Ledger, PathBuf) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("analytics-bench");
-    std::fs::create_dir_all(&dir).unwrap();
-    // Opening an older file migrates it in place; the runs stay, so seeding happens once.
-    let path = dir.join(format!("runs-{runs}.sqlite3"));
-    if path.exists() {
-        let l = Ledger::open(&path).unwrap();
-        if l.run_count().unwrap() == runs as i64 {
-            println!("  reusing {} ({runs} runs)", path.display());
-            return (l, path);
-        }
-        drop(l);
-        for ext in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{ext}", path.display()));
-        }
-    }
-    let mut l = Ledger::open(&path).unwrap();
-    l.set_time_zone(Zone::UTC).unwrap();
-    let t = Instant::now();
-    let opts = DemoOptions {
-        runs,
-        days: 730,
-        end_ms: chrono::DateTime::parse_from_rfc3339(END)
-            .unwrap()
-            .timestamp_millis(),
-        seed: 1,
-    };
-    let mut last = Instant::now();
-    fill(&mut l, &opts, |done, total| {
-        if last.elapsed() > Duration::from_secs(20) {
-            println!("  seeding {done}/{total}…");
-            last = Instant::now();
-        }
-    })
-    .unwrap();
-    println!("  seeded {runs} runs in {:.1} s", t.elapsed().as_secs_f64());
-    (l, path)
-}
+mod seeded;
+use seeded::ledger_with;
 
 fn p50(mut v: Vec<Duration>) -> Duration {
     v.sort();
