@@ -47,6 +47,9 @@ pub struct Settings {
     pub notifications: bool,
     /// Fetch what providers billed (admin keys) this often, in minutes (0: off, the default).
     pub billing_sync_minutes: u32,
+    /// Check for a newer price table at start-up once a week (off by default: no network
+    /// call unless the user turns it on).
+    pub price_check_weekly: bool,
 }
 
 /// One target of the fallback chain.
@@ -79,6 +82,7 @@ impl Default for Settings {
             health_check_minutes: 0,
             notifications: true,
             billing_sync_minutes: 0,
+            price_check_weekly: false,
         }
     }
 }

@@ -39,6 +39,18 @@ pub struct AppState {
     /// The sample-data ledger, while the user explores it (a separate file; the real ledger is
     /// never touched).
     demo: Mutex<Option<Ledger>>,
+    /// A downloaded price table the user has not yet applied or declined.
+    pub pending_prices: Mutex<Option<PendingPrices>>,
+}
+
+/// A downloaded price table waiting for the user's answer, and what it would change.
+pub struct PendingPrices {
+    /// The file as downloaded.
+    pub bytes: Vec<u8>,
+    /// Where from.
+    pub url: String,
+    /// Its diff against the table in use when it was checked.
+    pub diff: promptledger_core::pricing::diff::TableDiff,
 }
 
 impl AppState {
@@ -73,6 +85,7 @@ impl AppState {
                     startup_error: None,
                     notice,
                     demo: Mutex::new(None),
+                    pending_prices: Mutex::new(None),
                 }
             }
             (Err(e), _) | (_, Err(e)) => {
@@ -85,6 +98,7 @@ impl AppState {
                     startup_error: Some(e),
                     notice,
                     demo: Mutex::new(None),
+                    pending_prices: Mutex::new(None),
                 }
             }
         }

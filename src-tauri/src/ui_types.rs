@@ -109,6 +109,14 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             commands::billing::ProjectsView, core::billing::OpenAiProject,
             core::billing::OpenAiProjectKey, core::billing::BilledBeside,
         ],
+        "Price updates, price history and what-if" => [
+            commands::price_updates::PriceUpdateInfo, pricing::diff::TableDiff,
+            pricing::diff::RateChange, ledger::price_tables::ImportedTable,
+            ledger::price_tables::TableOrigin, ledger::price_tables::RatePoint,
+            commands::price_updates::PriceHistoryView, an::whatif::ModelSwap,
+            an::whatif::WhatIfSpec, an::whatif::WhatIf, an::whatif::WhatIfRow,
+            an::whatif::WhatIfSkipped,
+        ],
     ]
 }
 

@@ -30,7 +30,7 @@ pub enum Source {
     Demo,
 }
 
-fn with_source<T>(
+pub(crate) fn with_source<T>(
     state: &AppState,
     source: Source,
     f: impl FnOnce(&mut Ledger) -> CmdResult<T>,

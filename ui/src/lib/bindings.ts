@@ -133,6 +133,11 @@ export type Settings = {
   notifications: boolean;
   /** Fetch what providers billed (admin keys) this often, in minutes (0: off, the default). */
   billing_sync_minutes: number;
+  /**
+   * Check for a newer price table at start-up once a week (off by default: no network
+   * call unless the user turns it on).
+   */
+  price_check_weekly: boolean;
 };
 
 /** One target of the fallback chain. */
@@ -1171,7 +1176,8 @@ export type ChartKind =
   | "tokens"
   | "latency"
   | "success_rate"
-  | "reconcile";
+  | "reconcile"
+  | "rate_history";
 
 /** A rendered chart. */
 export type Chart = {
@@ -1650,6 +1656,165 @@ export type BilledBeside = {
   billed_nano_usd: number;
   /** Recorded here on those days for those providers, nano-USD. */
   recorded_nano_usd: number;
+};
+
+// ---- Price updates, price history and what-if ----
+
+/** Settings → Prices. */
+export type PriceUpdateInfo = {
+  /** Where updates come from. */
+  url: string;
+  /** LiteLLM's main branch. */
+  default_url: string;
+  /** When updates were last checked for (RFC 3339). */
+  checked_at: string | null;
+  /** The table in use. */
+  in_use: string;
+  /** Every table the ledger has used, oldest first. */
+  tables: Array<ImportedTable>;
+  /** A checked update not yet applied or declined. */
+  pending: TableDiff | null;
+};
+
+/** The difference between the table in use and a candidate. */
+export type TableDiff = {
+  /** The table in use. */
+  from_version: string;
+  /** The candidate. */
+  to_version: string;
+  /** Models only the candidate prices, by key. */
+  added: Array<string>;
+  /** Models only the table in use prices (those with recent spend first). */
+  removed: Array<string>;
+  /** Every changed rate, the most of recent spend first, then by model and field. */
+  changed: Array<RateChange>;
+  /** Models priced alike in both. */
+  unchanged: number;
+  /** The unit of `old` and `new`. */
+  unit: string;
+  /** Whether the candidate was applied (set by whoever applies it). */
+  applied: boolean;
+};
+
+/** One rate that differs between the tables. */
+export type RateChange = {
+  /** The table key. */
+  model: string;
+  /** LiteLLM's field name. */
+  field: string;
+  /** The rate in the table in use, nano-USD per 1M tokens; `null` when it had none. */
+  old: number | null;
+  /** The rate in the new table; `null` when it drops it. */
+  new: number | null;
+  /** `(new − old) / old × 100`, when both exist and old is not zero. */
+  change_pct: number | null;
+  /** The user's spend on this model over the last 30 days, nano-USD (the ranking). */
+  spend_30d_nano: number;
+};
+
+/** One stored table, without its content. */
+export type ImportedTable = {
+  /** The version id recorded on runs priced with it. */
+  version: string;
+  /** Bundled, imported or updated. */
+  origin: TableOrigin;
+  /** The file name it came from (imports). */
+  file_name: string | null;
+  /** The address it was downloaded from (updates). */
+  source_url: string | null;
+  /** When the ledger first used it (RFC 3339, UTC). */
+  imported_at: string;
+  /** Token-priced models in it. */
+  models: number;
+  /** A reset took it out of use. */
+  withdrawn: boolean;
+};
+
+/** Where a table came from. */
+export type TableOrigin = "bundled" | "import" | "update";
+
+/** One model's rates in one table of the history. */
+export type RatePoint = {
+  /** The table. */
+  version: string;
+  /** Where it came from. */
+  origin: TableOrigin;
+  /** When the ledger first used it (RFC 3339, UTC). */
+  since: string;
+  /** The table key the model resolved to, `null` when this table did not price it. */
+  key: string | null;
+  /** Its rates by LiteLLM field name, nano-USD per 1M tokens (empty when not priced). */
+  rates: Record<string, number>;
+};
+
+/** A model's rates in every table the ledger used, and their step chart. */
+export type PriceHistoryView = {
+  points: Array<RatePoint>;
+  chart: Chart;
+};
+
+/** "Runs of `from` as if on `to`". */
+export type ModelSwap = {
+  /** The model the runs used (a model name or its table key). */
+  from: string;
+  /** The model to price them at. */
+  to: string;
+};
+
+/** What to re-price, and how. */
+export type WhatIfSpec = {
+  /** Model swaps (several at once: A → B, C → D); other models stay as they were. */
+  swaps: Array<ModelSwap>;
+  /** Price at this table version instead of the table in use (its rates only, no overrides). */
+  at_table: string | null;
+  /** Price as Batch API requests. */
+  batch: boolean;
+};
+
+/** Actual vs what-if for a period. */
+export type WhatIf = {
+  /** What the compared runs cost. */
+  actual_nano: number;
+  /** What they would have cost. */
+  what_if_nano: number;
+  /** `what_if − actual` (negative: a saving). */
+  difference_nano: number;
+  /** Per model and swap, the largest actual cost first. */
+  by_model: Array<WhatIfRow>;
+  /** Runs left out of both totals. */
+  skipped: Array<WhatIfSkipped>;
+  /** The table the what-if priced at. */
+  table_version: string;
+  /** Whether it priced as Batch API requests. */
+  batch: boolean;
+  /** Roll-up groups re-priced run by run because a tier edge of the table cuts their band. */
+  groups_repriced_by_run: number;
+  /** What the figures assume. */
+  note: string;
+};
+
+/** One model's runs, actual vs what-if. */
+export type WhatIfRow = {
+  /** The model the runs used. */
+  model: string;
+  /** The entry they are priced at in the what-if (`gpt-4o-mini`, `gpt-4o (batch)`). */
+  as: string;
+  /** Runs. */
+  runs: number;
+  /** What they cost. */
+  actual_nano: number;
+  /** What they would have cost. */
+  what_if_nano: number;
+};
+
+/** Runs left out because their what-if has no price. */
+export type WhatIfSkipped = {
+  /** The model. */
+  model: string;
+  /** Runs. */
+  runs: number;
+  /** Why. */
+  reason: string;
 };
 
 // ---- Values ----

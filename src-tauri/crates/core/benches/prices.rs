@@ -49,7 +49,10 @@ fn changed_table() -> Vec<u8> {
     let m = t.as_object_mut().unwrap();
     let keys: Vec<String> = m
         .iter()
-        .filter(|(_, v)| v.get("input_cost_per_token").is_some_and(|c| c.as_f64().is_some()))
+        .filter(|(_, v)| {
+            v.get("input_cost_per_token")
+                .is_some_and(|c| c.as_f64().is_some())
+        })
         .map(|(k, _)| k.clone())
         .collect();
     for k in keys.iter().step_by(keys.len() / 200).take(200) {
@@ -87,7 +90,9 @@ fn main() {
     let t = time(15, || diff(&old, &new));
     println!("  diff: p50 {:.1} ms (target ≤ 100 ms)", ms(t));
     ok &= t <= Duration::from_millis(100);
-    let parse = time(7, || PriceTable::parse(&bytes, "update-bench", None).unwrap());
+    let parse = time(7, || {
+        PriceTable::parse(&bytes, "update-bench", None).unwrap()
+    });
     println!(
         "  parsing the downloaded 3 MB file before it: p50 {:.1} ms",
         ms(parse)
@@ -134,7 +139,9 @@ fn main() {
     for (name, spec) in specs {
         let w = ledger.what_if(&year, &Filters::default(), &spec).unwrap();
         let runs: i64 = w.by_model.iter().map(|r| r.runs).sum();
-        let t = time(15, || ledger.what_if(&year, &Filters::default(), &spec).unwrap());
+        let t = time(15, || {
+            ledger.what_if(&year, &Filters::default(), &spec).unwrap()
+        });
         println!(
             "  what-if over 1 year ({name}; {runs} runs re-priced, {} → {}): p50 {:.1} ms (target ≤ 50 ms)",
             promptledger_core::NanoUsd(w.actual_nano).to_short_usd(),

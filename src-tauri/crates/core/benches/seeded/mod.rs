@@ -48,4 +48,3 @@ pub fn ledger_with(runs: u64) -> (Ledger, PathBuf) {
     println!("  seeded {runs} runs in {:.1} s", t.elapsed().as_secs_f64());
     (l, path)
 }
-

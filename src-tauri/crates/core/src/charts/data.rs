@@ -254,3 +254,41 @@ pub(super) fn reconcile(days: &[crate::billing::ReconcileDay]) -> Data {
         y_desc: "USD",
     }
 }
+
+/// A model's rates in each price table of its history ($ per 1M tokens), one category per table.
+pub(super) fn rate_history(points: &[crate::ledger::price_tables::RatePoint]) -> Data {
+    const FIELDS: [(&str, &str); 5] = [
+        ("Input", "input_cost_per_token"),
+        ("Cached input", "cache_read_input_token_cost"),
+        ("Output", "output_cost_per_token"),
+        ("Cache write", "cache_creation_input_token_cost"),
+        ("Reasoning", "output_cost_per_reasoning_token"),
+    ];
+    let ticks = points
+        .iter()
+        .map(|p| {
+            chrono::DateTime::parse_from_rfc3339(&p.since)
+                .map_or_else(|_| p.since.clone(), |t| t.format("%b %-d %Y").to_string())
+        })
+        .collect();
+    let series = FIELDS
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, field))| points.iter().any(|p| p.rates.contains_key(*field)))
+        .map(|(i, (name, field))| Series {
+            name: (*name).into(),
+            color: hex(series_color(i)),
+            values: points
+                .iter()
+                .map(|p| p.rates.get(*field).map(|r| usd_coord(NanoUsd(*r))))
+                .collect(),
+        })
+        .collect();
+    Data {
+        labels: points.iter().map(|p| p.version.clone()).collect(),
+        ticks,
+        series,
+        unit: Unit::Usd,
+        y_desc: "USD per 1M tokens",
+    }
+}

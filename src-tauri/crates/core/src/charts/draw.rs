@@ -248,6 +248,44 @@ pub(super) fn draw_line(root: &Root<'_>, data: &Data, theme: Theme) -> Result<Pl
     category_labels(root, &chart, data, &c)
 }
 
+/// One step line per series: each category (a price table) holds its value across its width,
+/// and the line steps where the next one differs; a category without a value breaks it.
+pub(super) fn draw_steps(root: &Root<'_>, data: &Data, theme: Theme) -> Result<PlotBox> {
+    let c = theme.colors();
+    let max = nice_max(
+        data.series
+            .iter()
+            .flat_map(|s| s.values.iter().flatten().copied())
+            .fold(0.0, f64::max)
+            * 1.1,
+    );
+    let mut chart = category_chart(root, data, &c, 0f64..max)?;
+    for s in &data.series {
+        let color = color_of(s);
+        let mut segment: Vec<(f64, f64)> = Vec::new();
+        let mut segments = Vec::new();
+        for (i, v) in s.values.iter().enumerate() {
+            match v {
+                Some(v) => {
+                    segment.push((i as f64, *v));
+                    segment.push((i as f64 + 1.0, *v));
+                }
+                None if !segment.is_empty() => segments.push(std::mem::take(&mut segment)),
+                None => {}
+            }
+        }
+        if !segment.is_empty() {
+            segments.push(segment);
+        }
+        for seg in &segments {
+            chart
+                .draw_series(LineSeries::new(seg.iter().copied(), color.stroke_width(2)))
+                .map_err(err)?;
+        }
+    }
+    category_labels(root, &chart, data, &c)
+}
+
 /// Two bars per category side by side (the first two series), over a soft warning band on the
 /// categories `flagged` marks (a day whose figures disagree).
 pub(super) fn draw_pairs(

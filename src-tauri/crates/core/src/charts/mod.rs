@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use crate::analytics::Dashboard;
 use crate::error::{CoreError, Result};
 use data::{cost_per_model, latency, spend, success, tokens};
-use draw::{draw_hbars, draw_line, draw_pairs, draw_stacked};
+use draw::{draw_hbars, draw_line, draw_pairs, draw_stacked, draw_steps};
 pub use style::{Theme, count_axis, ms_axis, usd_axis};
 
 /// Which chart.
@@ -37,6 +37,8 @@ pub enum ChartKind {
     /// Recorded here vs billed by the provider, per UTC day (the Reconcile screen; not drawn
     /// from a dashboard).
     Reconcile,
+    /// A model's rates in each price table the ledger used (the Prices screen).
+    RateHistory,
 }
 
 impl ChartKind {
@@ -60,6 +62,7 @@ impl ChartKind {
             ChartKind::Latency => "Latency distribution",
             ChartKind::SuccessRate => "Success rate per day",
             ChartKind::Reconcile => "Recorded here vs billed, per UTC day",
+            ChartKind::RateHistory => "Rates per 1M tokens, by price table",
         }
     }
 
@@ -73,6 +76,7 @@ impl ChartKind {
             ChartKind::Latency => "latency",
             ChartKind::SuccessRate => "success-rate",
             ChartKind::Reconcile => "reconcile",
+            ChartKind::RateHistory => "rate-history",
         }
     }
 }
@@ -176,10 +180,10 @@ pub fn render_sized(
         ChartKind::Tokens => tokens(d),
         ChartKind::Latency => latency(d),
         ChartKind::SuccessRate => success(d),
-        ChartKind::Reconcile => {
+        ChartKind::Reconcile | ChartKind::RateHistory => {
             return Err(CoreError::invalid(
                 "chart",
-                "the reconcile chart is drawn from a reconciliation (render_reconcile)",
+                "the reconcile and rate-history charts are not drawn from a dashboard",
             ));
         }
     };
@@ -248,6 +252,39 @@ pub fn render_reconcile(
         plot,
         horizontal: false,
         // Recorded and billed are two views of one amount.
+        stacked: false,
+        labels: data.labels,
+        series: data.series,
+        unit: data.unit,
+    })
+}
+
+/// The Prices screen's rate history: a step chart of the model's rates in each price table the
+/// ledger used, oldest first. Same style as Analytics.
+pub fn render_rate_history(
+    points: &[crate::ledger::price_tables::RatePoint],
+    theme: Theme,
+    width: u32,
+    height: u32,
+) -> Result<Chart> {
+    let (width, height) = (width.clamp(320, 2400), height.clamp(180, 1200));
+    let data = data::rate_history(points);
+    let mut svg = String::with_capacity(8 * 1024);
+    let plot = {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&theme.colors().background).map_err(err)?;
+        let plot = draw_steps(&root, &data, theme)?;
+        root.present().map_err(err)?;
+        plot
+    };
+    Ok(Chart {
+        kind: ChartKind::RateHistory,
+        title: ChartKind::RateHistory.title().into(),
+        svg,
+        width,
+        height,
+        plot,
+        horizontal: false,
         stacked: false,
         labels: data.labels,
         series: data.series,
