@@ -13,6 +13,7 @@ mod compare;
 mod keys;
 mod play;
 mod presets;
+mod prices;
 mod reconcile;
 
 use fantoccini::{Client, ClientBuilder, Locator};

@@ -50,6 +50,12 @@ import type {
   ProjectsView,
   ReconcileView,
   SyncOutcome,
+  PriceUpdateInfo,
+  TableDiff,
+  ImportedTable,
+  PriceHistoryView,
+  WhatIf,
+  WhatIfSpec,
 } from "./types";
 
 export class IpcError extends Error {
@@ -85,6 +91,16 @@ export const ipc = {
   priceOverrideRemove: (model: string) => call<void>("price_override_remove", { model }),
   priceUnpricedCount: (model: string) => call<number>("price_unpriced_count", { model }),
   priceRepriceUnpriced: (model: string) => call<Repriced>("price_reprice_unpriced", { model }),
+  pricesUpdateInfo: () => call<PriceUpdateInfo>("prices_update_info"),
+  pricesUpdateUrlSet: (url: string) => call<string>("prices_update_url_set", { url }),
+  pricesUpdateCheck: () => call<TableDiff>("prices_update_check"),
+  pricesUpdateApply: (toVersion: string) => call<ImportedTable>("prices_update_apply", { toVersion }),
+  pricesUpdateDecline: () => call<void>("prices_update_decline"),
+  pricesUpdateStartup: () => call<TableDiff | null>("prices_update_startup"),
+  priceHistory: (model: string, theme: "light" | "dark", chartWidth: number) =>
+    call<PriceHistoryView>("price_history", { model, theme, chartWidth }),
+  analyticsWhatIf: (source: Source, query: DashboardQuery, spec: WhatIfSpec) =>
+    call<WhatIf>("analytics_what_if", { source, query, spec }),
   costCalculate: (provider: string, model: string, usage: TokenUsage, at: string | null) =>
     call<CostReport>("cost_calculate", { provider, model, usage, at }),
   keysList: () => call<KeyRecord[]>("keys_list"),
