@@ -19,6 +19,7 @@ fn main() {
         "prices_update_startup",
         "price_history",
         "analytics_what_if",
+        "analytics_advice",
         "price_show",
         "price_override_set",
         "price_override_remove",

@@ -52,6 +52,7 @@ pub fn run() {
             commands::price_updates::prices_update_startup,
             commands::price_updates::price_history,
             commands::price_updates::analytics_what_if,
+            commands::price_updates::analytics_advice,
             commands::prices::price_show,
             commands::prices::price_override_set,
             commands::prices::price_override_remove,

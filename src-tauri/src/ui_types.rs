@@ -115,7 +115,8 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             ledger::price_tables::TableOrigin, ledger::price_tables::RatePoint,
             commands::price_updates::PriceHistoryView, an::whatif::ModelSwap,
             an::whatif::WhatIfSpec, an::whatif::WhatIf, an::whatif::WhatIfRow,
-            an::whatif::WhatIfSkipped,
+            an::whatif::WhatIfSkipped, an::advisor::Advice, an::advisor::AdviceKind,
+            an::advisor::AdviceRun,
         ],
     ]
 }

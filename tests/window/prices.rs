@@ -3,8 +3,11 @@
 //! history on the Prices screen, and the Analytics what-if panel re-pricing gpt-4o runs as
 //! gpt-4o-mini.
 
+use promptledger_core::ProviderKind;
 use promptledger_core::demo::{DemoOptions, fill};
 use promptledger_core::ledger::Ledger;
+use promptledger_core::ledger::runs::{NewRun, RunStatus};
+use promptledger_core::pricing::TokenUsage;
 use promptledger_testkit::{FakeServer, Reply};
 use serde_json::Value;
 
@@ -56,6 +59,49 @@ async fn update_dialog_rate_history_and_what_if() {
         .unwrap();
         l.set_price_update_url(&format!("{}/prices.json", server.url()))
             .unwrap();
+        // For the advisor: a Gemini run over the 200k tier, and one request sent twice.
+        let now = promptledger_core::ledger::now_ms();
+        for (provider, model, input, prompt, at) in [
+            (
+                ProviderKind::Gemini,
+                "gemini-2.5-pro",
+                250_000,
+                "the whole archive",
+                now - 7_200_000,
+            ),
+            (
+                ProviderKind::Openai,
+                "gpt-4o-mini",
+                3000,
+                "same question",
+                now - 7_000_000,
+            ),
+            (
+                ProviderKind::Openai,
+                "gpt-4o-mini",
+                3000,
+                "same question",
+                now - 3_600_000,
+            ),
+        ] {
+            let usage = TokenUsage {
+                input_tokens: input,
+                output_tokens: 500,
+                ..TokenUsage::default()
+            };
+            let priced = l.pricer().unwrap().price(provider, model, &usage).unwrap();
+            l.insert_run(&NewRun {
+                started_at_ms: at,
+                provider: provider.as_str().into(),
+                model_requested: model.into(),
+                priced: Some(priced),
+                status: Some(RunStatus::Ok),
+                attempts: 1,
+                prompt: Some(prompt.into()),
+                ..NewRun::default()
+            })
+            .unwrap();
+        }
     }
     let c = connect(&driver).await;
 
@@ -135,8 +181,35 @@ async fn update_dialog_rate_history_and_what_if() {
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     screenshot(&c, "window-rate-history.png").await;
 
-    // What-if: gpt-4o runs as gpt-4o-mini cost about 6 % of what they did.
+    // The advisor: the long-context surcharge and the repeated request, with their runs.
     click(&c, "[data-screen=analytics]").await;
+    wait_for(&c, "[data-testid=advisor] li[data-kind=long_context]", true).await;
+    wait_for(
+        &c,
+        "[data-testid=advisor] li[data-kind=response_cache]",
+        true,
+    )
+    .await;
+    let long = text_of(&c, "[data-testid=advisor] li[data-kind=long_context]").await;
+    assert!(
+        long.contains("gemini-2.5-pro") && long.contains("200,000"),
+        "{long}"
+    );
+    click(
+        &c,
+        "[data-testid=advisor] li[data-kind=response_cache] button",
+    )
+    .await;
+    wait_for(&c, "[data-testid=advisor-runs]", true).await;
+    c.execute(
+        "document.querySelector('[data-testid=advisor]').scrollIntoView();",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&c, "window-advisor.png").await;
+
+    // What-if: gpt-4o runs as gpt-4o-mini cost about 6 % of what they did.
     wait_for(&c, "[data-testid=what-if]", true).await;
     c.execute(
         "document.querySelector('[data-testid=what-if]').scrollIntoView();",

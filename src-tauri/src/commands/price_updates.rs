@@ -4,6 +4,7 @@
 
 use promptledger_core::ErrorCode;
 use promptledger_core::analytics::DashboardQuery;
+use promptledger_core::analytics::advisor::Advice;
 use promptledger_core::analytics::whatif::{WhatIf, WhatIfSpec};
 use promptledger_core::charts::{Chart, Theme, render_rate_history};
 use promptledger_core::ledger::price_tables::{ImportedTable, RatePoint, TableOrigin};
@@ -188,5 +189,20 @@ pub async fn analytics_what_if(
         l.follow_stored_zone()?;
         let range = query.period.range(l.time_zone().today())?;
         Ok(l.what_if(&range, &query.filters.normalized(), &spec)?)
+    })
+}
+
+/// The Analytics savings advisor for the dashboard's period and filters.
+#[tauri::command]
+#[tracing::instrument(skip(state), err(level = "info"))]
+pub async fn analytics_advice(
+    state: State<'_, AppState>,
+    source: Source,
+    query: DashboardQuery,
+) -> CmdResult<Vec<Advice>> {
+    with_source(&state, source, |l| {
+        l.follow_stored_zone()?;
+        let range = query.period.range(l.time_zone().today())?;
+        Ok(l.advice(&range, &query.filters.normalized())?)
     })
 }

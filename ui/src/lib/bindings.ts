@@ -1817,6 +1817,37 @@ export type WhatIfSkipped = {
   reason: string;
 };
 
+/** One suggestion. */
+export type Advice = {
+  /** The rule. */
+  kind: AdviceKind;
+  /** One line, with the figure. */
+  title: string;
+  /** How it was computed and what to do. */
+  detail: string;
+  /** What the period would have cost less, nano-USD. */
+  saving_nano: number;
+  /** How many runs it concerns. */
+  runs: number;
+  /** The runs behind it, the most expensive first (at most 20). */
+  examples: Array<AdviceRun>;
+};
+
+/** Which rule found it. */
+export type AdviceKind = "cheaper_model" | "prompt_caching" | "long_context" | "response_cache";
+
+/** One run behind a suggestion. */
+export type AdviceRun = {
+  /** Run id. */
+  id: number;
+  /** Start, ms. */
+  started_at_ms: number;
+  /** Model. */
+  model: string;
+  /** What it cost. */
+  cost_nano: number;
+};
+
 // ---- Values ----
 
 /** Every provider, in display order (from the core's registry, `provider.rs`). */

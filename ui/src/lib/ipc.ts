@@ -56,6 +56,7 @@ import type {
   PriceHistoryView,
   WhatIf,
   WhatIfSpec,
+  Advice,
 } from "./types";
 
 export class IpcError extends Error {
@@ -99,6 +100,8 @@ export const ipc = {
   pricesUpdateStartup: () => call<TableDiff | null>("prices_update_startup"),
   priceHistory: (model: string, theme: "light" | "dark", chartWidth: number) =>
     call<PriceHistoryView>("price_history", { model, theme, chartWidth }),
+  analyticsAdvice: (source: Source, query: DashboardQuery) =>
+    call<Advice[]>("analytics_advice", { source, query }),
   analyticsWhatIf: (source: Source, query: DashboardQuery, spec: WhatIfSpec) =>
     call<WhatIf>("analytics_what_if", { source, query, spec }),
   costCalculate: (provider: string, model: string, usage: TokenUsage, at: string | null) =>

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
+use promptledger_core::analytics::advisor::Advice;
 use promptledger_core::analytics::whatif::{ModelSwap, WhatIf, WhatIfSpec};
 use promptledger_core::analytics::{Dashboard, DashboardQuery, Filters, Period, Preset, Totals};
 use promptledger_core::demo::{self, DemoOptions};
@@ -100,6 +101,9 @@ pub struct ReportArgs {
     /// What-if: price as Batch API requests
     #[arg(long)]
     batch: bool,
+    /// The savings advisor: suggestions with their exact figure for the period
+    #[arg(long)]
+    advice: bool,
 }
 
 /// `report --json`: the dashboard, and the what-if when one was asked for.
@@ -109,6 +113,8 @@ struct ReportJson<'a> {
     dashboard: &'a Dashboard,
     #[serde(skip_serializing_if = "Option::is_none")]
     what_if: Option<&'a WhatIf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    advice: Option<&'a [Advice]>,
 }
 
 /// Follows the system's time zone (a change rebuilds the roll-up once).
@@ -139,6 +145,11 @@ pub fn report(mut ledger: Ledger, a: ReportArgs) -> Result<()> {
     } else {
         Some(ledger.what_if(&d.range, &d.filters, &spec)?)
     };
+    let advice = if a.advice {
+        Some(ledger.advice(&d.range, &d.filters)?)
+    } else {
+        None
+    };
     if let Some(path) = &a.csv {
         let mut f = ExportFile::create(path)?;
         report_csv(&ledger, &d.range, &d.filters, f.writer()?)?;
@@ -149,11 +160,32 @@ pub fn report(mut ledger: Ledger, a: ReportArgs) -> Result<()> {
         return crate::print_json(&ReportJson {
             dashboard: &d,
             what_if: what_if.as_ref(),
+            advice: advice.as_deref(),
         });
     }
     out!("{}", text_report(&d));
     if let Some(w) = &what_if {
         out!("{}", text_what_if(w));
+    }
+    if let Some(list) = &advice {
+        outln!("\nSavings advisor");
+        if list.is_empty() {
+            outln!("  nothing to suggest for this period");
+        }
+        for a in list {
+            outln!("  • {}", a.title);
+            outln!("    {}", a.detail);
+            let ids: Vec<String> = a.examples.iter().map(|r| format!("#{}", r.id)).collect();
+            outln!(
+                "    runs: {}{}",
+                ids.join(" "),
+                if a.runs as usize > ids.len() {
+                    " …"
+                } else {
+                    ""
+                }
+            );
+        }
     }
     Ok(())
 }

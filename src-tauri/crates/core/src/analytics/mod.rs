@@ -4,6 +4,7 @@
 //! file holds the figures' types; `dashboard.rs` combines the ledger's roll-up rows into them.
 
 pub use crate::ledger::hist;
+pub mod advisor;
 mod dashboard;
 pub mod period;
 pub mod whatif;

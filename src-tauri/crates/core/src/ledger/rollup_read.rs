@@ -397,6 +397,10 @@ impl ExportRow<'_> {
 }
 
 /// ` AND …` conditions over `runs` for the filters, with their parameters.
+pub(crate) fn runs_filter(f: &Filters) -> (String, Vec<Value>) {
+    runs_filter_sql(f)
+}
+
 fn runs_filter_sql(f: &Filters) -> (String, Vec<Value>) {
     let mut sql = String::new();
     let mut params = Vec::new();

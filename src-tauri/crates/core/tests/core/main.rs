@@ -1,6 +1,7 @@
 //! promptledger-core integration tests: pricing vectors computed by hand, and the ledger file.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod advisor;
 mod analytics;
 mod billing;
 mod bounds;
