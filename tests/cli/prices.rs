@@ -158,6 +158,15 @@ fn report_as_reprices_the_period_on_other_models() {
             .is_none()
     );
 
+    // The advisor rides along with --advice: a list, each with a figure and its runs.
+    let r = cli.json(&["report", "--period", "30d", "--advice", "--json"]);
+    for a in r["advice"].as_array().unwrap() {
+        assert!(a["saving_nano"].as_i64().unwrap() > 0, "{a}");
+        assert!(!a["examples"].as_array().unwrap().is_empty(), "{a}");
+    }
+    let text = cli.ok(&["report", "--period", "30d", "--advice"]);
+    assert!(text.contains("Savings advisor"), "{text}");
+
     let text = cli.ok(&["report", "--period", "30d", "--batch"]);
     assert!(
         text.contains("as Batch API requests") && text.contains("gpt-4o (batch)"),

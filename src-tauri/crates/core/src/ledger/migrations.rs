@@ -57,6 +57,10 @@ const FILES: &[(&str, &str)] = &[
         "20261130_0012_price_history_what_if.sql",
         include_str!("migrations/20261130_0012_price_history_what_if.sql"),
     ),
+    (
+        "20261130_0013_rollup_price_model.sql",
+        include_str!("migrations/20261130_0013_rollup_price_model.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -314,7 +314,7 @@ impl Ledger {
         let today = self.time_zone().today();
         let from = today - chrono::Duration::days(days - 1);
         let mut stmt = self.conn().prepare(
-            "SELECT price_key, sum(cost_nano) FROM rollup_price
+            "SELECT price_key, sum(cost_nano) FROM rollup_price_model
              WHERE day BETWEEN ?1 AND ?2 AND price_key <> '' GROUP BY price_key",
         )?;
         let rows = stmt.query_map(

@@ -79,7 +79,7 @@ pub(crate) fn repair_overflowed_runs(conn: &mut Connection) -> Result<u64> {
     }
     tx.execute_batch(&format!(
         "DELETE FROM rollup_day; DELETE FROM rollup_day_model; DELETE FROM rollup_price;
-         {REBUILD}"
+         DELETE FROM rollup_price_model; {REBUILD}"
     ))?;
     tx.commit()?;
     Ok(u64::try_from(n).unwrap_or(0))

@@ -97,7 +97,7 @@ impl Ledger {
         let tx = self.write_tx()?;
         tx.execute_batch(&format!(
             "DELETE FROM rollup_day; DELETE FROM rollup_day_model; DELETE FROM rollup_price;
-             {REBUILD}"
+             DELETE FROM rollup_price_model; {REBUILD}"
         ))?;
         tx.commit()?;
         Ok(())

@@ -448,11 +448,16 @@ impl Ledger {
     /// table key × band from the `rollup_price` roll-up.
     pub fn price_groups(&self, range: &DayRange, filters: &Filters) -> Result<Vec<PriceGroup>> {
         let (cond, params) = rollup_where(Some(range), filters);
+        // The narrow day × model table unless a filter needs the key, tag or status.
+        let table = match source(filters).0 {
+            "rollup_day" => "rollup_price",
+            _ => "rollup_price_model",
+        };
         let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT provider, model, price_key, band, sum(runs), sum(input_tokens),
                     sum(cached_input_tokens), sum(cache_write_tokens), sum(cache_write_1h_tokens),
                     sum(output_tokens), sum(reasoning_tokens), sum(cost_nano)
-             FROM rollup_price WHERE {cond} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
+             FROM {table} WHERE {cond} GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4"
         ))?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
             Ok(PriceGroup {

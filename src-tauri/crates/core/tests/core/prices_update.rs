@@ -564,3 +564,33 @@ fn the_update_address_and_the_weekly_check_are_kept_in_the_ledger() {
     l.set_price_update_url(" ").unwrap();
     assert_eq!(l.price_update_url().unwrap(), update::DEFAULT_URL);
 }
+
+#[test]
+fn the_narrow_what_if_rollup_follows_inserts_pricing_deletes_and_rebuilds() {
+    let (_dir, mut l) = hand_ledger();
+    let mut unpriced = run(&l, ProviderKind::Openai, "small", DAY1, usage(10, 0, 10));
+    unpriced.priced = Some(promptledger_core::pricing::PricedUsage::unknown(
+        ProviderKind::Openai,
+        "small",
+        usage(10, 0, 10),
+    ));
+    l.insert_run(&unpriced).unwrap();
+    l.delete_run(1).unwrap();
+    let swap = swaps(&[("big", "small"), ("long", "big")]);
+    // A key filter reads the wide table; none reads the narrow one. Both must agree.
+    let wide = Filters {
+        status: Some("ok".into()),
+        ..Filters::default()
+    };
+    let narrow = l.what_if(&range(), &Filters::default(), &swap).unwrap();
+    assert_eq!(
+        narrow.by_model,
+        l.what_if(&range(), &wide, &swap).unwrap().by_model
+    );
+    assert_eq!(narrow.by_model.iter().map(|r| r.runs).sum::<i64>(), 5);
+    l.rebuild_rollup().unwrap();
+    assert_eq!(
+        narrow,
+        l.what_if(&range(), &Filters::default(), &swap).unwrap()
+    );
+}
