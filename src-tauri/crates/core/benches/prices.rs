@@ -141,7 +141,7 @@ fn main() {
         let w = ledger.what_if(&year, &Filters::default(), spec).unwrap();
         let runs: i64 = w.by_model.iter().map(|r| r.runs).sum();
         let t = time(15, || {
-            ledger.what_if(&year, &Filters::default(), &spec).unwrap()
+            ledger.what_if(&year, &Filters::default(), spec).unwrap()
         });
         println!(
             "  what-if over 1 year ({name}; {runs} runs re-priced, {} → {}): p50 {:.1} ms (target ≤ 50 ms)",
