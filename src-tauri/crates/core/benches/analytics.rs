@@ -15,7 +15,7 @@
 
 use std::path::Path;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use chrono::NaiveDate;
 use promptledger_core::analytics::{DashboardQuery, Filters, Period, Preset};
@@ -24,27 +24,7 @@ use promptledger_core::export::{ExportFormat, RunExport, export_runs};
 use promptledger_core::ledger::Ledger;
 
 mod seeded;
-use seeded::ledger_with;
-
-fn p50(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn time<T>(n: usize, mut f: impl FnMut() -> T) -> Duration {
-    f(); // warm
-    p50((0..n)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(f());
-            t.elapsed()
-        })
-        .collect())
-}
+use seeded::{ledger_with, ms, time};
 
 fn export_vs_sqlite3(ledger: &Ledger, path: &Path) -> bool {
     let out = std::env::temp_dir().join("promptledger-bench-export.csv");

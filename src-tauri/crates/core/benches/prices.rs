@@ -22,26 +22,7 @@ use promptledger_core::pricing::diff::diff;
 use promptledger_core::pricing::table::BUNDLED_JSON;
 
 mod seeded;
-
-fn p50(mut v: Vec<Duration>) -> Duration {
-    v.sort();
-    v[v.len() / 2]
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1000.0
-}
-
-fn time<T>(n: usize, mut f: impl FnMut() -> T) -> Duration {
-    f();
-    p50((0..n)
-        .map(|_| {
-            let t = Instant::now();
-            std::hint::black_box(f());
-            t.elapsed()
-        })
-        .collect())
-}
+use seeded::{ms, time};
 
 /// The bundled table with 200 rates changed, 100 models removed and 50 added.
 fn changed_table() -> Vec<u8> {

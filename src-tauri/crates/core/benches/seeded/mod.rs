@@ -48,3 +48,26 @@ pub fn ledger_with(runs: u64) -> (Ledger, PathBuf) {
     println!("  seeded {runs} runs in {:.1} s", t.elapsed().as_secs_f64());
     (l, path)
 }
+
+/// The median.
+pub fn p50(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+/// Milliseconds.
+pub fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+/// The median of `n` timed calls of `f`, after one to warm up.
+pub fn time<T>(n: usize, mut f: impl FnMut() -> T) -> Duration {
+    f();
+    p50((0..n)
+        .map(|_| {
+            let t = Instant::now();
+            std::hint::black_box(f());
+            t.elapsed()
+        })
+        .collect())
+}

@@ -97,6 +97,12 @@ fn usd(n: i64) -> String {
     crate::money::NanoUsd(n).to_short_usd()
 }
 
+/// `id IN (1,2,3)`: run ids the ledger itself returned (integers, never user text).
+fn id_in(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("id IN ({})", list.join(","))
+}
+
 fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
@@ -325,7 +331,6 @@ impl Ledger {
             } else {
                 "keep the shared prompt first and unchanged so OpenAI's automatic cache applies"
             };
-            let id_list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
             out.push(Advice {
                 kind: AdviceKind::PromptCaching,
                 title: format!(
@@ -346,12 +351,7 @@ impl Ledger {
                 ),
                 saving_nano: saving,
                 runs: resends,
-                examples: self.advice_runs(
-                    range,
-                    filters,
-                    &format!("id IN ({id_list})"),
-                    Vec::new(),
-                )?,
+                examples: self.advice_runs(range, filters, &id_in(&ids), Vec::new())?,
             });
         }
         Ok(out)
@@ -468,11 +468,7 @@ impl Ledger {
             return Ok(Vec::new());
         }
         let runs = hits.len() as i64;
-        let id_list = hits
-            .iter()
-            .map(|(id, _)| id.to_string())
-            .collect::<Vec<_>>()
-            .join(",");
+        let ids: Vec<i64> = hits.iter().map(|(id, _)| *id).collect();
         Ok(vec![Advice {
             kind: AdviceKind::ResponseCache,
             title: format!(
@@ -486,12 +482,7 @@ impl Ledger {
                 .into(),
             saving_nano: saving,
             runs,
-            examples: self.advice_runs(
-                range,
-                filters,
-                &format!("id IN ({id_list})"),
-                Vec::new(),
-            )?,
+            examples: self.advice_runs(range, filters, &id_in(&ids), Vec::new())?,
         }])
     }
 }

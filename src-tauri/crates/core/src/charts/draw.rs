@@ -33,6 +33,27 @@ fn plot_box(x: std::ops::Range<i32>, y: std::ops::Range<i32>) -> PlotBox {
     }
 }
 
+/// The runs of consecutive categories with a value, as points (`points` maps a category's index
+/// and value to its points); a category without a value ends a run.
+fn segments(
+    values: &[Option<f64>],
+    points: impl Fn(f64, f64) -> Vec<(f64, f64)>,
+) -> Vec<Vec<(f64, f64)>> {
+    let mut out = Vec::new();
+    let mut segment: Vec<(f64, f64)> = Vec::new();
+    for (i, v) in values.iter().enumerate() {
+        match v {
+            Some(v) => segment.extend(points(i as f64, *v)),
+            None if !segment.is_empty() => out.push(std::mem::take(&mut segment)),
+            None => {}
+        }
+    }
+    if !segment.is_empty() {
+        out.push(segment);
+    }
+    out
+}
+
 /// Nicer upper bound for an axis: 1, 2, 2.5 or 5 × 10^k above the data.
 fn nice_max(v: f64) -> f64 {
     if v <= 0.0 || !v.is_finite() {
@@ -47,7 +68,7 @@ fn nice_max(v: f64) -> f64 {
     10.0 * p
 }
 
-type Root<'a> = DrawingArea<SVGBackend<'a>, Shift>;
+pub(super) type Root<'a> = DrawingArea<SVGBackend<'a>, Shift>;
 
 type CategoryChart<'a, 'b> = ChartContext<
     'a,
@@ -223,19 +244,7 @@ pub(super) fn draw_line(root: &Root<'_>, data: &Data, theme: Theme) -> Result<Pl
     let mut chart = category_chart(root, data, &c, floor..100.0)?;
     let color = color_of(s);
     // A line through consecutive days with runs; a day without runs breaks it.
-    let mut segment: Vec<(f64, f64)> = Vec::new();
-    let mut segments = Vec::new();
-    for (i, v) in s.values.iter().enumerate() {
-        match v {
-            Some(v) => segment.push((i as f64 + 0.5, *v)),
-            None if !segment.is_empty() => segments.push(std::mem::take(&mut segment)),
-            None => {}
-        }
-    }
-    if !segment.is_empty() {
-        segments.push(segment);
-    }
-    for seg in &segments {
+    for seg in &segments(&s.values, |i, v| vec![(i + 0.5, v)]) {
         chart
             .draw_series(LineSeries::new(seg.iter().copied(), color.stroke_width(2)))
             .map_err(err)?;
@@ -262,22 +271,7 @@ pub(super) fn draw_steps(root: &Root<'_>, data: &Data, theme: Theme) -> Result<P
     let mut chart = category_chart(root, data, &c, 0f64..max)?;
     for s in &data.series {
         let color = color_of(s);
-        let mut segment: Vec<(f64, f64)> = Vec::new();
-        let mut segments = Vec::new();
-        for (i, v) in s.values.iter().enumerate() {
-            match v {
-                Some(v) => {
-                    segment.push((i as f64, *v));
-                    segment.push((i as f64 + 1.0, *v));
-                }
-                None if !segment.is_empty() => segments.push(std::mem::take(&mut segment)),
-                None => {}
-            }
-        }
-        if !segment.is_empty() {
-            segments.push(segment);
-        }
-        for seg in &segments {
+        for seg in &segments(&s.values, |i, v| vec![(i, v), (i + 1.0, v)]) {
             chart
                 .draw_series(LineSeries::new(seg.iter().copied(), color.stroke_width(2)))
                 .map_err(err)?;

@@ -215,8 +215,42 @@ pub fn render_sized(
     })
 }
 
+/// Draws `data` with `draw` onto a `width` × `height` SVG (clamped like every chart) filled with
+/// the theme's background, and wraps it as a [`Chart`] that neither stacks nor runs sideways.
+fn standalone(
+    kind: ChartKind,
+    data: data::Data,
+    theme: Theme,
+    (width, height): (u32, u32),
+    draw: impl FnOnce(&draw::Root<'_>, &data::Data) -> Result<PlotBox>,
+) -> Result<Chart> {
+    let (width, height) = (width.clamp(320, 2400), height.clamp(180, 1200));
+    let mut svg = String::with_capacity(16 * 1024);
+    let plot = {
+        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        root.fill(&theme.colors().background).map_err(err)?;
+        let plot = draw(&root, &data)?;
+        root.present().map_err(err)?;
+        plot
+    };
+    Ok(Chart {
+        kind,
+        title: kind.title().into(),
+        svg,
+        width,
+        height,
+        plot,
+        horizontal: false,
+        stacked: false,
+        labels: data.labels,
+        series: data.series,
+        unit: data.unit,
+    })
+}
+
 /// The Reconcile screen's chart: per UTC day, what was recorded here beside what the provider
-/// billed, days that disagree on a soft red band. Same style and sizes as Analytics.
+/// billed, days that disagree on a soft red band. Same style and sizes as Analytics. Recorded
+/// and billed are two views of one amount: they do not stack.
 pub fn render_reconcile(
     days: &[crate::billing::ReconcileDay],
     theme: Theme,
@@ -224,8 +258,6 @@ pub fn render_reconcile(
     height: u32,
 ) -> Result<Chart> {
     use crate::billing::ReconcileStatus;
-    let (width, height) = (width.clamp(320, 2400), height.clamp(180, 1200));
-    let data = data::reconcile(days);
     let flagged: Vec<bool> = days
         .iter()
         .map(|d| {
@@ -235,28 +267,13 @@ pub fn render_reconcile(
             )
         })
         .collect();
-    let mut svg = String::with_capacity(16 * 1024);
-    let plot = {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&theme.colors().background).map_err(err)?;
-        let plot = draw_pairs(&root, &data, &flagged, theme)?;
-        root.present().map_err(err)?;
-        plot
-    };
-    Ok(Chart {
-        kind: ChartKind::Reconcile,
-        title: ChartKind::Reconcile.title().into(),
-        svg,
-        width,
-        height,
-        plot,
-        horizontal: false,
-        // Recorded and billed are two views of one amount.
-        stacked: false,
-        labels: data.labels,
-        series: data.series,
-        unit: data.unit,
-    })
+    standalone(
+        ChartKind::Reconcile,
+        data::reconcile(days),
+        theme,
+        (width, height),
+        |root, data| draw_pairs(root, data, &flagged, theme),
+    )
 }
 
 /// The Prices screen's rate history: a step chart of the model's rates in each price table the
@@ -267,27 +284,11 @@ pub fn render_rate_history(
     width: u32,
     height: u32,
 ) -> Result<Chart> {
-    let (width, height) = (width.clamp(320, 2400), height.clamp(180, 1200));
-    let data = data::rate_history(points);
-    let mut svg = String::with_capacity(8 * 1024);
-    let plot = {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        root.fill(&theme.colors().background).map_err(err)?;
-        let plot = draw_steps(&root, &data, theme)?;
-        root.present().map_err(err)?;
-        plot
-    };
-    Ok(Chart {
-        kind: ChartKind::RateHistory,
-        title: ChartKind::RateHistory.title().into(),
-        svg,
-        width,
-        height,
-        plot,
-        horizontal: false,
-        stacked: false,
-        labels: data.labels,
-        series: data.series,
-        unit: data.unit,
-    })
+    standalone(
+        ChartKind::RateHistory,
+        data::rate_history(points),
+        theme,
+        (width, height),
+        |root, data| draw_steps(root, data, theme),
+    )
 }
