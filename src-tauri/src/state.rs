@@ -47,6 +47,8 @@ pub struct AppState {
 pub struct PendingPrices {
     /// The file as downloaded.
     pub bytes: Vec<u8>,
+    /// It, parsed and validated.
+    pub table: promptledger_core::pricing::PriceTable,
     /// Where from.
     pub url: String,
     /// Its diff against the table in use when it was checked.

@@ -183,6 +183,7 @@ async fn update_dialog_rate_history_and_what_if() {
 
     // The advisor: the long-context surcharge and the repeated request, with their runs.
     click(&c, "[data-screen=analytics]").await;
+    click(&c, "[data-testid=advisor-look]").await;
     wait_for(&c, "[data-testid=advisor] li[data-kind=long_context]", true).await;
     wait_for(
         &c,

@@ -82,10 +82,10 @@ pub async fn prices_update_check(state: State<'_, AppState>) -> CmdResult<TableD
 async fn check(state: &AppState) -> CmdResult<TableDiff> {
     let url = state.with_ledger(|l| Ok(l.price_update_url()?))?;
     let bytes = download(&url, DEFAULT_TIMEOUT).await?;
-    let diff = state.with_ledger(|l| {
-        let (_, diff) = l.preview_price_table(&bytes)?;
+    let (table, diff) = state.with_ledger(|l| {
+        let preview = l.preview_price_table(&bytes)?;
         l.note_price_update_check()?;
-        Ok(diff)
+        Ok(preview)
     })?;
     let mut pending = state
         .pending_prices
@@ -93,6 +93,7 @@ async fn check(state: &AppState) -> CmdResult<TableDiff> {
         .map_err(|_| UiError::new(ErrorCode::Internal, "pending update lock poisoned"))?;
     *pending = (!diff.is_empty()).then(|| PendingPrices {
         bytes,
+        table,
         url,
         diff: diff.clone(),
     });
@@ -119,9 +120,8 @@ pub async fn prices_update_apply(
         ));
     };
     state.with_ledger(|l| {
-        let (table, _) = l.preview_price_table(&p.bytes)?;
         let stored =
-            l.store_price_table(&table, &p.bytes, TableOrigin::Update, None, Some(&p.url))?;
+            l.store_price_table(&p.table, &p.bytes, TableOrigin::Update, None, Some(&p.url))?;
         state.refresh_pricer(l)?;
         Ok(stored)
     })

@@ -93,8 +93,16 @@ fn pct(saving: i64, of: i64) -> f64 {
     }
 }
 
+/// A figure as the Analytics screen shows money: cents from $1 up, three significant digits
+/// below ($0.315, $0.0132), so a suggestion's text and its figure read the same.
 fn usd(n: i64) -> String {
-    crate::money::NanoUsd(n).to_short_usd()
+    let v = n as f64 / 1e9;
+    let a = v.abs();
+    if a >= 1.0 || a == 0.0 {
+        return crate::money::NanoUsd(n).to_short_usd();
+    }
+    let digits = (2 - a.log10().floor() as i32).clamp(2, 9) as usize;
+    format!("{}${a:.digits$}", if v < 0.0 { "−" } else { "" })
 }
 
 /// `id IN (1,2,3)`: run ids the ledger itself returned (integers, never user text).
@@ -248,7 +256,8 @@ impl Ledger {
         let mut params = vec![Value::Integer(start), Value::Integer(end)];
         params.extend(filter_params);
         // Consecutive runs of one provider, model and system prompt (at least 1,024 bytes: a
-        // token is at least one byte), in time order.
+        // token is at least one byte), in time order; identical prompts sort together by their
+        // digest, and the texts themselves are compared below.
         let mut stmt = self.conn().prepare(&format!(
             "SELECT id, provider, COALESCE(model_resolved, model_requested), system_prompt,
                     started_at_ms, cached_input_tokens + cache_write_tokens + cache_write_1h_tokens,
@@ -257,7 +266,7 @@ impl Ledger {
              WHERE started_at_ms >= ? AND started_at_ms < ? AND provider IN ('anthropic', 'openai')
                AND cache_hit = 0 AND cost_total_nano IS NOT NULL
                AND length(system_prompt) >= {MIN_CACHED_PREFIX}{filter_sql}
-             ORDER BY provider, 3, system_prompt, started_at_ms"
+             ORDER BY provider, 3, pl_hash(system_prompt), started_at_ms"
         ))?;
         struct Row {
             id: i64,
@@ -434,35 +443,40 @@ impl Ledger {
         let (filter_sql, filter_params) = crate::ledger::rollup_read::runs_filter(filters);
         let mut params = vec![Value::Integer(start), Value::Integer(end)];
         params.extend(filter_params);
-        // Single-turn requests identical to an earlier one (provider, model, system prompt,
-        // prompt, parameters) sent at most 24 h before.
+        // The response cache played forward over single-turn requests in time order (the time
+        // index, no sort): a request identical to one cached (provider, model, system prompt,
+        // prompt, parameters) less than 24 h earlier is a hit; any other is paid and cached.
+        // Requests are told apart by a 64-bit digest of their texts, so a year of millions of
+        // prompts is never sorted or held; two different requests sharing one is a
+        // 1-in-10^7 chance at ten million runs.
         let mut stmt = self.conn().prepare(&format!(
-            "SELECT id, cost_total_nano, started_at_ms - prev FROM (
-                SELECT id, cost_total_nano, started_at_ms,
-                       lag(started_at_ms) OVER (
-                           PARTITION BY provider, model_requested, COALESCE(system_prompt, ''),
-                                        prompt, COALESCE(params_json, '')
-                           ORDER BY started_at_ms, id) AS prev
-                FROM runs
-                WHERE started_at_ms >= ? AND started_at_ms < ? AND cache_hit = 0
-                  AND status = 'ok' AND cost_total_nano > 0 AND conversation_id IS NULL
-                  AND prompt IS NOT NULL{filter_sql})
-             WHERE prev IS NOT NULL"
+            "SELECT id, cost_total_nano, started_at_ms,
+                    pl_hash(provider, model_requested, system_prompt, prompt, params_json)
+             FROM runs
+             WHERE started_at_ms >= ? AND started_at_ms < ? AND cache_hit = 0
+               AND status = 'ok' AND cost_total_nano > 0 AND conversation_id IS NULL
+               AND prompt IS NOT NULL{filter_sql}
+             ORDER BY started_at_ms"
         ))?;
-        let repeats = stmt
-            .query_map(rusqlite::params_from_iter(params.iter()), |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, i64>(2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
-        let hits: Vec<(i64, i64)> = repeats
-            .into_iter()
-            .filter(|(_, _, gap)| *gap <= RESPONSE_CACHE_TTL_MS)
-            .map(|(id, cost, _)| (id, cost))
-            .collect();
+        let mut cached: HashMap<i64, i64> = HashMap::new();
+        let mut hits: Vec<(i64, i64)> = Vec::new();
+        let mut prune_at = 100_000;
+        let mut rows = stmt.query(rusqlite::params_from_iter(params.iter()))?;
+        while let Some(r) = rows.next()? {
+            let (id, cost, at, digest): (i64, i64, i64, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            match cached.get(&digest) {
+                Some(since) if at - since <= RESPONSE_CACHE_TTL_MS => hits.push((id, cost)),
+                _ => {
+                    cached.insert(digest, at);
+                }
+            }
+            // Forget answers that expired, so the map holds about one day of requests.
+            if cached.len() > prune_at {
+                cached.retain(|_, since| at - *since <= RESPONSE_CACHE_TTL_MS);
+                prune_at = (2 * cached.len()).max(100_000);
+            }
+        }
         let saving: i64 = hits.iter().map(|(_, c)| c).sum();
         if hits.is_empty() {
             return Ok(Vec::new());
@@ -476,9 +490,10 @@ impl Ledger {
                 plural(runs, "repeated request", "repeated requests"),
                 usd(saving)
             ),
-            detail: "Each repeated a request sent within the previous 24 hours word for word \
-                     (same provider, model, prompts and parameters). Turn the cache on in \
-                     Settings → Cache, or per run."
+            detail: "Each repeated, word for word, a request paid for less than 24 hours before \
+                     (same provider, model, prompts and parameters): the response cache, with \
+                     its default lifetime, would have answered it. Turn it on in Settings, or \
+                     per run."
                 .into(),
             saving_nano: saving,
             runs,

@@ -1,5 +1,5 @@
 //! SQL functions PromptLedger registers on each connection for the roll-up triggers:
-//! `pl_day(ms)` (the local day in the ledger's zone), `pl_band(tokens)`, `pl_saved(…)`, `pl_hist_add(blob, ms)`,
+//! `pl_day(ms)` (the local day in the ledger's zone), `pl_band(tokens)`, `pl_hash(…)`, `pl_saved(…)`, `pl_hist_add(blob, ms)`,
 //! `pl_hist_sub(blob, ms)`, and the aggregates `pl_hist_of(ms)` and `pl_hist_merge(blob)`.
 //! A connection without them (the `sqlite3` shell, say) can read everything but cannot insert
 //! or delete runs — which keeps the roll-up from ever drifting.
@@ -73,6 +73,21 @@ pub(crate) fn register(conn: &Connection, zone: Zone) -> rusqlite::Result<()> {
         Ok(i64::try_from(prompt)
             .unwrap_or(i64::MAX)
             .saturating_add(hit))
+    })?;
+    // A 64-bit digest of its arguments (texts, NULL apart from ''): the advisor groups runs by
+    // their prompts without sorting the prompts themselves.
+    conn.create_scalar_function("pl_hash", -1, flags(), |ctx| {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for i in 0..ctx.len() {
+            match ctx.get_raw(i) {
+                ValueRef::Null => 0u8.hash(&mut h),
+                ValueRef::Text(t) | ValueRef::Blob(t) => (1u8, t).hash(&mut h),
+                ValueRef::Integer(v) => (2u8, v).hash(&mut h),
+                ValueRef::Real(v) => (3u8, v.to_bits()).hash(&mut h),
+            }
+        }
+        Ok(h.finish() as i64)
     })?;
     conn.create_aggregate_function("pl_hist_of", 1, flags(), HistOf)?;
     conn.create_aggregate_function("pl_hist_merge", 1, flags(), HistMerge)?;

@@ -131,7 +131,14 @@ impl Ledger {
         };
         // The bundled table in use until now joins the history first, so the history shows
         // what the update replaced.
-        if origin != TableOrigin::Bundled && self.active_price_table()?.is_none() {
+        let importing_over_bundled = origin != TableOrigin::Bundled
+            && !self.conn().query_row(
+                "SELECT EXISTS (SELECT 1 FROM price_tables
+                                WHERE origin <> 'bundled' AND withdrawn = 0)",
+                [],
+                |r| r.get::<_, bool>(0),
+            )?;
+        if importing_over_bundled {
             self.note_bundled_in_use()?;
         }
         self.conn().execute(
@@ -210,6 +217,7 @@ impl Ledger {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         let mut versions: Vec<&str> = rows.iter().map(|r| r.0.as_str()).collect();
+        versions.sort_unstable();
         versions.dedup();
         match (rows.first(), versions.len()) {
             (Some((v, sha, content)), 1) => Ok(Arc::new(parse_stored(v, sha, content)?)),

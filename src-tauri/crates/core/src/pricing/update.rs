@@ -31,9 +31,22 @@ pub fn check_url(url: &str) -> Result<String> {
     }
 }
 
+/// `url` as messages show it: without a user name, password or query (they may hold a token).
+fn shown(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(mut u) => {
+            let _ = u.set_username("");
+            let _ = u.set_password(None);
+            u.set_query(None);
+            u.to_string()
+        }
+        Err(_) => url.to_string(),
+    }
+}
+
 fn failed(url: &str, kind: ProviderErrorKind, message: impl Into<String>) -> CoreError {
     CoreError::Download {
-        url: url.to_string(),
+        url: shown(url),
         kind,
         message: message.into(),
     }

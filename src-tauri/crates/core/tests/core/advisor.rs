@@ -191,6 +191,32 @@ fn each_rule_finds_its_saving_with_the_runs_behind_it() {
             prompt: "same question",
         },
     );
+    // 25 h after the first the cached answer has expired: paid again, and cached again; an hour
+    // later it answers once more. Two hits in all: 880,000.
+    record(
+        &mut l,
+        Run {
+            provider: openai,
+            model: "small",
+            at: DAY + 35 * 60 * MIN,
+            input: 4000,
+            output: 100,
+            system: None,
+            prompt: "same question",
+        },
+    );
+    let repeat_2 = record(
+        &mut l,
+        Run {
+            provider: openai,
+            model: "small",
+            at: DAY + 36 * 60 * MIN,
+            input: 4000,
+            output: 100,
+            system: None,
+            prompt: "same question",
+        },
+    );
 
     let range = DayRange {
         from: chrono::NaiveDate::from_ymd_opt(2025, 11, 15).unwrap(),
@@ -207,7 +233,7 @@ fn each_rule_finds_its_saving_with_the_runs_behind_it() {
             (AdviceKind::LongContext, 255_000_000, 1),
             (AdviceKind::CheaperModel, 11_400_000, 2),
             (AdviceKind::PromptCaching, prefix * (2 * 2700 - 750), 2),
-            (AdviceKind::ResponseCache, 440_000, 1),
+            (AdviceKind::ResponseCache, 880_000, 2),
         ]
     );
     assert!(
@@ -235,7 +261,7 @@ fn each_rule_finds_its_saving_with_the_runs_behind_it() {
     assert_eq!(ids, resends);
     assert_eq!(
         advice[3].examples.iter().map(|r| r.id).collect::<Vec<_>>(),
-        [repeat]
+        [repeat_2, repeat]
     );
 
     // Filters apply: only Gemini leaves the long-context suggestion.

@@ -460,6 +460,16 @@ fn an_update_is_applied_only_when_valid_and_a_failure_changes_nothing() {
     );
     unchanged(&l);
 
+    // A token in the address never reaches a message.
+    let with_token = url("/missing.json?token=hunter2").replace("http://", "http://me:pw-secret@");
+    let err = block_on(update::download(&with_token, Duration::from_secs(5))).unwrap_err();
+    let text = err.to_string();
+    assert!(
+        !text.contains("hunter2") && !text.contains("pw-secret"),
+        "{text}"
+    );
+    assert!(text.contains("/missing.json"), "{text}");
+
     let err = block_on(update::download(&url("/slow.json"), Duration::from_secs(1))).unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout, "{err}");
     unchanged(&l);
