@@ -53,6 +53,7 @@ fn spec(base: &str, stream: bool) -> RunSpec {
         comparison_id: None,
         template: None,
         policy: Default::default(),
+        batch: None,
     }
 }
 

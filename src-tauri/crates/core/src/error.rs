@@ -275,6 +275,8 @@ pub enum ErrorCode {
     /// The process ended (killed, crashed, power lost) while the request was in flight; the run
     /// was recorded when the ledger was next opened.
     ProcessEnded,
+    /// A provider batch's 24 h window passed before this request ran (not billed).
+    BatchExpired,
 }
 
 impl CoreError {
@@ -376,6 +378,7 @@ impl ErrorCode {
             ErrorCode::NotWritable => "not_writable",
             ErrorCode::BudgetExceeded => "budget_exceeded",
             ErrorCode::ProcessEnded => "process_ended",
+            ErrorCode::BatchExpired => "batch_expired",
         }
     }
 }

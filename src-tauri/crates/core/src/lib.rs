@@ -5,6 +5,7 @@
 //! testable and usable headless.
 
 pub mod analytics;
+pub mod batch;
 pub mod billing;
 pub mod charts;
 pub mod demo;

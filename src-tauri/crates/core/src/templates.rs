@@ -67,15 +67,44 @@ pub fn render(body: &str, values: &BTreeMap<String, String>) -> Result<String> {
             format!("give a value for {}", missing.join(", ")),
         ));
     }
-    let mut out = String::with_capacity(body.len());
-    let mut last = 0;
-    for (start, end, name) in placeholders(body) {
-        out.push_str(&body[last..start]);
-        out.push_str(values.get(name).map_or("", String::as_str));
-        last = end;
+    Ok(Compiled::new(body).fill(|name| values.get(name).map(String::as_str)))
+}
+
+/// A template split once at its placeholders, to fill many times (a batch job's rows).
+#[derive(Debug, Clone)]
+pub struct Compiled {
+    /// Literal text before each placeholder, and the placeholder's name.
+    parts: Vec<(String, String)>,
+    /// The text after the last placeholder.
+    tail: String,
+}
+
+impl Compiled {
+    /// Splits `body` at its placeholders.
+    pub fn new(body: &str) -> Compiled {
+        let mut parts = Vec::new();
+        let mut last = 0;
+        for (start, end, name) in placeholders(body) {
+            parts.push((body[last..start].to_string(), name.to_string()));
+            last = end;
+        }
+        Compiled {
+            parts,
+            tail: body[last..].to_string(),
+        }
     }
-    out.push_str(&body[last..]);
-    Ok(out)
+
+    /// Fills every placeholder with `value(name)` (empty when it has none; callers check that
+    /// every variable has a value first).
+    pub fn fill<'a>(&self, value: impl Fn(&str) -> Option<&'a str>) -> String {
+        let mut out = String::new();
+        for (text, name) in &self.parts {
+            out.push_str(text);
+            out.push_str(value(name).unwrap_or(""));
+        }
+        out.push_str(&self.tail);
+        out
+    }
 }
 
 /// Parses `key=value` pairs (the CLI's `--var`).

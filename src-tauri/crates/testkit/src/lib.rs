@@ -6,6 +6,7 @@
 //! built CLI binary can use it. It only ever listens on 127.0.0.1.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+pub mod batch;
 pub mod billing;
 pub mod wire;
 
@@ -118,6 +119,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// Body text.
     pub body: String,
+    /// When the server read it.
+    pub at: std::time::Instant,
 }
 
 impl Recorded {
@@ -149,7 +152,15 @@ enum Source {
 pub struct FakeServer {
     url: String,
     requests: Arc<Mutex<Vec<Recorded>>>,
+    load: Arc<Mutex<Load>>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Requests being answered now, and the most there ever were at once.
+#[derive(Debug, Default)]
+struct Load {
+    now: usize,
+    max: usize,
 }
 
 impl FakeServer {
@@ -169,6 +180,8 @@ impl FakeServer {
 
     fn serve(queue: Source) -> FakeServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
+        let load = Arc::new(Mutex::new(Load::default()));
+        let served_load = load.clone();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let recorded = requests.clone();
@@ -186,8 +199,9 @@ impl FakeServer {
                             continue;
                         };
                         let (queue, recorded) = (queue.clone(), recorded.clone());
+                        let load = served_load.clone();
                         tokio::spawn(async move {
-                            let _ = handle(sock, queue, recorded).await;
+                            let _ = handle(sock, queue, recorded, load).await;
                         });
                     }
                 };
@@ -201,6 +215,7 @@ impl FakeServer {
         FakeServer {
             url: format!("http://{addr}"),
             requests,
+            load,
             stop: Some(stop_tx),
         }
     }
@@ -219,6 +234,12 @@ impl FakeServer {
     pub fn hits(&self) -> usize {
         self.requests.lock().unwrap().len()
     }
+
+    /// The most requests the server was answering at once (from reading a request to the end
+    /// of its reply).
+    pub fn max_concurrent(&self) -> usize {
+        self.load.lock().unwrap().max
+    }
 }
 
 impl Drop for FakeServer {
@@ -229,10 +250,33 @@ impl Drop for FakeServer {
     }
 }
 
+/// Counts a request as being answered until it is dropped.
+struct InFlight(Arc<Mutex<Load>>);
+
+impl InFlight {
+    fn start(load: Arc<Mutex<Load>>) -> InFlight {
+        {
+            let mut l = load.lock().unwrap();
+            l.now += 1;
+            l.max = l.max.max(l.now);
+        }
+        InFlight(load)
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        if let Ok(mut l) = self.0.lock() {
+            l.now = l.now.saturating_sub(1);
+        }
+    }
+}
+
 async fn handle(
     mut sock: TcpStream,
     queue: Source,
     recorded: Arc<Mutex<Vec<Recorded>>>,
+    load: Arc<Mutex<Load>>,
 ) -> std::io::Result<()> {
     let mut buf = Vec::new();
     let mut tmp = [0u8; 8192];
@@ -268,11 +312,13 @@ async fn handle(
         buf.extend_from_slice(&tmp[..n]);
     }
     let body = String::from_utf8_lossy(&buf[head_end..(head_end + len).min(buf.len())]).to_string();
+    let _answering = InFlight::start(load);
     let req = Recorded {
         method,
         path,
         headers,
         body,
+        at: std::time::Instant::now(),
     };
     recorded.lock().unwrap().push(req.clone());
     let reply = match &queue {

@@ -82,8 +82,10 @@ impl Ledger {
         self.conn.execute(
             "INSERT INTO runs_in_flight (owner, started_at_ms, provider, model_requested, key_id,
                 key_label, tag, conversation_id, comparison_id, template_id, template_version,
-                prompt, system_prompt, params_json, estimate_json, reserved_nano)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+                prompt, system_prompt, params_json, estimate_json, reserved_nano, batch_job_id,
+                batch_row, batch_target)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
+                ?18, ?19)",
             params![
                 owner::this_process(),
                 flight.started_at_ms,
@@ -101,6 +103,9 @@ impl Ledger {
                 r.params_json,
                 estimate,
                 flight.reserved.at_least_zero(),
+                r.batch.map(|b| b.job_id),
+                r.batch.map(|b| b.row),
+                r.batch.map(|b| b.target),
             ],
         )?;
         Ok((self.conn.last_insert_rowid(), checks))
@@ -113,10 +118,14 @@ impl Ledger {
             .query_row("SELECT count(*) FROM runs_in_flight", [], |r| r.get(0))?)
     }
 
-    /// The reservations of every run in flight.
+    /// The reservations of every run in flight, and of every provider batch submitted but not
+    /// yet recorded (its runs are paid for when the provider runs them).
     pub(crate) fn reservations(&self) -> Result<Vec<Reservation>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT provider, model_requested, key_id, tag, reserved_nano FROM runs_in_flight",
+            "SELECT provider, model_requested, key_id, tag, reserved_nano FROM runs_in_flight
+             UNION ALL
+             SELECT provider, model, key_id, tag, reserved_nano FROM batch_submissions
+             WHERE status IN ('preparing', 'submitted', 'cancelling')",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(Reservation {
@@ -162,7 +171,8 @@ impl Ledger {
                 .query_row(
                     "SELECT started_at_ms, provider, model_requested, key_id, key_label, tag,
                         conversation_id, comparison_id, template_id, template_version, prompt,
-                        system_prompt, params_json, estimate_json
+                        system_prompt, params_json, estimate_json, batch_job_id, batch_row,
+                        batch_target
                      FROM runs_in_flight WHERE id = ?1",
                     [id],
                     |r| {
@@ -183,6 +193,11 @@ impl Ledger {
                                 prompt: r.get(10)?,
                                 system_prompt: r.get(11)?,
                                 params_json: r.get(12)?,
+                                batch: crate::ledger::runs::batch_link(
+                                    r.get(14)?,
+                                    r.get(15)?,
+                                    r.get(16)?,
+                                ),
                                 ..NewRun::default()
                             },
                             estimate,

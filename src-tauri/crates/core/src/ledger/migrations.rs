@@ -61,6 +61,10 @@ const FILES: &[(&str, &str)] = &[
         "20261130_0013_rollup_price_model.sql",
         include_str!("migrations/20261130_0013_rollup_price_model.sql"),
     ),
+    (
+        "20261130_0014_batch_jobs.sql",
+        include_str!("migrations/20261130_0014_batch_jobs.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

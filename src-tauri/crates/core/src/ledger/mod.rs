@@ -2,6 +2,7 @@
 //! price tables. WAL mode, foreign keys, a busy timeout (the app and the CLI may write at once),
 //! forward-only migrations, and a refusal to open a file written by a newer PromptLedger.
 
+pub mod batch_jobs;
 pub mod billing;
 pub mod budgets;
 pub mod cache;

@@ -67,6 +67,18 @@ pub struct TargetAttempt {
     pub http_attempts: i64,
 }
 
+/// The batch job row × target a run answers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct BatchLink {
+    /// The job.
+    pub job_id: i64,
+    /// The dataset row, 1-based.
+    pub row: i64,
+    /// The job's target, 0-based.
+    pub target: i64,
+}
+
 /// A run as stored (the fields later screens need are added as they come).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -132,6 +144,8 @@ pub struct RunRecord {
     pub saved_nano: NanoUsd,
     /// Every target tried when the run failed over (empty otherwise).
     pub tried: Vec<TargetAttempt>,
+    /// The batch job row × target it answers, when it is part of one.
+    pub batch: Option<BatchLink>,
 }
 
 impl RunRecord {
@@ -204,6 +218,8 @@ pub struct NewRun {
     /// The OpenAI project it was sent to (`OpenAI-Project`); without one, an OpenAI run takes
     /// its key's project when the key's mapping is known.
     pub project_id: Option<String>,
+    /// The batch job row × target it answers.
+    pub batch: Option<BatchLink>,
 }
 
 fn i(v: u64) -> i64 {
@@ -290,7 +306,8 @@ const SELECT_RUN: &str = "SELECT id, started_at_ms, provider, model_requested, m
     cost_cache_write_1h_nano, cost_output_nano, cost_reasoning_nano, cost_total_nano, cost_source,
     price_tier, latency_ms, ttft_ms, attempts, tag, key_id, provider_cost_nano, request_id, prompt,
     output, key_label, system_prompt, params_json, conversation_id, template_id, template_version,
-    cache_hit, saved_nano, attempts_json, rate_set, multiplier_json
+    cache_hit, saved_nano, attempts_json, rate_set, multiplier_json, batch_job_id, batch_row,
+    batch_target
     FROM runs";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -376,6 +393,20 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
             .get::<_, Option<String>>(48)?
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default(),
+        batch: batch_link(r.get(51)?, r.get(52)?, r.get(53)?),
+    })
+}
+
+/// The link from three nullable columns (all set, or none).
+pub(crate) fn batch_link(
+    job: Option<i64>,
+    row: Option<i64>,
+    target: Option<i64>,
+) -> Option<BatchLink> {
+    Some(BatchLink {
+        job_id: job?,
+        row: row?,
+        target: target?,
     })
 }
 
@@ -403,13 +434,15 @@ pub(crate) fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<
                 provider_cost_nano, cost_source, price_tier, latency_ms, ttft_ms, attempts, tag,
                 prompt, system_prompt, output, params_json, request_id, key_label,
                 conversation_id, template_id, template_version, comparison_id, cache_hit,
-                saved_nano, attempts_json, rate_set, multiplier_json, project_id)
+                saved_nano, attempts_json, rate_set, multiplier_json, project_id, batch_job_id,
+                batch_row, batch_target)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
                 ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49,
                 ?50, ?51,
                 CASE WHEN ?2 = 'openai' THEN COALESCE(?52,
-                    (SELECT COALESCE(project, bound_project_id) FROM api_keys WHERE id = ?7)) END)",
+                    (SELECT COALESCE(project, bound_project_id) FROM api_keys WHERE id = ?7)) END,
+                ?53, ?54, ?55)",
     )?
     .execute(params![
         run.started_at_ms,
@@ -477,6 +510,9 @@ pub(crate) fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<
             .as_ref()
             .and_then(|m| serde_json::to_string(m).ok()),
         run.project_id,
+        run.batch.map(|b| b.job_id),
+        run.batch.map(|b| b.row),
+        run.batch.map(|b| b.target),
     ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -7,8 +7,25 @@
 //! for example, Anthropic's 1-hour cache write, which has no batch key. A model without any
 //! batch rate has no batch price: a batch on it is "price unknown", never a guess.
 
+use crate::ProviderKind;
 use crate::money::RatePerMTok;
 use crate::pricing::table::{ModelPrice, Rates, Threshold};
+
+/// The rate set of a run billed at the table's batch rates.
+pub const BATCH: &str = "batch";
+/// The rate set of a run billed at the provider's documented batch discount because the table
+/// lists no batch rate for its model.
+pub const BATCH_DOCUMENTED: &str = "batch (documented 50% discount)";
+
+/// The discount a provider documents for its Batch API, as `num / den` of the standard price:
+/// OpenAI, Anthropic and Gemini all bill batches at 50 % (batch-apis.md §0).
+pub fn documented_discount(provider: ProviderKind) -> Option<(i64, i64)> {
+    matches!(
+        provider,
+        ProviderKind::Openai | ProviderKind::Anthropic | ProviderKind::Gemini
+    )
+    .then_some((1, 2))
+}
 
 /// `standard × num / den`, rounded half-up to the nano-USD per 1M tokens.
 fn scale(rate: RatePerMTok, num: i64, den: i64) -> RatePerMTok {
@@ -100,6 +117,31 @@ impl ModelPrice {
     }
 }
 
+impl ModelPrice {
+    /// This model as `provider`'s Batch API bills it, and the rate set that says how it was
+    /// found: the table's batch rates ([`BATCH`]), else the provider's documented discount on
+    /// every standard rate ([`BATCH_DOCUMENTED`]); `None` when neither is known.
+    pub fn batch_price_for(&self, provider: ProviderKind) -> Option<(ModelPrice, &'static str)> {
+        if let Some(p) = self.batch_price() {
+            return Some((p, BATCH));
+        }
+        let (num, den) = documented_discount(provider)?;
+        let scaled = |r: &Rates| fill(&Rates::default(), r, num, den);
+        let mut p = self.clone();
+        p.base = scaled(&self.base);
+        for t in &mut p.thresholds {
+            t.rates = scaled(&t.rates);
+        }
+        for b in &mut p.bands {
+            b.rates = scaled(&b.rates);
+        }
+        p.windows = Vec::new();
+        p.multipliers = Vec::new();
+        p.batch = None;
+        Some((p, BATCH_DOCUMENTED))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::money::RatePerMTok;
@@ -128,7 +170,35 @@ mod tests {
         );
         assert!(
             t.get("gpt-4").unwrap().batch_price().is_none(),
-            "no batch price: unknown"
+            "no batch price in the table"
+        );
+    }
+
+    #[test]
+    fn a_model_without_batch_rates_takes_the_documented_discount_labelled_as_such() {
+        use crate::ProviderKind;
+        let t = PriceTable::bundled();
+        let (gpt4, set) = t
+            .get("gpt-4")
+            .unwrap()
+            .batch_price_for(ProviderKind::Openai)
+            .unwrap();
+        assert_eq!(set, super::BATCH_DOCUMENTED);
+        // gpt-4: 3e-5 / 6e-5 per token, halved.
+        assert_eq!(gpt4.base.input, Some(RatePerMTok(15_000_000_000)));
+        assert_eq!(gpt4.base.output, Some(RatePerMTok(30_000_000_000)));
+        let (_, set) = t
+            .get("gpt-4o")
+            .unwrap()
+            .batch_price_for(ProviderKind::Openai)
+            .unwrap();
+        assert_eq!(set, super::BATCH);
+        assert!(
+            t.get("gpt-4")
+                .unwrap()
+                .batch_price_for(ProviderKind::Groq)
+                .is_none(),
+            "no documented discount: unknown"
         );
     }
 }

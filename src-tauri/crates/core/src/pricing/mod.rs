@@ -192,6 +192,39 @@ impl Pricer {
         self.bill(provider, model, quote, usage, billing)
     }
 
+    /// Prices a run sent through `provider`'s Batch API at `at_ms`: the table's batch rates,
+    /// else the provider's documented discount (the breakdown's rate set says which). A model
+    /// with neither, or without a price, is recorded as `unpriced` — never a guess.
+    pub fn price_batch_run(
+        &self,
+        provider: ProviderKind,
+        model: &str,
+        usage: &TokenUsage,
+        at_ms: i64,
+    ) -> Result<PricedUsage> {
+        let quote = match self.quote_for_run(provider, model) {
+            Ok(q) => q,
+            Err(_) => return Ok(PricedUsage::unknown(provider, model.trim(), *usage)),
+        };
+        if matches!(quote.match_kind, MatchKind::Unmetered | MatchKind::Unpriced) {
+            return self.bill(provider, model, quote, usage, &Billing::at(at_ms));
+        }
+        let Some((batch, rate_set)) = quote.price.batch_price_for(provider) else {
+            return Ok(PricedUsage::unknown(provider, model.trim(), *usage));
+        };
+        let mut breakdown = cost::compute(&batch, usage, &Billing::at(at_ms))?;
+        breakdown.rate_set = rate_set.to_string();
+        Ok(PricedUsage {
+            provider,
+            model: model.trim().to_string(),
+            price_key: quote.price.key.clone(),
+            match_kind: quote.match_kind,
+            price_table_version: self.table.version().id.clone(),
+            usage: *usage,
+            breakdown,
+        })
+    }
+
     /// Prices one run made now, served without geography or speed tags.
     pub fn price(
         &self,

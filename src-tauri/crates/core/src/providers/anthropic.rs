@@ -21,7 +21,7 @@ const VERSION: &str = "2023-06-01";
 /// Anthropic requires `max_tokens`; this is used when the user sets none.
 pub const DEFAULT_MAX_TOKENS: u32 = 4096;
 
-fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
+pub(crate) fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
     shared::authed(
         rb.header("anthropic-version", VERSION),
         ep,
@@ -30,6 +30,11 @@ fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
 }
 
 fn chat_request(c: &reqwest::Client, ep: &Endpoint, req: &ChatRequest) -> RequestBuilder {
+    authed(c.post(format!("{}/v1/messages", ep.base_url)), ep).json(&chat_body(req))
+}
+
+/// The Messages body for `req` (also a Message Batches request's `params`).
+pub(crate) fn chat_body(req: &ChatRequest) -> Value {
     let messages = shared::role_messages(req, false);
     let mut body = json!({
         "model": req.model,
@@ -43,7 +48,7 @@ fn chat_request(c: &reqwest::Client, ep: &Endpoint, req: &ChatRequest) -> Reques
     if let Some(t) = req.temperature {
         body["temperature"] = json!(t);
     }
-    authed(c.post(format!("{}/v1/messages", ep.base_url)), ep).json(&body)
+    body
 }
 
 fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {

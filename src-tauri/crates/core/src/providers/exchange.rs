@@ -58,6 +58,8 @@ pub struct Exchange {
     /// The provider sent a usage that cannot be billed (impossible counts): what it cost is
     /// unknown, and the run says so instead of guessing.
     pub usage_rejected: bool,
+    /// The rate limits the provider reported on its answer.
+    pub rate_limits: Option<crate::providers::RateLimits>,
     /// How it ended.
     pub end: End,
 }
@@ -77,6 +79,7 @@ impl Exchange {
             service: ServiceTags::default(),
             ttft: None,
             usage_rejected: false,
+            rate_limits: None,
             end: End::Complete,
         }
     }

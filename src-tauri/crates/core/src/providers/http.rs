@@ -117,6 +117,7 @@ impl ProviderClient {
             }
         };
         x.request_id = request_id(resp.headers());
+        x.rate_limits = crate::providers::RateLimits::from_headers(resp.headers());
         if req.stream {
             let mut decoder = wire.stream_decoder();
             stream::drive(

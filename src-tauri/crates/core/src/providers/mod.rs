@@ -12,6 +12,7 @@ mod gemini;
 mod http;
 mod ollama;
 mod openai;
+mod ratelimit;
 mod shared;
 mod stream;
 mod wire;
@@ -25,6 +26,48 @@ pub use error::ProviderErrorKind;
 pub(crate) use error::invalid_response;
 pub use exchange::{End, Exchange, StreamEvent};
 pub use http::{HttpSettings, ProviderClient};
+pub use ratelimit::RateLimits;
+
+/// `rb` with `ep`'s key and headers, as its provider's Batch API takes them (OpenAI and
+/// compatible: bearer; Anthropic: `x-api-key` and `anthropic-version`).
+pub(crate) fn batch_authed(rb: reqwest::RequestBuilder, ep: &Endpoint) -> reqwest::RequestBuilder {
+    match ep.provider {
+        ProviderKind::Anthropic => anthropic::authed(rb, ep),
+        _ => openai::authed(rb, ep),
+    }
+}
+
+/// A batch line's request body: what a live, non-streamed call of `req` would send.
+pub(crate) fn batch_body(ep: &Endpoint, req: &ChatRequest) -> serde_json::Value {
+    let req = ChatRequest {
+        stream: false,
+        ..req.clone()
+    };
+    match ep.provider {
+        ProviderKind::Anthropic => anthropic::chat_body(&req),
+        _ => openai::chat_body(ep, &req),
+    }
+}
+
+/// A whole answer a batch returned, read as a live non-streamed answer is: text, usage,
+/// model, finish reason.
+pub(crate) fn read_answer(provider: ProviderKind, body: &serde_json::Value) -> Exchange {
+    let mut x = Exchange::new(provider);
+    x.attempts = 1;
+    if let Err(e) = wire::wire_format(provider).parse_chat(body, &mut x) {
+        x.end = End::Failed(e);
+    }
+    x
+}
+
+/// The typed error of an error body a batch returned for one request.
+pub(crate) fn batch_error(
+    provider: ProviderKind,
+    status: u16,
+    body: &serde_json::Value,
+) -> crate::CoreError {
+    error::error_from_status(provider, status, None, &body.to_string())
+}
 
 /// Who said a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

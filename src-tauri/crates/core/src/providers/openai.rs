@@ -18,7 +18,7 @@ use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
 use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, StreamEvent};
 
-fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
+pub(crate) fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
     let mut rb = shared::authed(rb, ep, Auth::Bearer);
     if let Some(o) = &ep.organization {
         rb = rb.header("OpenAI-Organization", o);
@@ -30,6 +30,11 @@ fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
 }
 
 fn chat_request(c: &reqwest::Client, ep: &Endpoint, req: &ChatRequest) -> RequestBuilder {
+    authed(c.post(format!("{}/chat/completions", ep.base_url)), ep).json(&chat_body(ep, req))
+}
+
+/// The Chat Completions body for `req` (also a Batch API line's `body`).
+pub(crate) fn chat_body(ep: &Endpoint, req: &ChatRequest) -> Value {
     let messages = shared::role_messages(req, true);
     let mut body = json!({"model": req.model, "messages": messages, "stream": req.stream});
     if let Some(t) = req.temperature {
@@ -47,7 +52,7 @@ fn chat_request(c: &reqwest::Client, ep: &Endpoint, req: &ChatRequest) -> Reques
     if req.stream {
         body["stream_options"] = json!({"include_usage": true});
     }
-    authed(c.post(format!("{}/chat/completions", ep.base_url)), ep).json(&body)
+    body
 }
 
 fn models_request(c: &reqwest::Client, ep: &Endpoint) -> RequestBuilder {
@@ -181,7 +186,7 @@ fn error_object(status: u16, err: &Value) -> CoreError {
 }
 
 /// Kind and message from an OpenAI-style error body.
-fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
+pub(crate) fn classify(status: u16, v: &Value) -> (ProviderErrorKind, Option<String>) {
     let err = v.get("error");
     // Some gateways send `{"error": "text"}`.
     let message = err

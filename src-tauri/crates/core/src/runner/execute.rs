@@ -169,6 +169,7 @@ impl Runner {
             latency_ms,
             primary,
         } = sent;
+        let rate_limits = exchange.rate_limits;
         let mut run = self.to_new_run(&spec, exchange, started_at_ms, latency_ms);
         run.flight_id = flight;
         // A run that went to one target keeps no attempt list.
@@ -209,6 +210,7 @@ impl Runner {
             output,
             budgets,
             alerts,
+            rate_limits,
         })
     }
 
@@ -254,6 +256,7 @@ impl Runner {
             output: hit.output,
             budgets: Vec::new(),
             alerts: Vec::new(),
+            rate_limits: None,
         })
     }
 
@@ -397,6 +400,7 @@ fn new_run_from(spec: &RunSpec) -> NewRun {
         prompt: spec.chat.messages.last().map(|m| m.content.clone()),
         system_prompt: spec.chat.system.clone(),
         project_id: spec.endpoint.project.clone(),
+        batch: spec.batch,
         ..NewRun::default()
     }
 }

@@ -50,6 +50,8 @@ pub struct RunSpec {
     pub template: Option<(i64, i64)>,
     /// Budgets override, response cache and failover.
     pub policy: RunPolicy,
+    /// The batch job row × target this run answers.
+    pub batch: Option<crate::ledger::runs::BatchLink>,
 }
 
 /// How a run may go: past a budget (once), from the response cache, or to fallback targets.
@@ -112,6 +114,7 @@ impl RunSpec {
             comparison_id: None,
             template: None,
             policy: RunPolicy::default(),
+            batch: None,
         }
     }
 }
@@ -201,6 +204,8 @@ pub struct RunOutcome {
     pub budgets: Vec<BudgetCheck>,
     /// Budget thresholds this run crossed for the first time this period.
     pub alerts: Vec<BudgetAlert>,
+    /// The rate limits the provider reported on its answer.
+    pub rate_limits: Option<crate::providers::RateLimits>,
 }
 
 impl Runner {
@@ -211,6 +216,16 @@ impl Runner {
             ledger,
             pricer,
         }
+    }
+
+    /// The pricer runs are priced with.
+    pub fn pricer(&self) -> &Pricer {
+        &self.pricer
+    }
+
+    /// The HTTP client runs are sent with.
+    pub fn client(&self) -> &ProviderClient {
+        &self.client
     }
 
     /// The shared ledger this runner records to.

@@ -153,7 +153,7 @@ impl Runner {
         })
     }
 
-    fn quote_checked(&self, spec: &RunSpec) -> Result<Quote<'_>> {
+    pub(crate) fn quote_checked(&self, spec: &RunSpec) -> Result<Quote<'_>> {
         validate(spec)?;
         let quote = self
             .pricer
@@ -218,7 +218,7 @@ impl Runner {
 }
 
 /// The estimate of `spec` with `input` prompt tokens.
-fn estimate_at(spec: &RunSpec, quote: &Quote<'_>, input: u64) -> Estimate {
+pub(crate) fn estimate_at(spec: &RunSpec, quote: &Quote<'_>, input: u64) -> Estimate {
     let max_out = spec
         .chat
         .max_tokens

@@ -180,6 +180,26 @@ impl RunService {
         self.runner.preflight(&spec, Detail::Exact)
     }
 
+    /// `t` resolved once for many runs (a batch job's rows): key, endpoint, parameters, system
+    /// prompt, tag and budget override. Each row then sets the prompt.
+    pub(crate) fn target_spec(
+        &self,
+        t: &TargetRequest,
+        system: Option<&str>,
+        tag: Option<&str>,
+        override_budget: bool,
+        secrets: Secrets,
+    ) -> Result<RunSpec> {
+        let req = RunRequest {
+            system: system.map(str::to_string),
+            stream: false,
+            tag: tag.map(str::to_string),
+            override_budget,
+            ..RunRequest::new(t.clone(), PromptInput::Text("·".into()))
+        };
+        Ok(self.spec(&req, secrets)?.0)
+    }
+
     /// The template filled in, or the text as given.
     fn render(&self, prompt: &PromptInput) -> Result<Rendered> {
         match prompt {

@@ -45,6 +45,7 @@ fn spec(url: &str) -> RunSpec {
         comparison_id: None,
         template: None,
         policy: Default::default(),
+        batch: None,
     }
 }
 

@@ -207,6 +207,7 @@ async fn runs_with_a_saved_key_count_toward_its_spend_and_keep_its_label() {
         comparison_id: None,
         template: None,
         policy: Default::default(),
+        batch: None,
     };
     let ok = runner
         .run(&spec, &mut |_| {}, &CancellationToken::new())

@@ -3,6 +3,7 @@
 
 mod advisor;
 mod analytics;
+mod batch;
 mod billing;
 mod bounds;
 mod charts;

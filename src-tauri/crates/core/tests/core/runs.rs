@@ -68,6 +68,7 @@ fn spec(provider: ProviderKind, url: &str, model: &str, stream: bool) -> RunSpec
         comparison_id: None,
         template: None,
         policy: Default::default(),
+        batch: None,
     }
 }
 

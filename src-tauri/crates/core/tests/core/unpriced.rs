@@ -80,6 +80,7 @@ fn spec(provider: ProviderKind, url: &str, model: &str) -> RunSpec {
         comparison_id: None,
         template: None,
         policy: Default::default(),
+        batch: None,
     }
 }
 
