@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analytics;
+mod batch;
 mod hardening;
 mod keys;
 mod prices;

@@ -6,6 +6,7 @@
 #[macro_use]
 mod out;
 mod analytics;
+mod batch;
 mod compare;
 mod cost;
 mod format;
@@ -79,6 +80,10 @@ enum Command {
     Cache(guard::CacheCommand),
     /// How each provider and key has been doing: success rate, median latency, last error.
     Health(guard::HealthArgs),
+    /// One prompt over every row of a CSV or JSON Lines file, live or through a provider's
+    /// Batch API at about half price; resumable.
+    #[command(subcommand)]
+    Batch(batch::BatchCommand),
     /// Compare the ledger with what the providers billed (admin keys), per UTC day × provider ×
     /// model; `reconcile sync` fetches the bill.
     Reconcile(reconcile::ReconcileArgs),
@@ -121,6 +126,7 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::Cache(cmd) => guard::cache(open()?, cmd).map(|()| true),
         Command::Health(args) => guard::health(&open()?, args).map(|()| true),
         Command::Reconcile(args) => reconcile::run(open()?, args).map(|()| true),
+        Command::Batch(cmd) => batch::run(open()?, cmd),
     }
 }
 

@@ -35,6 +35,20 @@ pub struct NetArgs {
     headers: Vec<String>,
 }
 
+impl Default for NetArgs {
+    /// The flags' defaults (a resumed job keeps its targets' base URLs and headers).
+    fn default() -> NetArgs {
+        NetArgs {
+            base_url: None,
+            max_retries: 2,
+            connect_timeout: 10.0,
+            timeout: 600.0,
+            idle_timeout: 60.0,
+            headers: Vec::new(),
+        }
+    }
+}
+
 impl NetArgs {
     pub(crate) fn settings(&self) -> Result<HttpSettings> {
         let secs = |flag: &str, v: f64| {
@@ -172,7 +186,7 @@ pub fn run_until_done<T>(
 }
 
 /// Resolves on the first Ctrl-C, SIGTERM or SIGHUP.
-async fn stop_requested() {
+pub(crate) async fn stop_requested() {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};

@@ -256,7 +256,7 @@ fn parse_jsonl(bytes: &[u8]) -> Result<Parsed> {
         let ordered: Ordered = serde_json::from_str(line)
             .map_err(|e| bad(format!("row {row} (line {}) is not JSON: {e}", n + 1)))?;
         for k in ordered.0 {
-            if !columns.iter().any(|c| *c == k) {
+            if !columns.contains(&k) {
                 columns.push(k);
             }
         }
