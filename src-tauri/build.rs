@@ -72,6 +72,15 @@ fn main() {
         "reconcile_export_csv",
         "openai_projects",
         "openai_project_create",
+        "batch_pick_dataset",
+        "batch_estimate",
+        "batch_start",
+        "batch_jobs",
+        "batch_pause",
+        "batch_resume",
+        "batch_cancel",
+        "batch_results",
+        "batch_export",
     ];
     let attrs = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -22,7 +22,7 @@ pub fn run() {
 
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_store::Builder::new().build())
-        // The save dialog is opened from Rust only; the UI has no dialog permission.
+        // The save and open dialogs are opened from Rust only; the UI has no dialog permission.
         .plugin(tauri_plugin_dialog::init())
         // Budget alerts are shown from Rust only; the UI has no notification permission.
         .plugin(tauri_plugin_notification::init())
@@ -32,6 +32,7 @@ pub fn run() {
             app.manage(state::AppState::open(notice, http));
             commands::guard::spawn_health_checks(app.handle().clone());
             commands::billing::spawn_billing_sync(app.handle().clone());
+            commands::batch::spawn_batch_jobs(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -105,6 +106,15 @@ pub fn run() {
             commands::billing::reconcile_export_csv,
             commands::billing::openai_projects,
             commands::billing::openai_project_create,
+            commands::batch::batch_pick_dataset,
+            commands::batch::batch_estimate,
+            commands::batch::batch_start,
+            commands::batch::batch_jobs,
+            commands::batch::batch_pause,
+            commands::batch::batch_resume,
+            commands::batch::batch_cancel,
+            commands::batch::batch_results,
+            commands::batch::batch_export,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -50,6 +50,14 @@ pub struct Settings {
     /// Check for a newer price table at start-up once a week (off by default: no network
     /// call unless the user turns it on).
     pub price_check_weekly: bool,
+    /// Batch jobs: requests at once (live).
+    pub batch_concurrency: u32,
+    /// Batch jobs: requests per minute at most (live; 0: no limit).
+    pub batch_rpm: u32,
+    /// Batch jobs: tokens per minute at most (live; 0: no limit).
+    pub batch_tpm: u32,
+    /// Ask the providers how submitted batches are doing this often, in minutes (0: off).
+    pub batch_poll_minutes: u32,
 }
 
 /// One target of the fallback chain.
@@ -83,6 +91,10 @@ impl Default for Settings {
             notifications: true,
             billing_sync_minutes: 0,
             price_check_weekly: false,
+            batch_concurrency: 4,
+            batch_rpm: 0,
+            batch_tpm: 0,
+            batch_poll_minutes: 5,
         }
     }
 }
@@ -126,6 +138,12 @@ impl Settings {
                 "fallback `{}/{}` needs a provider and a model",
                 f.provider, f.model
             ));
+        }
+        if !(1..=256).contains(&self.batch_concurrency) {
+            return Err("batch jobs send 1 to 256 requests at once".into());
+        }
+        if self.batch_poll_minutes > 24 * 60 {
+            return Err("provider batches are polled at least once a day (1440 minutes)".into());
         }
         if self.health_check_minutes > 24 * 60 {
             return Err("health checks run at most once a day (1440 minutes)".into());

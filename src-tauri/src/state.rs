@@ -1,6 +1,7 @@
 //! The app's shared state: the open ledger, the pricer built from it, the HTTP client and the
 //! key manager over the OS keychain.
 
+use promptledger_core::batch::{JobControl, JobSummary};
 use promptledger_core::error::lock;
 use promptledger_core::keys::KeyManager;
 use promptledger_core::ledger::{Ledger, Zone, resolve_path};
@@ -41,6 +42,8 @@ pub struct AppState {
     demo: Mutex<Option<Ledger>>,
     /// A downloaded price table the user has not yet applied or declined.
     pub pending_prices: Mutex<Option<PendingPrices>>,
+    /// Batch jobs this process runs: their pause/cancel, and their latest progress.
+    batches: Mutex<HashMap<i64, (JobControl, Option<JobSummary>)>>,
 }
 
 /// A downloaded price table waiting for the user's answer, and what it would change.
@@ -88,6 +91,7 @@ impl AppState {
                     notice,
                     demo: Mutex::new(None),
                     pending_prices: Mutex::new(None),
+                    batches: Mutex::new(HashMap::new()),
                 }
             }
             (Err(e), _) | (_, Err(e)) => {
@@ -101,6 +105,7 @@ impl AppState {
                     notice,
                     demo: Mutex::new(None),
                     pending_prices: Mutex::new(None),
+                    batches: Mutex::new(HashMap::new()),
                 }
             }
         }
@@ -202,6 +207,43 @@ impl AppState {
             && let Some(c) = m.get(token)
         {
             c.cancel();
+        }
+    }
+
+    /// Notes that this process runs batch job `id`; `false` when it already does.
+    pub fn batch_begin(&self, id: i64, control: JobControl) -> bool {
+        match self.batches.lock() {
+            Ok(mut m) if !m.contains_key(&id) => {
+                m.insert(id, (control, None));
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Keeps a running job's latest progress.
+    pub fn batch_note(&self, s: &JobSummary) {
+        if let Ok(mut m) = self.batches.lock()
+            && let Some(entry) = m.get_mut(&s.job_id)
+        {
+            entry.1 = Some(s.clone());
+        }
+    }
+
+    /// The latest progress of a job this process runs.
+    pub fn batch_progress(&self, id: i64) -> Option<JobSummary> {
+        self.batches.lock().ok()?.get(&id)?.1.clone()
+    }
+
+    /// The pause and cancel of a job this process runs.
+    pub fn batch_control(&self, id: i64) -> Option<JobControl> {
+        Some(self.batches.lock().ok()?.get(&id)?.0.clone())
+    }
+
+    /// Forgets a job that stopped running.
+    pub fn batch_end(&self, id: i64) {
+        if let Ok(mut m) = self.batches.lock() {
+            m.remove(&id);
         }
     }
 

@@ -72,6 +72,7 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             commands::runs::PlayInput, commands::runs::PlayEvent, runner::Estimate, runner::RunEstimate,
             runner::view::RunView, runner::view::UsageView, runner::view::ErrorView,
             ledger::runs::RunStatus, ledger::runs::RunRecord, ledger::runs::TargetAttempt,
+            ledger::runs::BatchLink,
             ledger::history::HistoryQuery, ledger::history::HistorySort,
             ledger::history::RunSummary, ledger::conversations::ConversationRecord,
             ledger::templates::TemplateRecord, core::providers::ModelInfo,
@@ -117,6 +118,13 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             an::whatif::WhatIfSpec, an::whatif::WhatIf, an::whatif::WhatIfRow,
             an::whatif::WhatIfSkipped, an::advisor::Advice, an::advisor::AdviceKind,
             an::advisor::AdviceRun,
+        ],
+        "Batch jobs (core batch)" => [
+            commands::batch::BatchInput, commands::batch::BatchResults, core::batch::BatchMode,
+            core::batch::JobStatus, core::batch::JobTarget, core::batch::BatchJob,
+            core::batch::JobSummary, core::batch::JobEstimate, core::batch::CostRange,
+            core::batch::TargetEstimate, core::batch::plan::PreviewRow,
+            core::batch::results::ResultRow,
         ],
     ]
 }

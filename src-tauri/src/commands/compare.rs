@@ -45,21 +45,26 @@ pub struct CompareInput {
     override_budget: bool,
 }
 
+impl TargetInput {
+    /// As the run service takes it.
+    pub(crate) fn request(&self) -> CmdResult<TargetRequest> {
+        Ok(TargetRequest {
+            key_id: self.key_id.clone(),
+            temperature: self.temperature,
+            max_tokens: self.max_tokens,
+            system: self.system.clone(),
+            ..TargetRequest::new(self.provider.parse()?, self.model.clone())
+        })
+    }
+}
+
 impl CompareInput {
     /// What the user asked for.
     pub fn request(&self) -> CmdResult<CompareRequest> {
         let targets = self
             .targets
             .iter()
-            .map(|t| {
-                Ok(TargetRequest {
-                    key_id: t.key_id.clone(),
-                    temperature: t.temperature,
-                    max_tokens: t.max_tokens,
-                    system: t.system.clone(),
-                    ..TargetRequest::new(t.provider.parse()?, t.model.clone())
-                })
-            })
+            .map(TargetInput::request)
             .collect::<CmdResult<Vec<_>>>()?;
         let prompt = PromptInput::from_parts(
             self.prompt.clone(),

@@ -2,6 +2,7 @@
 
 pub mod analytics;
 pub mod app;
+pub mod batch;
 pub mod billing;
 pub mod compare;
 pub mod guard;

@@ -34,7 +34,8 @@ export type ErrorCode =
   | "keychain_unavailable"
   | "not_writable"
   | "budget_exceeded"
-  | "process_ended";
+  | "process_ended"
+  | "batch_expired";
 
 /**
  * An amount of money in nano-USD (1e-9 USD).
@@ -138,6 +139,14 @@ export type Settings = {
    * call unless the user turns it on).
    */
   price_check_weekly: boolean;
+  /** Batch jobs: requests at once (live). */
+  batch_concurrency: number;
+  /** Batch jobs: requests per minute at most (live; 0: no limit). */
+  batch_rpm: number;
+  /** Batch jobs: tokens per minute at most (live; 0: no limit). */
+  batch_tpm: number;
+  /** Ask the providers how submitted batches are doing this often, in minutes (0: off). */
+  batch_poll_minutes: number;
 };
 
 /** One target of the fallback chain. */
@@ -696,6 +705,8 @@ export type RunRecord = {
   saved_nano: NanoUsd;
   /** Every target tried when the run failed over (empty otherwise). */
   tried: Array<TargetAttempt>;
+  /** The batch job row × target it answers, when it is part of one. */
+  batch: BatchLink | null;
 };
 
 /** One target a failed-over run tried (the last one is the target that answered, or failed). */
@@ -716,6 +727,16 @@ export type TargetAttempt = {
   latency_ms: number;
   /** HTTP attempts on it (1 + retries). */
   http_attempts: number;
+};
+
+/** The batch job row × target a run answers. */
+export type BatchLink = {
+  /** The job. */
+  job_id: number;
+  /** The dataset row, 1-based. */
+  row: number;
+  /** The job's target, 0-based. */
+  target: number;
 };
 
 /** Filters and paging. Empty strings count as "no filter". */
@@ -1846,6 +1867,247 @@ export type AdviceRun = {
   model: string;
   /** What it cost. */
   cost_nano: number;
+};
+
+// ---- Batch jobs (core batch) ----
+
+/** The Batch form. */
+export type BatchInput = {
+  /** The dataset file (CSV with a header row, or JSON Lines). */
+  path: string;
+  /** The prompt with `{{column}}` placeholders (when no template is chosen). */
+  prompt: string;
+  /** A saved template instead of `prompt`. */
+  template: string | null;
+  system: string | null;
+  targets: Array<TargetInput>;
+  /** `live` or `provider`. */
+  mode: string;
+  concurrency: number;
+  rpm: number | null;
+  tpm: number | null;
+  tag: string | null;
+  overrideBudget: boolean;
+};
+
+/** A page of a job's results. */
+export type BatchResults = {
+  job: BatchJob;
+  summary: JobSummary;
+  rows: Array<ResultRow>;
+};
+
+/** How a job's rows are sent. */
+export type BatchMode = "live" | "provider";
+
+/** Where a job stands. */
+export type JobStatus = "running" | "interrupted" | "paused" | "submitted" | "done" | "cancelled";
+
+/**
+ * A job's target as stored: everything a resume needs but the key itself (a saved key's id,
+ * or the provider's environment variable when none).
+ */
+export type JobTarget = {
+  /** Provider id. */
+  provider: ProviderKind;
+  /** A saved key's id. */
+  key_id: string | null;
+  /** Model. */
+  model: string;
+  /** Another base URL than the key's. */
+  base_url: string | null;
+  /** Extra request headers (never a secret: those are refused). */
+  headers: Array<string>;
+  /** Sampling temperature. */
+  temperature: number | null;
+  /** Most output tokens. */
+  max_tokens: number | null;
+  /** This target's own system prompt. */
+  system: string | null;
+};
+
+/** A stored job. */
+export type BatchJob = {
+  /** Id. */
+  id: number;
+  /** Created, ms since the epoch. */
+  created_at_ms: number;
+  /** Last change, ms since the epoch. */
+  updated_at_ms: number;
+  /** The dataset's file name, or the user's title. */
+  name: string;
+  /** Live or provider. */
+  mode: BatchMode;
+  /** Where it stands. */
+  status: JobStatus;
+  /** Why it paused or stopped. */
+  note: string | null;
+  /** The saved template it renders, when one. */
+  template_name: string | null;
+  /** The prompt with its placeholders. */
+  body: string;
+  /** The system prompt for every target without its own. */
+  system_prompt: string | null;
+  /** The dataset's columns. */
+  columns: Array<string>;
+  /** Data rows. */
+  rows: number;
+  /** Targets. */
+  targets: Array<JobTarget>;
+  /** Requests at once (live). */
+  concurrency: number;
+  /** Requests per minute (live), when limited. */
+  rpm: number | null;
+  /** Tokens per minute (live), when limited. */
+  tpm: number | null;
+  /** Tag on every run. */
+  tag: string | null;
+  /** The user overrode a block budget for this job. */
+  override_budget: boolean;
+  /** The pre-flight as the user saw it. */
+  estimate: JobEstimate;
+};
+
+/** A job's progress and totals — the CLI contract's fields first. */
+export type JobSummary = {
+  /** Id. */
+  job_id: number;
+  /** Data rows. */
+  rows: number;
+  /** Targets. */
+  targets: number;
+  /** `live` or `provider`. */
+  mode: BatchMode;
+  /** Where it stands. */
+  status: JobStatus;
+  /** Row × target runs that completed. */
+  done: number;
+  /** Row × target runs that did not (errors, expired, cancelled, interrupted). */
+  failed: number;
+  /** What its runs cost so far (priced runs). */
+  cost_nano_usd: NanoUsd;
+  /** Row × target pairs in all. */
+  total: number;
+  /** Pairs without a run yet. */
+  remaining: number;
+  /** Runs whose cost is unknown (no price for the model). */
+  unpriced: number;
+  /** What batch prices saved against standard prices. */
+  saved_nano_usd: NanoUsd;
+  /**
+   * The total projected from the average cost so far (the estimate's midpoint before any
+   * row is recorded).
+   */
+  projected_nano_usd: NanoUsd;
+  /** Its name. */
+  name: string;
+  /** Created, ms since the epoch. */
+  created_at_ms: number;
+  /** Why it paused or stopped. */
+  note: string | null;
+  /** Each target's label. */
+  target_labels: Array<string>;
+  /** Seconds until every pair is recorded at the pace so far (a live job that is running). */
+  eta_secs: number | null;
+};
+
+/** The pre-flight of a whole job — the CLI contract's fields first. */
+export type JobEstimate = {
+  /** Data rows. */
+  rows: number;
+  /** Targets. */
+  targets: number;
+  /** Every row × target live. */
+  live: CostRange;
+  /** Every row × target as provider batches (`None` when a target cannot go as one). */
+  batch: CostRange | null;
+  /** Input tokens of every row (once; each target sends them all). */
+  input_tokens: number;
+  /** Per target. */
+  per_target: Array<TargetEstimate>;
+  /** The mode asked for. */
+  mode: BatchMode | null;
+  /**
+   * The budgets the job counts against, checked with the chosen mode's worst case summed
+   * over every row × target.
+   */
+  budgets: Array<BudgetCheck>;
+  /** The first rows, rendered. */
+  preview: Array<PreviewRow>;
+  /** The dataset's columns. */
+  columns: Array<string>;
+};
+
+/** A cost range: the input alone, and every allowed output token used. */
+export type CostRange = {
+  /** The input alone. */
+  min_nano: NanoUsd;
+  /** The worst case. */
+  max_nano: NanoUsd;
+};
+
+/** One target's share of a job's estimate. */
+export type TargetEstimate = {
+  /** `provider/model` and what differs. */
+  label: string;
+  /** The price entry. */
+  price_key: string;
+  /** Every row live, at standard prices. */
+  live: CostRange;
+  /**
+   * Every row as a provider batch, when the provider has a Batch API and a batch price is
+   * known.
+   */
+  batch: CostRange | null;
+  /**
+   * How the batch price was found: `batch` (the table's batch rates) or the documented
+   * discount.
+   */
+  batch_rates: string | null;
+  /** Why this target cannot go as a provider batch, when it cannot. */
+  batch_unavailable: string | null;
+  /** No price is known for the model: its cost will be recorded as unpriced. */
+  unpriced: boolean;
+  /** The output limit each row's worst case assumes. */
+  max_output_tokens: number;
+};
+
+/** A row as the preview shows it. */
+export type PreviewRow = {
+  /** 1-based. */
+  row: number;
+  /** Its cells, in column order. */
+  values: Array<string | null>;
+  /** The prompt it renders. */
+  prompt: string;
+  /** Its input tokens. */
+  input_tokens: number;
+};
+
+/** One dataset row × target. */
+export type ResultRow = {
+  /** Data row, 1-based. */
+  row: number;
+  /** Its cells, in column order. */
+  values: Array<string | null>;
+  /** The job's target, 0-based. */
+  target: number;
+  /** Its label. */
+  target_label: string;
+  /** The run's status, or `pending`. */
+  status: string;
+  /** The answer. */
+  output: string | null;
+  /** Prompt tokens billed (uncached, cached and cache writes). */
+  input_tokens: number | null;
+  /** Output tokens billed (reasoning included). */
+  output_tokens: number | null;
+  /** What it cost (`None`: pending, or no price known). */
+  cost_nano: NanoUsd | null;
+  /** The run. */
+  run_id: number | null;
+  /** Why it failed. */
+  error: string | null;
 };
 
 // ---- Values ----

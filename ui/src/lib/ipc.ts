@@ -57,6 +57,10 @@ import type {
   WhatIf,
   WhatIfSpec,
   Advice,
+  BatchInput,
+  BatchResults,
+  JobEstimate,
+  JobSummary,
 } from "./types";
 
 export class IpcError extends Error {
@@ -190,4 +194,14 @@ export const ipc = {
     call<string | null>("reconcile_export_csv", { provider, from, to }),
   openaiProjects: () => call<ProjectsView>("openai_projects"),
   openaiProjectCreate: (name: string) => call<OpenAiProject>("openai_project_create", { name }),
+  batchPickDataset: () => call<string | null>("batch_pick_dataset"),
+  batchEstimate: (input: BatchInput) => call<JobEstimate>("batch_estimate", { input }),
+  batchStart: (input: BatchInput) => call<JobSummary>("batch_start", { input }),
+  batchJobs: () => call<JobSummary[]>("batch_jobs"),
+  batchPause: (id: number) => call<JobSummary>("batch_pause", { id }),
+  batchResume: (id: number) => call<JobSummary>("batch_resume", { id }),
+  batchCancel: (id: number) => call<JobSummary>("batch_cancel", { id }),
+  batchResults: (id: number, offset: number, limit: number) =>
+    call<BatchResults>("batch_results", { id, offset, limit }),
+  batchExport: (id: number, format: "csv" | "jsonl") => call<string | null>("batch_export", { id, format }),
 };

@@ -69,6 +69,8 @@ pub(crate) async fn run(
 struct Tally {
     summary: JobSummary,
     last_report: tokio::time::Instant,
+    started: tokio::time::Instant,
+    recorded_here: i64,
 }
 
 impl Tally {
@@ -84,6 +86,12 @@ impl Tally {
             None => self.summary.unpriced += 1,
         }
         self.summary.remaining = (self.summary.remaining - 1).max(0);
+        self.recorded_here += 1;
+        let secs = self.started.elapsed().as_secs_f64();
+        if secs > 0.0 {
+            let per_sec = self.recorded_here as f64 / secs;
+            self.summary.eta_secs = Some((self.summary.remaining as f64 / per_sec).ceil() as i64);
+        }
         let recorded = self.summary.done + self.summary.failed;
         if recorded > 0 {
             let per = i128::from(self.summary.cost_nano_usd.0) * i128::from(self.summary.total)
@@ -176,6 +184,8 @@ async fn drive(
         let mut tally = Tally {
             summary,
             last_report: tokio::time::Instant::now(),
+            started: tokio::time::Instant::now(),
+            recorded_here: 0,
         };
         while let Some(out) = rx.recv().await {
             match out {

@@ -288,4 +288,6 @@ pub struct JobSummary {
     pub note: Option<String>,
     /// Each target's label.
     pub target_labels: Vec<String>,
+    /// Seconds until every pair is recorded at the pace so far (a live job that is running).
+    pub eta_secs: Option<i64>,
 }

@@ -553,5 +553,6 @@ pub(crate) fn summary_of(ledger: &crate::ledger::Ledger, job: &BatchJob) -> Resu
         created_at_ms: job.created_at_ms,
         note: job.note.clone(),
         target_labels: job.targets.iter().map(JobTarget::label).collect(),
+        eta_secs: None,
     })
 }
