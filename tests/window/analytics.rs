@@ -55,25 +55,12 @@ fn digits(s: &str) -> i64 {
         .unwrap()
 }
 
-/// An element's text through the DOM (WebKitWebDriver leaves ellipsized text out of `text()`),
-/// once it shows a non-zero figure.
+/// An element's text through the DOM, once it shows a non-zero figure.
 async fn dom_text(c: &Client, css: &str) -> String {
-    let deadline = Instant::now() + Duration::from_secs(15);
-    loop {
-        let v = c
-            .execute(
-                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
-                vec![serde_json::json!(css)],
-            )
-            .await
-            .unwrap();
-        let t = v.as_str().unwrap_or_default().trim().to_string();
-        if t.chars().any(|ch| ch.is_ascii_digit() && ch != '0') {
-            return t;
-        }
-        assert!(Instant::now() < deadline, "{css} stayed empty");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    super::wait_dom_text(c, css, |t| {
+        t.chars().any(|ch| ch.is_ascii_digit() && ch != '0')
+    })
+    .await
 }
 
 async fn charts_drawn(c: &Client) {

@@ -8,6 +8,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod analytics;
+mod batch;
 mod budgets;
 mod compare;
 mod keys;
@@ -115,6 +116,30 @@ async fn wait_text(c: &Client, css: &str, pred: impl Fn(&str) -> bool) -> String
     }
     screenshot(c, "window-failure.png").await;
     panic!("{css}: text never matched; last seen {last:?}");
+}
+
+/// Waits until the element's text through the DOM satisfies `pred` (WebKitWebDriver leaves
+/// ellipsized and scrolled-away text out of `text()`), returning it.
+async fn wait_dom_text(c: &Client, css: &str, pred: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        let v = c
+            .execute(
+                "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';",
+                vec![serde_json::json!(css)],
+            )
+            .await
+            .unwrap();
+        let t = v.as_str().unwrap_or_default().trim().to_string();
+        if pred(&t) {
+            return t;
+        }
+        last = t;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    screenshot(c, "window-failure.png").await;
+    panic!("{css}: DOM text never matched; last seen {last:?}");
 }
 
 /// Waits until an element matching `css` exists (or, with `present = false`, until none does).

@@ -57,7 +57,12 @@ impl BatchInput {
             .iter()
             .map(TargetInput::request)
             .collect::<CmdResult<Vec<_>>>()?;
-        let prompt = match self.template.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let prompt = match self
+            .template
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
             Some(t) => JobPrompt::Template(t.to_string()),
             None => JobPrompt::Text(self.prompt.clone()),
         };
@@ -154,7 +159,9 @@ fn spawn_job(app: AppHandle, id: i64) {
         let result = match service(&state) {
             Ok(svc) => {
                 let progress = |s: &JobSummary| app.state::<AppState>().batch_note(s);
-                svc.run(id, &control, &progress).await.map_err(UiError::from)
+                svc.run(id, &control, &progress)
+                    .await
+                    .map_err(UiError::from)
             }
             Err(e) => Err(e),
         };
@@ -210,7 +217,10 @@ pub async fn batch_resume(
     if !job.status.is_open() {
         return Err(UiError::new(
             ErrorCode::InvalidInput,
-            format!("job {id} is {}: nothing is left to send", job.status.as_str()),
+            format!(
+                "job {id} is {}: nothing is left to send",
+                job.status.as_str()
+            ),
         ));
     }
     spawn_job(app, id);
@@ -266,11 +276,10 @@ pub async fn batch_export(
         return Ok(None);
     };
     let svc = service(&state)?;
-    let (path, _) = tauri::async_runtime::spawn_blocking(move || {
-        svc.export_results(id, &dest, format)
-    })
-    .await
-    .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))??;
+    let (path, _) =
+        tauri::async_runtime::spawn_blocking(move || svc.export_results(id, &dest, format))
+            .await
+            .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))??;
     Ok(Some(path.display().to_string()))
 }
 
