@@ -124,7 +124,7 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             core::batch::JobStatus, core::batch::JobTarget, core::batch::BatchJob,
             core::batch::JobSummary, core::batch::JobEstimate, core::batch::CostRange,
             core::batch::TargetEstimate, core::batch::plan::PreviewRow,
-            core::batch::results::ResultRow,
+            core::batch::results::ResultRow, ledger::batch_jobs::TargetTotals,
         ],
     ]
 }

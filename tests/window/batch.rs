@@ -123,5 +123,27 @@ async fn a_twenty_row_csv_estimated_run_live_and_exported() {
     );
     assert_eq!(text.lines().count(), 21);
     screenshot(&cl, "window-batch-done.png").await;
+
+    // Analytics: the job's cost and failures, and per target once it is picked.
+    click(&cl, "[data-screen=analytics]").await;
+    let total = wait_dom_text(&cl, "[data-testid=batch-jobs-total]", |t| {
+        t.contains("spent")
+    })
+    .await;
+    assert!(total.contains("0 failed of 20"), "{total}");
+    cl.find(fantoccini::Locator::Css("[data-testid=batch-job-filter]"))
+        .await
+        .unwrap()
+        .select_by_value("1")
+        .await
+        .unwrap();
+    let per_target = wait_dom_text(&cl, "[data-testid=batch-job-targets]", |t| {
+        t.contains("gpt-4o-mini")
+    })
+    .await;
+    assert!(
+        per_target.contains("800"),
+        "20 rows × 40 input tokens: {per_target}"
+    );
     cl.close().await.unwrap();
 }

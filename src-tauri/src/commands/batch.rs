@@ -11,6 +11,7 @@ use promptledger_core::batch::{
     BatchJob, BatchMode, BatchService, Dataset, JobControl, JobEstimate, JobRequest, JobStatus,
     JobSummary,
 };
+use promptledger_core::ledger::batch_jobs::TargetTotals;
 use serde::{Deserialize, Serialize};
 use tauri::{AppHandle, Manager, State};
 use ts_rs::TS;
@@ -84,6 +85,8 @@ impl BatchInput {
 pub struct BatchResults {
     job: BatchJob,
     summary: JobSummary,
+    /// Per target: runs, failures, tokens, cost and what batch prices saved.
+    targets: Vec<TargetTotals>,
     rows: Vec<ResultRow>,
 }
 
@@ -201,7 +204,7 @@ pub async fn batch_pause(state: State<'_, AppState>, id: i64) -> CmdResult<JobSu
     Ok(service(&state)?.pause(id)?)
 }
 
-/// Resumes a paused or interrupted live job, or polls a provider job.
+/// Resumes a paused or interrupted live job; a provider job submits what is left and is polled.
 #[tauri::command]
 #[tracing::instrument(skip(app, state), err(level = "info"))]
 pub async fn batch_resume(
@@ -212,7 +215,8 @@ pub async fn batch_resume(
     let svc = service(&state)?;
     let job = svc.job(id)?;
     if job.mode == BatchMode::Provider {
-        return Ok(svc.poll(id).await?);
+        // Submits what is not submitted yet (after a failure), then asks the provider.
+        return Ok(svc.run(id, &JobControl::default(), &|_| {}).await?);
     }
     if !job.status.is_open() {
         return Err(UiError::new(
@@ -254,6 +258,7 @@ pub async fn batch_results(
     Ok(BatchResults {
         job: svc.job(id)?,
         summary,
+        targets: state.with_ledger(|l| Ok(l.batch_target_totals(id)?))?,
         rows: svc.results(id, offset, limit.min(500))?,
     })
 }

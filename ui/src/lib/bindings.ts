@@ -1894,6 +1894,8 @@ export type BatchInput = {
 export type BatchResults = {
   job: BatchJob;
   summary: JobSummary;
+  /** Per target: runs, failures, tokens, cost and what batch prices saved. */
+  targets: Array<TargetTotals>;
   rows: Array<ResultRow>;
 };
 
@@ -2108,6 +2110,26 @@ export type ResultRow = {
   run_id: number | null;
   /** Why it failed. */
   error: string | null;
+};
+
+/** One target's share of a job's runs. */
+export type TargetTotals = {
+  /** The job's target, 0-based. */
+  target: number;
+  /** Completed runs. */
+  ok: number;
+  /** Runs that did not complete. */
+  failed: number;
+  /** Runs without a price. */
+  unpriced: number;
+  /** Prompt tokens billed (uncached, cached and cache writes). */
+  input_tokens: number;
+  /** Output tokens billed (reasoning included). */
+  output_tokens: number;
+  /** What its priced runs cost. */
+  cost_nano: NanoUsd;
+  /** What batch prices saved against standard prices. */
+  saved_nano: NanoUsd;
 };
 
 // ---- Values ----

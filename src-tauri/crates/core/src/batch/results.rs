@@ -129,12 +129,7 @@ impl BatchService {
     pub fn results(&self, id: i64, offset: usize, limit: usize) -> Result<Vec<ResultRow>> {
         let ledger = lock(self.runs().runner().ledger(), "ledger")?;
         let job = ledger.batch_job(id)?;
-        let rows: Vec<Vec<Option<String>>> = ledger
-            .batch_rows(id)?
-            .into_iter()
-            .skip(offset)
-            .take(limit)
-            .collect();
+        let rows = ledger.batch_rows_page(id, offset, limit)?;
         if rows.is_empty() {
             return Ok(Vec::new());
         }

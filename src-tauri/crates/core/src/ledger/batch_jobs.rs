@@ -91,6 +91,28 @@ pub struct JobCounts {
     pub saved: NanoUsd,
 }
 
+/// One target's share of a job's runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TargetTotals {
+    /// The job's target, 0-based.
+    pub target: i64,
+    /// Completed runs.
+    pub ok: i64,
+    /// Runs that did not complete.
+    pub failed: i64,
+    /// Runs without a price.
+    pub unpriced: i64,
+    /// Prompt tokens billed (uncached, cached and cache writes).
+    pub input_tokens: i64,
+    /// Output tokens billed (reasoning included).
+    pub output_tokens: i64,
+    /// What its priced runs cost.
+    pub cost_nano: NanoUsd,
+    /// What batch prices saved against standard prices.
+    pub saved_nano: NanoUsd,
+}
+
 const SELECT_JOB: &str = "SELECT id, created_at_ms, updated_at_ms, name, mode, status, note,
     template_name, template_id, template_version, body, system_prompt, columns_json, rows,
     targets_json, concurrency, rpm, tpm, tag, override_budget, estimate_json, owner
@@ -237,10 +259,24 @@ impl Ledger {
 
     /// A job's dataset rows, in order (row 1 first).
     pub fn batch_rows(&self, id: i64) -> Result<Vec<Vec<Option<String>>>> {
-        let mut stmt = self
-            .conn()
-            .prepare("SELECT values_json FROM batch_rows WHERE job_id = ?1 ORDER BY row_index")?;
-        let rows = stmt.query_map([id], |r| r.get::<_, String>(0))?;
+        self.batch_rows_page(id, 0, usize::MAX)
+    }
+
+    /// Rows `offset + 1 ..= offset + limit` of a job's dataset, in order.
+    pub fn batch_rows_page(
+        &self,
+        id: i64,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Vec<Vec<Option<String>>>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT values_json FROM batch_rows WHERE job_id = ?1 AND row_index > ?2
+             ORDER BY row_index LIMIT ?3",
+        )?;
+        let big = |n: usize| i64::try_from(n).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![id, big(offset), big(limit)], |r| {
+            r.get::<_, String>(0)
+        })?;
         rows.map(|r| serde_json::from_str(&r?).map_err(json_err))
             .collect()
     }
@@ -357,6 +393,34 @@ impl Ledger {
                 })
             },
         )?)
+    }
+
+    /// Job `id`'s runs per target.
+    pub fn batch_target_totals(&self, id: i64) -> Result<Vec<TargetTotals>> {
+        let mut stmt = self.conn().prepare(
+            "SELECT batch_target, count(*) FILTER (WHERE status = 'ok'),
+                    count(*) FILTER (WHERE status <> 'ok'),
+                    count(*) FILTER (WHERE cost_total_nano IS NULL),
+                    COALESCE(sum(input_tokens + cached_input_tokens + cache_write_tokens
+                        + cache_write_1h_tokens), 0),
+                    COALESCE(sum(output_tokens + reasoning_tokens), 0),
+                    COALESCE(sum(cost_total_nano), 0),
+                    COALESCE(sum(saved_nano) FILTER (WHERE cache_hit = 0), 0)
+             FROM runs WHERE batch_job_id = ?1 GROUP BY batch_target ORDER BY batch_target",
+        )?;
+        let rows = stmt.query_map([id], |r| {
+            Ok(TargetTotals {
+                target: r.get(0)?,
+                ok: r.get(1)?,
+                failed: r.get(2)?,
+                unpriced: r.get(3)?,
+                input_tokens: r.get(4)?,
+                output_tokens: r.get(5)?,
+                cost_nano: NanoUsd(r.get(6)?),
+                saved_nano: NanoUsd(r.get(7)?),
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
     }
 
     /// Writes a submission (with its budget reservation) before anything is uploaded.

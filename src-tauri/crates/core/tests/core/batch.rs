@@ -508,6 +508,43 @@ fn cancelling_a_provider_batch_cancels_it_at_the_provider_and_records_what_finis
 }
 
 #[test]
+fn a_provider_job_whose_process_ended_before_submitting_is_submitted_by_the_next_poll() {
+    let fake = BatchServer::start(BatchBehaviour::default());
+    let rig = rig(&fake.openai_url(), &fake.anthropic_url());
+    let created = rig
+        .batch
+        .create(&job(
+            csv(3),
+            vec![openai("gpt-4o-mini")],
+            BatchMode::Provider,
+        ))
+        .unwrap();
+    assert_eq!(fake.batches(), 0, "created, never submitted");
+    let rt = rt();
+    let mut s = rt.block_on(rig.batch.poll(created.id)).unwrap();
+    assert_eq!(fake.batches(), 1);
+    while s.status == JobStatus::Submitted {
+        s = rt.block_on(rig.batch.poll(created.id)).unwrap();
+    }
+    assert_eq!((s.status, s.done), (JobStatus::Done, 3));
+    assert_eq!(fake.batches(), 1, "submitted once");
+    let totals = rig
+        .ledger
+        .lock()
+        .unwrap()
+        .batch_target_totals(created.id)
+        .unwrap();
+    assert_eq!(
+        (totals.len(), totals[0].ok, totals[0].input_tokens),
+        (1, 3, 300)
+    );
+    assert_eq!(totals[0].saved_nano, s.saved_nano_usd);
+    // A page of results starts where asked.
+    let page = rig.batch.results(created.id, 1, 1).unwrap();
+    assert_eq!((page.len(), page[0].row), (1, 2));
+}
+
+#[test]
 fn provider_mode_is_refused_for_a_provider_without_a_batch_api() {
     let rig = rig("http://127.0.0.1:9/v1", "http://127.0.0.1:9");
     let e = rig

@@ -294,6 +294,14 @@ async fn recover(svc: &BatchService, job: &BatchJob, specs: &[RunSpec]) -> Resul
 pub(crate) async fn poll(svc: &BatchService, id: i64) -> Result<JobSummary> {
     let ledger = svc.runs().runner().ledger().clone();
     let job = lock(&ledger, "ledger")?.batch_job(id)?;
+    // A job whose process ended before it submitted anything is submitted now (a failed
+    // submission is not retried by polling: `batch resume` does that).
+    if job.status == JobStatus::Submitted
+        && job.note.as_deref() != Some(CANCELLING)
+        && lock(&ledger, "ledger")?.submissions(id)?.is_empty()
+    {
+        submit(svc, &job).await?;
+    }
     if job.status == JobStatus::Submitted {
         let specs = svc.resolve(&job)?;
         recover(svc, &job, &specs).await?;
