@@ -1905,26 +1905,26 @@ export type BatchMode = "live" | "provider";
 /** Where a job stands. */
 export type JobStatus = "running" | "interrupted" | "paused" | "submitted" | "done" | "cancelled";
 
-/**
- * A job's target as stored: everything a resume needs but the key itself (a saved key's id,
- * or the provider's environment variable when none).
- */
-export type JobTarget = {
-  /** Provider id. */
+/** One place to send a prompt: a provider, a key, a model and that target's own settings. */
+export type TargetRequest = {
+  /** The wire format. */
   provider: ProviderKind;
-  /** A saved key's id. */
+  /**
+   * A saved key's id; `None` picks the one-off environment key (CLI), else the provider's
+   * default key, else none for keyless providers.
+   */
   key_id: string | null;
-  /** Model. */
+  /** Model id. */
   model: string;
-  /** Another base URL than the key's. */
+  /** Another base URL than the key's (a proxy, a gateway, a local server). */
   base_url: string | null;
-  /** Extra request headers (never a secret: those are refused). */
+  /** Extra request headers for gateways, as `Name: value`. */
   headers: Array<string>;
-  /** Sampling temperature. */
+  /** Sampling temperature (0–2). */
   temperature: number | null;
   /** Most output tokens. */
   max_tokens: number | null;
-  /** This target's own system prompt. */
+  /** This target's own system prompt (Compare); wins over the run's. */
   system: string | null;
 };
 
@@ -1955,7 +1955,7 @@ export type BatchJob = {
   /** Data rows. */
   rows: number;
   /** Targets. */
-  targets: Array<JobTarget>;
+  targets: Array<TargetRequest>;
   /** Requests at once (live). */
   concurrency: number;
   /** Requests per minute (live), when limited. */

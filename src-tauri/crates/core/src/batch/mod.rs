@@ -22,7 +22,6 @@ pub mod service;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ProviderKind;
 use crate::error::{CoreError, Result};
 use crate::money::NanoUsd;
 use crate::runner::TargetRequest;
@@ -115,88 +114,42 @@ impl JobStatus {
 
 /// A job's target as stored: everything a resume needs but the key itself (a saved key's id,
 /// or the provider's environment variable when none).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct JobTarget {
-    /// Provider id.
-    pub provider: ProviderKind,
-    /// A saved key's id.
-    pub key_id: Option<String>,
-    /// Model.
-    pub model: String,
-    /// Another base URL than the key's.
-    pub base_url: Option<String>,
-    /// Extra request headers (never a secret: those are refused).
-    pub headers: Vec<String>,
-    /// Sampling temperature.
-    pub temperature: Option<f64>,
-    /// Most output tokens.
-    pub max_tokens: Option<u32>,
-    /// This target's own system prompt.
-    pub system: Option<String>,
-}
+pub type JobTarget = TargetRequest;
 
-impl JobTarget {
-    /// `provider/model`, then what differs (as a comparison column is labelled).
-    pub fn label(&self) -> String {
-        self.request().label()
-    }
-
-    /// As the run service takes it.
-    pub fn request(&self) -> TargetRequest {
-        TargetRequest {
-            provider: self.provider,
-            key_id: self.key_id.clone(),
-            model: self.model.clone(),
-            base_url: self.base_url.clone(),
-            headers: self.headers.clone(),
-            temperature: self.temperature,
-            max_tokens: self.max_tokens,
-            system: self.system.clone(),
+/// `t` as a job keeps it: a header that looks like a secret is refused, since the job is stored
+/// in the ledger for its resume.
+pub(crate) fn saved_target(t: &TargetRequest) -> Result<JobTarget> {
+    for h in &t.headers {
+        let name = h
+            .split(':')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if [
+            "authorization",
+            "key",
+            "token",
+            "secret",
+            "cookie",
+            "password",
+        ]
+        .iter()
+        .any(|s| name.contains(s))
+        {
+            return Err(CoreError::invalid(
+                "header",
+                format!(
+                    "`{name}` looks like a secret, and a batch job is saved in the ledger so it \
+                     can resume: save the key with `keys add` and pass --key instead"
+                ),
+            ));
         }
     }
-
-    /// From the run service's form; a header that looks like a secret is refused, since the job
-    /// is stored in the ledger for its resume.
-    pub fn from_request(t: &TargetRequest) -> Result<JobTarget> {
-        for h in &t.headers {
-            let name = h
-                .split(':')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase();
-            if [
-                "authorization",
-                "key",
-                "token",
-                "secret",
-                "cookie",
-                "password",
-            ]
-            .iter()
-            .any(|s| name.contains(s))
-            {
-                return Err(CoreError::invalid(
-                    "header",
-                    format!(
-                        "`{name}` looks like a secret, and a batch job is saved in the ledger so \
-                         it can resume: save the key with `keys add` and pass --key instead"
-                    ),
-                ));
-            }
-        }
-        Ok(JobTarget {
-            provider: t.provider,
-            key_id: t.key_id.clone(),
-            model: t.model.trim().to_string(),
-            base_url: t.base_url.clone(),
-            headers: t.headers.clone(),
-            temperature: t.temperature,
-            max_tokens: t.max_tokens,
-            system: t.system.clone(),
-        })
-    }
+    Ok(TargetRequest {
+        model: t.model.trim().to_string(),
+        ..t.clone()
+    })
 }
 
 /// A stored job.

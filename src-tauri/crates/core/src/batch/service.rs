@@ -348,7 +348,7 @@ impl BatchService {
         secrets: Secrets,
         first: &str,
     ) -> Result<(JobTarget, RunSpec)> {
-        let saved = JobTarget::from_request(t)?;
+        let saved = crate::batch::saved_target(t)?;
         if req.mode == BatchMode::Provider && remote::api_of(t.provider).is_none() {
             return Err(CoreError::invalid(
                 "mode",
@@ -471,7 +471,7 @@ impl BatchService {
                 let mut spec = self
                     .runs
                     .target_spec(
-                        &t.request(),
+                        t,
                         job.system_prompt.as_deref(),
                         job.tag.as_deref(),
                         job.override_budget,

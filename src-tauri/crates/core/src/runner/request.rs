@@ -10,7 +10,8 @@ use crate::error::{CoreError, Result};
 use crate::ledger::cache::CachePolicy;
 
 /// One place to send a prompt: a provider, a key, a model and that target's own settings.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TargetRequest {
     /// The wire format.
     pub provider: ProviderKind,
