@@ -145,5 +145,12 @@ async fn a_twenty_row_csv_estimated_run_live_and_exported() {
         per_target.contains("800"),
         "20 rows × 40 input tokens: {per_target}"
     );
+    cl.execute(
+        "document.querySelector('[data-testid=batch-jobs-card]').scrollIntoView()",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&cl, "window-batch-analytics.png").await;
     cl.close().await.unwrap();
 }
