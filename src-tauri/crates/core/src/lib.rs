@@ -14,6 +14,7 @@ pub mod export;
 pub mod keys;
 pub mod ledger;
 pub mod money;
+pub mod otel;
 pub mod pricing;
 pub mod provider;
 pub mod providers;

@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod billing;
+pub mod otlp;
 pub mod wire;
 
 use std::collections::VecDeque;
@@ -119,6 +120,8 @@ pub struct Recorded {
     pub headers: Vec<(String, String)>,
     /// Body text.
     pub body: String,
+    /// The body as sent (binary bodies: protobuf, gzip).
+    pub bytes: Vec<u8>,
     /// When the server read it.
     pub at: std::time::Instant,
 }
@@ -178,7 +181,20 @@ impl FakeServer {
         Self::serve(Source::Handler(Arc::new(handler)))
     }
 
+    /// Starts a server whose replies `handler` chooses, on a given loopback port (a service that
+    /// was down and comes back at the same address).
+    pub fn with_handler_on(
+        port: u16,
+        handler: impl Fn(&Recorded) -> Reply + Send + Sync + 'static,
+    ) -> FakeServer {
+        Self::serve_at(Source::Handler(Arc::new(handler)), port)
+    }
+
     fn serve(queue: Source) -> FakeServer {
+        Self::serve_at(queue, 0)
+    }
+
+    fn serve_at(queue: Source, port: u16) -> FakeServer {
         let requests = Arc::new(Mutex::new(Vec::new()));
         let load = Arc::new(Mutex::new(Load::default()));
         let served_load = load.clone();
@@ -191,7 +207,7 @@ impl FakeServer {
                 .build()
                 .unwrap();
             rt.block_on(async move {
-                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let listener = TcpListener::bind(("127.0.0.1", port)).await.unwrap();
                 addr_tx.send(listener.local_addr().unwrap()).unwrap();
                 let serve = async {
                     loop {
@@ -311,13 +327,15 @@ async fn handle(
         }
         buf.extend_from_slice(&tmp[..n]);
     }
-    let body = String::from_utf8_lossy(&buf[head_end..(head_end + len).min(buf.len())]).to_string();
+    let bytes = buf[head_end..(head_end + len).min(buf.len())].to_vec();
+    let body = String::from_utf8_lossy(&bytes).to_string();
     let _answering = InFlight::start(load);
     let req = Recorded {
         method,
         path,
         headers,
         body,
+        bytes,
         at: std::time::Instant::now(),
     };
     recorded.lock().unwrap().push(req.clone());

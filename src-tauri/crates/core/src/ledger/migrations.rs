@@ -65,6 +65,10 @@ const FILES: &[(&str, &str)] = &[
         "20261130_0014_batch_jobs.sql",
         include_str!("migrations/20261130_0014_batch_jobs.sql"),
     ),
+    (
+        "20261130_0015_otlp_outbox.sql",
+        include_str!("migrations/20261130_0015_otlp_outbox.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -15,6 +15,7 @@ pub mod history;
 pub mod in_flight;
 pub mod keys;
 mod migrations;
+pub mod otlp;
 pub mod overrides;
 pub mod paths;
 pub mod price_tables;

@@ -146,6 +146,10 @@ pub struct RunRecord {
     pub tried: Vec<TargetAttempt>,
     /// The batch job row × target it answers, when it is part of one.
     pub batch: Option<BatchLink>,
+    /// The comparison it is a column of.
+    pub comparison_id: Option<i64>,
+    /// The OpenAI project it was billed to.
+    pub project_id: Option<String>,
 }
 
 impl RunRecord {
@@ -307,7 +311,7 @@ const SELECT_RUN: &str = "SELECT id, started_at_ms, provider, model_requested, m
     price_tier, latency_ms, ttft_ms, attempts, tag, key_id, provider_cost_nano, request_id, prompt,
     output, key_label, system_prompt, params_json, conversation_id, template_id, template_version,
     cache_hit, saved_nano, attempts_json, rate_set, multiplier_json, batch_job_id, batch_row,
-    batch_target
+    batch_target, comparison_id, project_id
     FROM runs";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -394,6 +398,8 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
             .and_then(|j| serde_json::from_str(&j).ok())
             .unwrap_or_default(),
         batch: batch_link(r.get(51)?, r.get(52)?, r.get(53)?),
+        comparison_id: r.get(54)?,
+        project_id: r.get(55)?,
     })
 }
 

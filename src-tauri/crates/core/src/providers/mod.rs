@@ -25,6 +25,7 @@ use crate::vault::Secret;
 pub use error::ProviderErrorKind;
 pub(crate) use error::invalid_response;
 pub use exchange::{End, Exchange, StreamEvent};
+pub(crate) use http::retry_after as retry_after_of;
 pub use http::{HttpSettings, ProviderClient};
 pub use ratelimit::RateLimits;
 
