@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD_PACKAGES="build-essential pkg-config file curl libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev
   libjavascriptcoregtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev"
 TEST_PACKAGES="xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools keyutils
-  imagemagick x11-utils xdotool sqlite3"
+  imagemagick x11-utils xdotool sqlite3 python3-pip"
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi
@@ -39,6 +39,18 @@ ensure_tauri_driver() {
     echo "setup: installing tauri-driver"
     cargo install --locked tauri-driver@2.1.0
   fi
+}
+
+# An OTLP receiver for the team-export tests (pinned: alpha software), from PyPI.
+ROTEL_VERSION=0.0.1a15
+ensure_rotel() {
+  local dir="$HOME/.cache/promptledger-tools/rotel-$ROTEL_VERSION"
+  if [ ! -x "$dir/rotel/rotel-agent" ]; then
+    echo "setup: installing rotel $ROTEL_VERSION (an OTLP receiver for the export tests)"
+    python3 -m pip install --quiet --disable-pip-version-check --no-warn-script-location --root-user-action=ignore \
+      --break-system-packages --target "$dir" "rotel==$ROTEL_VERSION"
+  fi
+  export PROMPTLEDGER_ROTEL="$dir/rotel/rotel-agent"
 }
 
 build_ui() {

@@ -8,6 +8,7 @@ source scripts/setup.sh
 ensure_apt $BUILD_PACKAGES $TEST_PACKAGES
 ensure_node_modules
 ensure_tauri_driver
+ensure_rotel
 
 step() { printf '\n==> %s\n' "$*"; }
 

@@ -430,6 +430,17 @@ fn text_report(d: &Dashboard) -> String {
 pub enum ExportCommand {
     /// Every run (or a period's, filtered) with tokens by component, exact cost, latency, status
     Runs(ExportRunsArgs),
+    /// Send a period's runs (filtered) to an OpenTelemetry collector as GenAI spans (a
+    /// backfill); exits 1 if any was not accepted
+    Otlp(ExportOtlpArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportOtlpArgs {
+    #[command(flatten)]
+    scope: Scope,
+    #[command(flatten)]
+    to: crate::otlp::Destination,
 }
 
 #[derive(Debug, Args)]
@@ -452,8 +463,16 @@ pub struct ExportRunsArgs {
     with_text: bool,
 }
 
-pub fn export(mut ledger: Ledger, cmd: ExportCommand) -> Result<()> {
-    let ExportCommand::Runs(a) = cmd;
+pub fn export(mut ledger: Ledger, cmd: ExportCommand) -> Result<bool> {
+    let a = match cmd {
+        ExportCommand::Runs(a) => a,
+        ExportCommand::Otlp(o) => {
+            follow_zone(&mut ledger)?;
+            let today = ledger.time_zone().today();
+            let range = o.scope.period()?.map(|p| p.range(today)).transpose()?;
+            return crate::otlp::backfill(ledger, range, o.scope.filters(), o.to);
+        }
+    };
     follow_zone(&mut ledger)?;
     let today = ledger.time_zone().today();
     let range = a.scope.period()?.map(|p| p.range(today)).transpose()?;
@@ -491,7 +510,7 @@ pub fn export(mut ledger: Ledger, cmd: ExportCommand) -> Result<()> {
         },
         path.display()
     );
-    Ok(())
+    Ok(true)
 }
 
 #[derive(Debug, Args)]

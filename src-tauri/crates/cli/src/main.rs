@@ -14,6 +14,7 @@ mod guard;
 mod history;
 mod keys;
 mod models;
+mod otlp;
 mod prices;
 mod reconcile;
 mod run;
@@ -84,6 +85,9 @@ enum Command {
     /// Batch API at about half price; resumable.
     #[command(subcommand)]
     Batch(batch::BatchCommand),
+    /// Send every run to the team's OpenTelemetry collector (OTLP): configure, status, flush.
+    #[command(subcommand)]
+    Otlp(otlp::OtlpCommand),
     /// Compare the ledger with what the providers billed (admin keys), per UTC day × provider ×
     /// model; `reconcile sync` fetches the bill.
     Reconcile(reconcile::ReconcileArgs),
@@ -91,7 +95,18 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match dispatch(cli) {
+    // Commands that record runs leave them queued for the team export: they get up to 2 s to
+    // send them before the process exits.
+    let records = matches!(
+        cli.command,
+        Command::Run(_) | Command::Compare(_) | Command::Batch(_)
+    );
+    let db = cli.db.clone();
+    let done = dispatch(cli);
+    if records {
+        otlp::flush_briefly(db.as_deref());
+    }
+    match done {
         Ok(true) => ExitCode::SUCCESS,
         // The run was recorded, and its summary says what went wrong.
         Ok(false) => ExitCode::FAILURE,
@@ -119,7 +134,7 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::Show(args) => history::show(&open()?, args).map(|()| true),
         Command::Templates(cmd) => templates::run(&mut open()?, cmd).map(|()| true),
         Command::Report(args) => analytics::report(open()?, args).map(|()| true),
-        Command::Export(cmd) => analytics::export(open()?, cmd).map(|()| true),
+        Command::Export(cmd) => analytics::export(open()?, cmd),
         Command::Demo(args) => analytics::demo(cli.db.as_deref(), args).map(|()| true),
         Command::RebuildAnalytics => analytics::rebuild(open()?).map(|()| true),
         Command::Budget(cmd) => guard::budget(open()?, cmd).map(|()| true),
@@ -127,6 +142,7 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::Health(args) => guard::health(&open()?, args).map(|()| true),
         Command::Reconcile(args) => reconcile::run(open()?, args).map(|()| true),
         Command::Batch(cmd) => batch::run(open()?, cmd),
+        Command::Otlp(cmd) => otlp::run(open()?, cmd),
     }
 }
 
