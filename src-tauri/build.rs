@@ -81,6 +81,12 @@ fn main() {
         "batch_cancel",
         "batch_results",
         "batch_export",
+        "otlp_get",
+        "otlp_set",
+        "otlp_langfuse",
+        "otlp_test_span",
+        "otlp_flush",
+        "otlp_export_history",
     ];
     let attrs = tauri_build::Attributes::new()
         .app_manifest(tauri_build::AppManifest::new().commands(commands));

@@ -33,6 +33,7 @@ pub fn run() {
             commands::guard::spawn_health_checks(app.handle().clone());
             commands::billing::spawn_billing_sync(app.handle().clone());
             commands::batch::spawn_batch_jobs(app.handle().clone());
+            commands::otlp::spawn_sender(app.handle().clone());
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -115,6 +116,12 @@ pub fn run() {
             commands::batch::batch_cancel,
             commands::batch::batch_results,
             commands::batch::batch_export,
+            commands::otlp::otlp_get,
+            commands::otlp::otlp_set,
+            commands::otlp::otlp_langfuse,
+            commands::otlp::otlp_test_span,
+            commands::otlp::otlp_flush,
+            commands::otlp::otlp_export_history,
         ])
         .run(tauri::generate_context!());
     if let Err(e) = result {

@@ -125,6 +125,11 @@ impl AppState {
         f(&mut guard)
     }
 
+    /// The open ledger, shared (for work that locks it in turns, such as the team export).
+    pub fn ledger_handle(&self) -> CmdResult<Arc<Mutex<Ledger>>> {
+        Ok(self.opened()?.ledger.clone())
+    }
+
     /// The sample-data ledger file, next to the real one.
     pub fn demo_path(&self) -> CmdResult<PathBuf> {
         self.ledger_path

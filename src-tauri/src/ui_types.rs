@@ -126,6 +126,11 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             core::batch::TargetEstimate, core::batch::plan::PreviewRow,
             core::batch::results::ResultRow, ledger::batch_jobs::TargetTotals,
         ],
+        "Team export (OTLP)" => [
+            commands::otlp::HeaderInput, commands::otlp::OtlpInput, commands::otlp::OtlpView,
+            commands::otlp::TestSpan, ledger::otlp::OtlpSettings, ledger::otlp::OtlpProtocol,
+            ledger::otlp::OtlpBacklog, core::otel::Drained,
+        ],
     ]
 }
 

@@ -12,6 +12,7 @@ mod batch;
 mod budgets;
 mod compare;
 mod keys;
+mod otlp;
 mod play;
 mod presets;
 mod prices;

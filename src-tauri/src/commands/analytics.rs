@@ -232,6 +232,13 @@ pub struct ExportProgress {
     total: u64,
 }
 
+impl ExportProgress {
+    /// `done` of `total`.
+    pub fn new(done: u64, total: u64) -> ExportProgress {
+        ExportProgress { done, total }
+    }
+}
+
 /// A finished export.
 #[derive(Debug, Serialize, TS)]
 pub struct ExportDone {

@@ -707,6 +707,10 @@ export type RunRecord = {
   tried: Array<TargetAttempt>;
   /** The batch job row × target it answers, when it is part of one. */
   batch: BatchLink | null;
+  /** The comparison it is a column of. */
+  comparison_id: number | null;
+  /** The OpenAI project it was billed to. */
+  project_id: string | null;
 };
 
 /** One target a failed-over run tried (the last one is the target that answered, or failed). */
@@ -2130,6 +2134,90 @@ export type TargetTotals = {
   cost_nano: NanoUsd;
   /** What batch prices saved against standard prices. */
   saved_nano: NanoUsd;
+};
+
+// ---- Team export (OTLP) ----
+
+/** One header as the form edits it. */
+export type HeaderInput = {
+  name: string;
+  /** The value; for a secret header `None` keeps the saved one. */
+  value: string | null;
+  /** Kept in the OS keychain, never shown again. */
+  secret: boolean;
+};
+
+/** The Team export form. */
+export type OtlpInput = {
+  enabled: boolean;
+  endpoint: string;
+  /** `http/protobuf` or `http/json`. */
+  protocol: string;
+  headers: Array<HeaderInput>;
+  includeText: boolean;
+};
+
+/** The Team export section: settings (secret values never included) and the backlog. */
+export type OtlpView = {
+  settings: OtlpSettings;
+  backlog: OtlpBacklog;
+  /** The traces URL the settings resolve to, when valid. */
+  traces_url: string | null;
+};
+
+/** What *Send test span* found. */
+export type TestSpan = {
+  accepted: boolean;
+  message: string;
+};
+
+/** Where and how runs are exported. */
+export type OtlpSettings = {
+  /** Every recorded run is queued and sent. */
+  enabled: boolean;
+  /** The collector's base URL (`/v1/traces` is added) or its full traces URL. */
+  endpoint: string;
+  /** The encoding. */
+  protocol: OtlpProtocol;
+  /** Headers sent as they are (`Name`, `value`), never secrets. */
+  headers: Array<[string, string]>;
+  /** Names of the headers whose values are kept in the OS keychain. */
+  secret_headers: Array<string>;
+  /** Send prompt and output text too (off: only figures and ids leave the machine). */
+  include_text: boolean;
+};
+
+/** How spans are encoded on the wire. */
+export type OtlpProtocol = "http/protobuf" | "http/json";
+
+/** The outbox and the last attempts, as Settings and `otlp status` show them. */
+export type OtlpBacklog = {
+  /** Runs waiting to be sent. */
+  waiting: number;
+  /** Runs the collector refused (400, 413): not sent again. */
+  rejected: number;
+  /** When the oldest waiting run was queued, ms. */
+  oldest_queued_at_ms: number | null;
+  /** The last time a collector accepted spans, ms. */
+  last_success_at_ms: number | null;
+  /** What went wrong last, while it still does. */
+  last_error: string | null;
+  /** Since when sending has failed, ms. */
+  failing_since_ms: number | null;
+};
+
+/** What a drain did. */
+export type Drained = {
+  /** Spans sent (in requests that got an answer or not). */
+  sent: number;
+  /** Spans the collector accepted. */
+  accepted: number;
+  /** Spans it refused (not sent again). */
+  rejected: number;
+  /** Runs still waiting. */
+  left: number;
+  /** The last error, when the drain stopped on one. */
+  error: string | null;
 };
 
 // ---- Values ----

@@ -61,6 +61,10 @@ import type {
   BatchResults,
   JobEstimate,
   JobSummary,
+  Drained,
+  OtlpInput,
+  OtlpView,
+  TestSpan,
 } from "./types";
 
 export class IpcError extends Error {
@@ -204,4 +208,16 @@ export const ipc = {
   batchResults: (id: number, offset: number, limit: number) =>
     call<BatchResults>("batch_results", { id, offset, limit }),
   batchExport: (id: number, format: "csv" | "jsonl") => call<string | null>("batch_export", { id, format }),
+  otlpGet: () => call<OtlpView>("otlp_get"),
+  // Secret header values cross IPC here, inbound only; no command returns them.
+  otlpSet: (input: OtlpInput) => call<OtlpView>("otlp_set", { input }),
+  otlpLangfuse: (host: string, publicKey: string, secretKey: string) =>
+    call<OtlpView>("otlp_langfuse", { host, publicKey, secretKey }),
+  otlpTestSpan: () => call<TestSpan>("otlp_test_span"),
+  otlpFlush: (retryRefused: boolean) => call<Drained>("otlp_flush", { retryRefused }),
+  otlpExportHistory: (query: DashboardQuery, onProgress: (p: ExportProgress) => void) => {
+    const channel = new Channel<ExportProgress>();
+    channel.onmessage = onProgress;
+    return call<Drained>("otlp_export_history", { query, channel });
+  },
 };

@@ -73,6 +73,36 @@ pub fn with_env(mut s: OtlpSettings) -> Result<OtlpSettings> {
     Ok(s)
 }
 
+/// `Basic base64(public:secret)`, as Langfuse (and Grafana Cloud) take their key pair.
+pub fn basic_auth(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!(
+            "{}:{}",
+            user.trim(),
+            password.trim()
+        ))
+    )
+}
+
+/// Langfuse's OTLP endpoint on `host` (`https://cloud.langfuse.com`, a self-hosted URL).
+pub fn langfuse_endpoint(host: &str) -> String {
+    format!("{}/api/public/otel", host.trim().trim_end_matches('/'))
+}
+
+/// Sends one span that stands for no run (`promptledger.test` is set), to check the settings.
+pub async fn send_test_span(exporter: &Exporter) -> Sent {
+    let now = crate::ledger::now_ms();
+    let run = crate::ledger::runs::RunRecord::test_span(now);
+    let mut span = span::span_of(&run, "test", &span::scope(), SpanOptions::default());
+    span.attributes
+        .retain(|kv| kv.key.as_str() != "promptledger.run_id");
+    span.attributes
+        .push(opentelemetry::KeyValue::new("promptledger.test", true));
+    exporter.send(vec![span]).await
+}
+
 /// Where and how to send, with every secret header read from `secrets`.
 pub fn target(s: &OtlpSettings, secrets: &dyn SecretStore) -> Result<Target> {
     if s.endpoint.trim().is_empty() {
