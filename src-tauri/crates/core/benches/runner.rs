@@ -4,12 +4,15 @@
 //! - the runner's added overhead (request build, parse, cost, ledger commit to a real WAL file)
 //!   over a bare reqwest call to the same loopback server, non-streaming: p50 ≤ 0.3 ms per run
 //! - streaming parse (SSE framing, chunk JSON, usage, text accumulation): ≥ 50 MB/s of SSE
+//! - the team export's added cost per run (issue #18: the outbox row the trigger writes in the
+//!   run's transaction), p50 with the export on minus off: ≤ 20 µs
 //!
 //! Exits non-zero when a figure is missed.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use promptledger_core::ProviderKind;
 use promptledger_core::ledger::Ledger;
+use promptledger_core::ledger::otlp::OtlpSettings;
 use promptledger_core::pricing::Pricer;
 use promptledger_core::providers::{
     ChatRequest, Endpoint, HttpSettings, Message, ProviderClient, Role,
@@ -131,6 +134,51 @@ fn main() {
         pr.as_secs_f64() * 1e3,
         pb.as_secs_f64() * 1e3,
         pr.as_secs_f64() / pb.as_secs_f64(),
+        if pass { "PASS" } else { "FAIL" }
+    );
+
+    // The team export's cost on the run path: the outbox trigger's insert, in the transaction
+    // that records the run. Runs alternate with the export on and off (no sender runs).
+    let (on_times, off_times) = rt.block_on(async {
+        let (mut on, mut off) = (Vec::new(), Vec::new());
+        let settings = |enabled: bool| OtlpSettings {
+            enabled,
+            endpoint: "http://127.0.0.1:9".into(),
+            ..OtlpSettings::default()
+        };
+        for i in 0..3000 {
+            let enabled = i % 2 == 0;
+            ledger
+                .lock()
+                .unwrap()
+                .set_otlp_settings(&settings(enabled))
+                .unwrap();
+            let t = Instant::now();
+            let out = runner.run(&s, &mut |_| {}, &cancel).await.unwrap();
+            std::hint::black_box(out.record.id);
+            if enabled {
+                on.push(t.elapsed())
+            } else {
+                off.push(t.elapsed())
+            }
+        }
+        (on, off)
+    });
+    let queued = ledger.lock().unwrap().otlp_backlog().unwrap().waiting;
+    assert_eq!(
+        queued, 1500,
+        "every run recorded with the export on is queued"
+    );
+    let (pon, poff) = (p50(on_times), p50(off_times));
+    let added = pon.saturating_sub(poff);
+    let pass = added <= Duration::from_micros(20);
+    ok &= pass;
+    println!(
+        "team export's added cost on the run path (the outbox row, in the run's transaction): \
+         p50 {:.1} µs (on {:.3} ms, off {:.3} ms; 1500 runs each, alternating; target ≤ 20 µs) {}",
+        added.as_secs_f64() * 1e6,
+        pon.as_secs_f64() * 1e3,
+        poff.as_secs_f64() * 1e3,
         if pass { "PASS" } else { "FAIL" }
     );
 
