@@ -355,7 +355,103 @@ fn a_real_receiver_accepts_protobuf_and_json_and_prints_the_genai_attributes() {
         assert_eq!(status["backlog"], 0, "{protocol}: {status}");
         assert!(status["last_error"].is_null(), "{protocol}: {status}");
     }
-    let printed = rotel.wait_for("promptledger.run_id: Int(2)");
+    // An Anthropic run with cache writes, a failed run and a cache hit, as JSON.
+    let anthropic = FakeServer::with_handler(|_| {
+        Reply::json(wire::anthropic_message(
+            "claude-sonnet-4-5",
+            "Hi.",
+            Counts {
+                prompt: 100,
+                cached: 2000,
+                cache_write: 500,
+                output: 50,
+                ..Counts::default()
+            },
+        ))
+    });
+    let out = cli
+        .cmd(&[
+            "run",
+            "-p",
+            "anthropic",
+            "-m",
+            "claude-sonnet-4-5",
+            "--base-url",
+            anthropic.url(),
+            "--no-stream",
+            "cached prefix",
+        ])
+        .env("ANTHROPIC_API_KEY", "sk-ant-test-otlp-0000")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let refusing = FakeServer::start(vec![Reply::status_json(
+        400,
+        wire::openai_error("invalid_request_error", "invalid_value", "bad temperature"),
+    )]);
+    let out = cli
+        .cmd(&[
+            "run",
+            "-p",
+            "openai",
+            "-m",
+            "gpt-4o-mini",
+            "--base-url",
+            &format!("{}/v1", refusing.url()),
+            "--no-stream",
+            "fails",
+        ])
+        .env("OPENAI_API_KEY", "sk-test-otlp-0000")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    for _ in 0..2 {
+        let out = cli
+            .cmd(&[
+                "run",
+                "-p",
+                "openai",
+                "-m",
+                "gpt-4o-mini",
+                "--base-url",
+                &format!("{}/v1", server.url()),
+                "--no-stream",
+                "--cache",
+                "same question",
+            ])
+            .env("OPENAI_API_KEY", "sk-test-otlp-0000")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let status: Value = cli.json(&["otlp", "status", "--json"]);
+    assert_eq!(status["backlog"], 0, "{status}");
+    let printed = rotel.wait_for("promptledger.cache_hit: Bool(true)");
+    for line in [
+        "gen_ai.provider.name: Str(anthropic)",
+        "gen_ai.usage.input_tokens: Int(2600)",
+        "gen_ai.usage.cache_write.input_tokens: Int(500)",
+        "gen_ai.usage.cache_creation.input_tokens: Int(500)",
+        "error.type: Str(invalid_request)",
+        "Status code    : STATUS_CODE_ERROR",
+        "promptledger.cache_hit: Bool(true)",
+    ] {
+        assert!(
+            printed.contains(line),
+            "rotel did not print {line:?}:\n{printed}"
+        );
+    }
     for line in [
         "Name           : chat gpt-4o-mini",
         "Kind           : SPAN_KIND_CLIENT",
