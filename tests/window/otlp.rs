@@ -108,7 +108,10 @@ async fn team_export_backlog_test_span_and_secret_header() {
         &secret,
     )
     .await;
+    // The endpoint as a user types it (the same collector), then save.
+    set_field(&c, "[data-testid=otlp-endpoint]", receiver.url()).await;
     click(&c, "[data-testid=otlp-save]").await;
+    wait_text(&c, "[data-testid=otlp-message]", |t| t.starts_with("Saved")).await;
     click(&c, "[data-testid=otlp-test]").await;
     let result = wait_text(&c, "[data-testid=otlp-test-result]", |t| !t.is_empty()).await;
     assert!(result.contains("accepted the test span"), "{result}");
