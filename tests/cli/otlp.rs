@@ -38,23 +38,35 @@ fn openai_server() -> FakeServer {
     })
 }
 
+/// `promptledger run …` with a provider key in the environment.
+fn run_with(cli: &Cli, key: (&str, &str), args: &[&str]) -> std::process::Output {
+    let mut all = vec!["run"];
+    all.extend_from_slice(args);
+    cli.cmd(&all)
+        .env(key.0, key.1)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+const OPENAI_KEY: (&str, &str) = ("OPENAI_API_KEY", "sk-test-otlp-0000");
+
 fn run_one(cli: &Cli, server: &FakeServer, prompt: &str) {
-    let out = cli
-        .cmd(&[
-            "run",
+    let base = format!("{}/v1", server.url());
+    let out = run_with(
+        cli,
+        OPENAI_KEY,
+        &[
             "-p",
             "openai",
             "-m",
             "gpt-4o-mini",
             "--base-url",
-            &format!("{}/v1", server.url()),
+            &base,
             "--no-stream",
             prompt,
-        ])
-        .env("OPENAI_API_KEY", "sk-test-otlp-0000")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -369,9 +381,10 @@ fn a_real_receiver_accepts_protobuf_and_json_and_prints_the_genai_attributes() {
             },
         ))
     });
-    let out = cli
-        .cmd(&[
-            "run",
+    let out = run_with(
+        &cli,
+        ("ANTHROPIC_API_KEY", "sk-ant-test-otlp-0000"),
+        &[
             "-p",
             "anthropic",
             "-m",
@@ -380,11 +393,8 @@ fn a_real_receiver_accepts_protobuf_and_json_and_prints_the_genai_attributes() {
             anthropic.url(),
             "--no-stream",
             "cached prefix",
-        ])
-        .env("ANTHROPIC_API_KEY", "sk-ant-test-otlp-0000")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(
         out.status.success(),
         "{}",
@@ -394,41 +404,39 @@ fn a_real_receiver_accepts_protobuf_and_json_and_prints_the_genai_attributes() {
         400,
         wire::openai_error("invalid_request_error", "invalid_value", "bad temperature"),
     )]);
-    let out = cli
-        .cmd(&[
-            "run",
+    let refusing_url = format!("{}/v1", refusing.url());
+    let out = run_with(
+        &cli,
+        OPENAI_KEY,
+        &[
             "-p",
             "openai",
             "-m",
             "gpt-4o-mini",
             "--base-url",
-            &format!("{}/v1", refusing.url()),
+            &refusing_url,
             "--no-stream",
             "fails",
-        ])
-        .env("OPENAI_API_KEY", "sk-test-otlp-0000")
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+        ],
+    );
     assert!(!out.status.success());
+    let base = format!("{}/v1", server.url());
     for _ in 0..2 {
-        let out = cli
-            .cmd(&[
-                "run",
+        let out = run_with(
+            &cli,
+            OPENAI_KEY,
+            &[
                 "-p",
                 "openai",
                 "-m",
                 "gpt-4o-mini",
                 "--base-url",
-                &format!("{}/v1", server.url()),
+                &base,
                 "--no-stream",
                 "--cache",
                 "same question",
-            ])
-            .env("OPENAI_API_KEY", "sk-test-otlp-0000")
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
+            ],
+        );
         assert!(
             out.status.success(),
             "{}",
