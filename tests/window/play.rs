@@ -153,6 +153,15 @@ async fn run_continue_template_and_find_in_history() {
     })
     .await;
     assert_eq!(cost, "$0.0075");
+    // One run is "1 run"; parameters are a labelled list, not raw JSON.
+    let footer = wait_text(&c, "[data-testid=history-count]", |t| !t.is_empty()).await;
+    assert_eq!(footer, "1 run");
+    let params = wait_text(&c, "[data-testid=history-params]", |t| !t.is_empty()).await;
+    assert!(
+        params.contains("Endpoint") && params.contains("Streamed"),
+        "{params}"
+    );
+    assert!(!params.contains('{'), "{params}");
     screenshot(&c, "window-history.png").await;
     c.close().await.unwrap();
 }

@@ -43,11 +43,30 @@ export function rateInput(nanoPerM: number | null | undefined): string {
 }
 
 /** ms since the epoch → "2026-11-21 14:03" in local time, or "never". */
+// Dates and times as the system's locale writes them (the UI's language is the OS's).
+const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
+const timeOnly = new Intl.DateTimeFormat(undefined, { timeStyle: "short" });
+const dayMonthTime = new Intl.DateTimeFormat(undefined, { month: "short", day: "numeric", hour: "numeric", minute: "2-digit" });
+
+/** A moment, in the system's locale ("Nov 30, 2026, 6:21 PM" in en-US). */
 export function when(ms: number | null | undefined): string {
   if (!ms) return "never";
-  const d = new Date(ms);
-  const p = (n: number) => String(n).padStart(2, "0");
-  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
+  return dateTime.format(new Date(ms));
+}
+
+/** A time of day in the system's locale ("6:21 PM"). */
+export function clock(ms: number | null | undefined): string {
+  return ms ? timeOnly.format(new Date(ms)) : "";
+}
+
+/** A moment this year, without the year ("Nov 30, 6:21 PM"). */
+export function whenShort(ms: number): string {
+  return dayMonthTime.format(new Date(ms));
+}
+
+/** `n noun` or `n nouns`, the number in the system's locale. */
+export function counted(n: number, noun: string, plural = `${noun}s`): string {
+  return `${n.toLocaleString()} ${n === 1 ? noun : plural}`;
 }
 
 /** Plain-language lead for an error code. */
