@@ -3,6 +3,7 @@
 fn main() {
     let commands = &[
         "app_info",
+        "open_link",
         "keys_list",
         "key_add",
         "key_test",

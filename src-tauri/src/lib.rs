@@ -24,6 +24,9 @@ pub fn run() {
         .plugin(tauri_plugin_store::Builder::new().build())
         // The save and open dialogs are opened from Rust only; the UI has no dialog permission.
         .plugin(tauri_plugin_dialog::init())
+        // Links in answers are opened from Rust only (http, https, mailto); the UI has no opener
+        // permission.
+        .plugin(tauri_plugin_opener::init())
         // Budget alerts are shown from Rust only; the UI has no notification permission.
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
@@ -38,6 +41,7 @@ pub fn run() {
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
+            commands::app::open_link,
             commands::keys::keys_list,
             commands::keys::key_add,
             commands::keys::key_test,

@@ -12,6 +12,7 @@ mod batch;
 mod budgets;
 mod compare;
 mod keys;
+mod markdown;
 mod otlp;
 mod play;
 mod presets;
@@ -51,6 +52,8 @@ impl Driver {
             .env("XDG_DATA_HOME", data.path())
             // No one can click a native save dialog here: exports go to this folder instead.
             .env("PROMPTLEDGER_SAVE_DIR", data.path().join("exports"))
+            // Links in answers are logged here instead of opening a browser.
+            .env("PROMPTLEDGER_OPEN_LOG", data.path().join("opened.log"))
             .env_remove("PROMPTLEDGER_DB")
             .stdout(Stdio::null())
             .stderr(log)

@@ -39,3 +39,38 @@ pub async fn app_info(state: State<'_, AppState>) -> CmdResult<AppInfo> {
         notice: state.notice.clone(),
     })
 }
+
+/// Opens a link from an answer in the system browser — never inside the window. Only http,
+/// https and mailto links are opened. With `PROMPTLEDGER_OPEN_LOG` set (tests), the link is
+/// appended to that file instead.
+#[tauri::command]
+#[tracing::instrument(skip(app), err(level = "info"))]
+pub async fn open_link(app: tauri::AppHandle, url: String) -> CmdResult<()> {
+    let parsed = url::Url::parse(url.trim()).map_err(|e| {
+        UiError::new(
+            promptledger_core::ErrorCode::InvalidInput,
+            format!("not a link: {e}"),
+        )
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https" | "mailto") {
+        return Err(UiError::new(
+            promptledger_core::ErrorCode::InvalidInput,
+            format!("{} links are not opened", parsed.scheme()),
+        ));
+    }
+    if let Some(log) = std::env::var_os("PROMPTLEDGER_OPEN_LOG") {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .map_err(|e| UiError::new(promptledger_core::ErrorCode::Storage, e.to_string()))?;
+        writeln!(f, "{parsed}")
+            .map_err(|e| UiError::new(promptledger_core::ErrorCode::Storage, e.to_string()))?;
+        return Ok(());
+    }
+    use tauri_plugin_opener::OpenerExt;
+    app.opener()
+        .open_url(parsed.as_str(), None::<&str>)
+        .map_err(|e| UiError::new(promptledger_core::ErrorCode::Internal, e.to_string()))
+}

@@ -208,6 +208,8 @@ export const ipc = {
   batchResults: (id: number, offset: number, limit: number) =>
     call<BatchResults>("batch_results", { id, offset, limit }),
   batchExport: (id: number, format: "csv" | "jsonl") => call<string | null>("batch_export", { id, format }),
+  // A link in an answer: opened in the system browser (http, https, mailto only).
+  openLink: (url: string) => call<void>("open_link", { url }),
   otlpGet: () => call<OtlpView>("otlp_get"),
   // Secret header values cross IPC here, inbound only; no command returns them.
   otlpSet: (input: OtlpInput) => call<OtlpView>("otlp_set", { input }),

@@ -1,83 +1,75 @@
-// A small Markdown reader for model output: fenced code blocks, headings, lists, paragraphs,
-// and inline code / bold / italics. It produces plain data that components render as text —
-// no HTML is ever built from model output, so nothing in an answer can run in the window.
+// Model output as Markdown, read by a maintained parser (marked's lexer: tables, nested lists,
+// links, block quotes, code) into tokens the Markdown component renders as text nodes. No HTML
+// string is ever built from model output: raw HTML in an answer (`<script>`, `<img onerror>`)
+// arrives as an `html` token and is shown as text. The one exception is a code block's syntax
+// highlighting, whose markup highlight.js builds around the code it escapes itself.
+import { Lexer, type Token, type Tokens } from "marked";
+import hljs from "highlight.js/lib/core";
+import bash from "highlight.js/lib/languages/bash";
+import c from "highlight.js/lib/languages/c";
+import cpp from "highlight.js/lib/languages/cpp";
+import css from "highlight.js/lib/languages/css";
+import go from "highlight.js/lib/languages/go";
+import java from "highlight.js/lib/languages/java";
+import javascript from "highlight.js/lib/languages/javascript";
+import json from "highlight.js/lib/languages/json";
+import python from "highlight.js/lib/languages/python";
+import rust from "highlight.js/lib/languages/rust";
+import sql from "highlight.js/lib/languages/sql";
+import typescript from "highlight.js/lib/languages/typescript";
+import xml from "highlight.js/lib/languages/xml";
+import yaml from "highlight.js/lib/languages/yaml";
 
-export type Inline = { kind: "text" | "code" | "bold" | "italic"; text: string };
-export type Block =
-  | { kind: "code"; lang: string; text: string }
-  | { kind: "heading"; level: number; inline: Inline[] }
-  | { kind: "list"; ordered: boolean; items: Inline[][] }
-  | { kind: "paragraph"; inline: Inline[] };
+export type { Token, Tokens };
 
-export function inline(text: string): Inline[] {
-  const out: Inline[] = [];
-  const re = /(`[^`\n]+`)|(\*\*[^*\n]+\*\*)|(\*[^*\n]+\*)|(_[^_\n]+_)/g;
-  let last = 0;
-  for (const m of text.matchAll(re)) {
-    const at = m.index ?? 0;
-    if (at > last) out.push({ kind: "text", text: text.slice(last, at) });
-    const t = m[0];
-    if (m[1]) out.push({ kind: "code", text: t.slice(1, -1) });
-    else if (m[2]) out.push({ kind: "bold", text: t.slice(2, -2) });
-    else out.push({ kind: "italic", text: t.slice(1, -1) });
-    last = at + t.length;
-  }
-  if (last < text.length) out.push({ kind: "text", text: text.slice(last) });
-  return out;
+for (const [name, lang] of Object.entries({ bash, c, cpp, css, go, java, javascript, json, python, rust, sql, typescript, xml, yaml })) {
+  hljs.registerLanguage(name, lang);
+}
+hljs.registerAliases(["sh", "shell", "zsh"], { languageName: "bash" });
+hljs.registerAliases(["js", "jsx"], { languageName: "javascript" });
+hljs.registerAliases(["ts", "tsx"], { languageName: "typescript" });
+hljs.registerAliases(["py"], { languageName: "python" });
+hljs.registerAliases(["rs"], { languageName: "rust" });
+hljs.registerAliases(["html", "svg"], { languageName: "xml" });
+hljs.registerAliases(["yml"], { languageName: "yaml" });
+
+/** The answer's block tokens (GitHub-flavoured Markdown). */
+export function tokens(md: string): Token[] {
+  return new Lexer({ gfm: true, breaks: false }).lex(md);
 }
 
-export function parse(md: string): Block[] {
-  const lines = md.replace(/\r\n/g, "\n").split("\n");
-  const blocks: Block[] = [];
-  let para: string[] = [];
-  let list: { ordered: boolean; items: Inline[][] } | null = null;
-  const flush = () => {
-    if (para.length) blocks.push({ kind: "paragraph", inline: inline(para.join("\n")) });
-    para = [];
-    if (list) blocks.push({ kind: "list", ...list });
-    list = null;
-  };
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    const fence = line.match(/^\s*```\s*([\w+-]*)\s*$/);
-    if (fence) {
-      flush();
-      const body: string[] = [];
-      i++;
-      while (i < lines.length && !/^\s*```\s*$/.test(lines[i])) body.push(lines[i++]);
-      blocks.push({ kind: "code", lang: fence[1] ?? "", text: body.join("\n") });
-      continue;
-    }
-    const heading = line.match(/^(#{1,6})\s+(.*)$/);
-    if (heading) {
-      flush();
-      blocks.push({ kind: "heading", level: heading[1].length, inline: inline(heading[2]) });
-      continue;
-    }
-    const item = line.match(/^\s*(?:([-*+])|(\d+)[.)])\s+(.*)$/);
-    if (item) {
-      if (para.length) {
-        blocks.push({ kind: "paragraph", inline: inline(para.join("\n")) });
-        para = [];
-      }
-      const ordered = item[2] !== undefined;
-      if (!list || list.ordered !== ordered) {
-        if (list) blocks.push({ kind: "list", ...list });
-        list = { ordered, items: [] };
-      }
-      list.items.push(inline(item[3]));
-      continue;
-    }
-    if (line.trim() === "") {
-      flush();
-      continue;
-    }
-    if (list) {
-      blocks.push({ kind: "list", ...list });
-      list = null;
-    }
-    para.push(line);
+/** Highlighted markup for `code` in `lang` (escaped by highlight.js), or null when the
+ * language is unknown: the component then shows plain text. */
+export function highlighted(code: string, lang: string): string | null {
+  const l = lang.trim().toLowerCase();
+  if (!l || !hljs.getLanguage(l)) return null;
+  try {
+    return hljs.highlight(code, { language: l, ignoreIllegals: true }).value;
+  } catch {
+    return null;
   }
-  flush();
-  return blocks;
+}
+
+/** Only web and mail links leave the app (in the system browser). */
+export function safeHref(href: string): string | null {
+  try {
+    const u = new URL(href);
+    return ["http:", "https:", "mailto:"].includes(u.protocol) ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The plain text of tokens (a copy "as text"). */
+export function plain(ts: Token[]): string {
+  return ts
+    .map((t) => {
+      const any = t as Tokens.Generic;
+      if (t.type === "code") return (t as Tokens.Code).text + "\n";
+      if (any.tokens?.length) return plain(any.tokens as Token[]) + (t.type === "paragraph" || t.type === "heading" ? "\n" : "");
+      if (t.type === "list") return (t as Tokens.List).items.map((i) => "- " + plain(i.tokens)).join("") ;
+      if (t.type === "space") return "\n";
+      return "text" in any ? String(any.text) : "";
+    })
+    .join("");
 }
