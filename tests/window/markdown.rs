@@ -7,7 +7,9 @@ use promptledger_testkit::wire::{self, Counts};
 use promptledger_testkit::{FakeServer, Reply, StreamEnd};
 use std::time::{Duration, Instant};
 
-use super::{Driver, add_key, click, connect, screenshot, set_field, wait_for, wait_text};
+use super::{
+    Driver, add_key, click, connect, screenshot, set_field, wait_dom_text, wait_for, wait_text,
+};
 
 const ANSWER: &[&str] = &[
     "## Plan\n\n| step | cost |\n|---|---:|\n| draft | $0.01 |\n| review | $0.02 |\n\n",
@@ -133,10 +135,53 @@ async fn an_answer_renders_as_markdown_and_raw_html_stays_text() {
     })
     .await;
     screenshot(&cl, "window-markdown-light.png").await;
+    click(&cl, "[data-testid=play-copy-cost]").await;
+    wait_text(&cl, "[data-testid=play-copy-cost]", |t| t == "Copied").await;
+    click(&cl, "[data-testid=play-copy-text]").await;
+    wait_text(&cl, "[data-testid=play-copy-text]", |t| t == "Copied").await;
+    let copied = cl
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.clipboard.readText().then(done, () => done(null));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    if let Some(t) = copied.as_str() {
+        assert!(
+            t.contains("def total(xs)") && !t.contains("```"),
+            "plain text: {t}"
+        );
+    }
+
     // Dark, on the same answer (switching screens would start a new conversation).
     cl.execute("document.documentElement.dataset.theme = 'dark';", vec![])
         .await
         .unwrap();
     screenshot(&cl, "window-markdown-dark.png").await;
+
+    // Ctrl+N starts a new conversation; Ctrl+K finds the old one by its title and reopens it.
+    let key = |k: &str| {
+        format!(
+            "window.dispatchEvent(new KeyboardEvent('keydown', {{ key: '{k}', ctrlKey: true }}));"
+        )
+    };
+    cl.execute(&key("n"), vec![]).await.unwrap();
+    wait_for(&cl, "[data-testid=play-turn]", false).await;
+    cl.execute(&key("k"), vec![]).await.unwrap();
+    wait_for(&cl, "[data-testid=palette]", true).await;
+    set_field(&cl, "[data-testid=palette-input]", "plan it").await;
+    let first = wait_dom_text(&cl, "[data-testid=palette-item]", |t| {
+        t.contains("conversation")
+    })
+    .await;
+    assert!(first.starts_with("Plan it"), "{first}");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    screenshot(&cl, "window-palette.png").await;
+    click(&cl, "[data-testid=palette-item]").await;
+    wait_text(&cl, "[data-testid=play-turn]", |t| {
+        t.contains("quoted advice")
+    })
+    .await;
     cl.close().await.unwrap();
 }
