@@ -11,6 +11,7 @@ mod analytics;
 mod batch;
 mod budgets;
 mod compare;
+mod first_run;
 mod keys;
 mod markdown;
 mod otlp;
