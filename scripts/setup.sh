@@ -9,7 +9,7 @@ export DEBIAN_FRONTEND=noninteractive
 BUILD_PACKAGES="build-essential pkg-config file curl libssl-dev libdbus-1-dev libwebkit2gtk-4.1-dev
   libjavascriptcoregtk-4.1-dev libsoup-3.0-dev librsvg2-dev libayatana-appindicator3-dev libxdo-dev"
 TEST_PACKAGES="xvfb xauth dbus dbus-x11 webkit2gtk-driver gnome-keyring libsecret-tools keyutils
-  imagemagick x11-utils xdotool sqlite3 python3-pip"
+  imagemagick x11-utils xdotool xclip sqlite3 python3-pip"
 
 as_root() {
   if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi

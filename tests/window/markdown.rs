@@ -139,20 +139,16 @@ async fn an_answer_renders_as_markdown_and_raw_html_stays_text() {
     wait_text(&cl, "[data-testid=play-copy-cost]", |t| t == "Copied").await;
     click(&cl, "[data-testid=play-copy-text]").await;
     wait_text(&cl, "[data-testid=play-copy-text]", |t| t == "Copied").await;
-    let copied = cl
-        .execute_async(
-            "const done = arguments[arguments.length - 1];
-             navigator.clipboard.readText().then(done, () => done(null));",
-            vec![],
-        )
-        .await
-        .unwrap();
-    if let Some(t) = copied.as_str() {
-        assert!(
-            t.contains("def total(xs)") && !t.contains("```"),
-            "plain text: {t}"
-        );
-    }
+    // The X clipboard, read from outside the app (WebKit refuses `readText` to WebDriver).
+    let out = std::process::Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .output()
+        .expect("xclip (scripts/setup.sh installs it)");
+    let t = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        t.contains("def total(xs)") && !t.contains("```"),
+        "plain text: {t}"
+    );
 
     // Dark, on the same answer (switching screens would start a new conversation).
     cl.execute("document.documentElement.dataset.theme = 'dark';", vec![])

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod demo;
 pub mod error;
 pub mod export;
+mod ids;
 pub mod keys;
 pub mod ledger;
 pub mod money;

@@ -15,11 +15,10 @@ use tokio::sync::{Semaphore, mpsc};
 use tokio_util::sync::CancellationToken;
 
 use crate::batch::limiter::Limiter;
-use crate::batch::service::{BatchService, JobControl, OnProgress, summary_of, user};
+use crate::batch::service::{BatchService, JobControl, OnProgress, projected, summary_of, user};
 use crate::batch::{BatchJob, JobStatus, JobSummary};
 use crate::error::{CoreError, Result, lock};
 use crate::ledger::runs::{BatchLink, RunStatus};
-use crate::money::NanoUsd;
 use crate::runner::{Detail, RunOutcome, tokens};
 
 /// How often the stored status is read (a pause or cancel from another process).
@@ -93,10 +92,8 @@ impl Tally {
             self.summary.eta_secs = Some((self.summary.remaining as f64 / per_sec).ceil() as i64);
         }
         let recorded = self.summary.done + self.summary.failed;
-        if recorded > 0 {
-            let per = i128::from(self.summary.cost_nano_usd.0) * i128::from(self.summary.total)
-                / i128::from(recorded);
-            self.summary.projected_nano_usd = NanoUsd(i64::try_from(per).unwrap_or(i64::MAX));
+        if let Some(p) = projected(self.summary.cost_nano_usd, self.summary.total, recorded) {
+            self.summary.projected_nano_usd = p;
         }
     }
 }

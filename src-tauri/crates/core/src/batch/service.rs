@@ -388,7 +388,7 @@ impl BatchService {
                 .chat
                 .system
                 .as_deref()
-                .map_or(0, |s| tokens::count(s) + 4);
+                .map_or(0, |s| tokens::count(s) + tokens::FRAMING);
             let unpriced = quote.match_kind == MatchKind::Unpriced;
             let priced = !matches!(quote.match_kind, MatchKind::Unpriced | MatchKind::Unmetered);
             let batch_price = priced
@@ -499,6 +499,11 @@ pub(crate) fn user(text: &str) -> Message {
     }
 }
 
+/// A prompt's input tokens as a one-turn request without a system prompt counts them.
+fn row_tokens(p: &str) -> u64 {
+    tokens::count(p) + tokens::FRAMING + tokens::PRIMING
+}
+
 /// Each prompt's input tokens as a one-turn request counts them (without a system prompt),
 /// counted on every core.
 fn count_tokens(prompts: &[String]) -> Vec<u64> {
@@ -506,18 +511,27 @@ fn count_tokens(prompts: &[String]) -> Vec<u64> {
         .map_or(1, std::num::NonZero::get)
         .clamp(1, 8);
     if prompts.len() < 256 || threads == 1 {
-        return prompts.iter().map(|p| tokens::count(p) + 7).collect();
+        return prompts.iter().map(|p| row_tokens(p)).collect();
     }
     let chunk = prompts.len().div_ceil(threads);
     std::thread::scope(|s| {
         let parts: Vec<_> = prompts
             .chunks(chunk)
-            .map(|c| s.spawn(move || c.iter().map(|p| tokens::count(p) + 7).collect::<Vec<_>>()))
+            .map(|c| s.spawn(move || c.iter().map(|p| row_tokens(p)).collect::<Vec<_>>()))
             .collect();
         parts
             .into_iter()
             .flat_map(|h| h.join().unwrap_or_default())
             .collect()
+    })
+}
+
+/// The job's total projected at the average cost of the `recorded` pairs so far (`None` before
+/// any is recorded: the estimate's midpoint stands for it then).
+pub(crate) fn projected(cost: NanoUsd, total: i64, recorded: i64) -> Option<NanoUsd> {
+    (recorded > 0).then(|| {
+        let per = i128::from(cost.0) * i128::from(total) / i128::from(recorded);
+        NanoUsd(i64::try_from(per).unwrap_or(i64::MAX))
     })
 }
 
@@ -527,14 +541,7 @@ pub(crate) fn summary_of(ledger: &crate::ledger::Ledger, job: &BatchJob) -> Resu
     let total = job.rows * job.targets.len() as i64;
     let recorded = c.ok + c.failed;
     let remaining = (total - recorded).max(0);
-    // What remains is projected at the average cost of what is done (the estimate's midpoint
-    // before anything is).
-    let projected = if recorded > 0 {
-        let per = i128::from(c.cost.0) * i128::from(total) / i128::from(recorded);
-        NanoUsd(i64::try_from(per).unwrap_or(i64::MAX))
-    } else {
-        job.estimate.chosen().mid()
-    };
+    let projected = projected(c.cost, total, recorded).unwrap_or(job.estimate.chosen().mid());
     Ok(JobSummary {
         job_id: job.id,
         rows: job.rows,

@@ -153,46 +153,6 @@ pub struct RunRecord {
 }
 
 impl RunRecord {
-    /// A run that never happened, for a test span: `promptledger/connection-test`, now, no cost.
-    pub fn test_span(now_ms: i64) -> RunRecord {
-        let zero = PricedUsage::zero();
-        RunRecord {
-            id: 0,
-            started_at_ms: now_ms,
-            provider: "promptledger".into(),
-            model_requested: "connection-test".into(),
-            model_resolved: None,
-            price_key: None,
-            price_table_version: None,
-            status: RunStatus::Ok,
-            error_code: None,
-            error_message: None,
-            usage: TokenUsage::default(),
-            breakdown: zero.breakdown,
-            latency_ms: Some(1),
-            ttft_ms: None,
-            attempts: 1,
-            tag: None,
-            key_id: None,
-            key_label: None,
-            system_prompt: None,
-            params_json: None,
-            conversation_id: None,
-            template: None,
-            provider_cost: None,
-            computed_cost: None,
-            request_id: None,
-            prompt: None,
-            output: None,
-            cache_hit: false,
-            saved_nano: NanoUsd::ZERO,
-            tried: Vec::new(),
-            batch: None,
-            comparison_id: None,
-            project_id: None,
-        }
-    }
-
     /// What the run cost: `None` when it is unpriced (its model had no price).
     pub fn cost(&self) -> Option<NanoUsd> {
         (self.breakdown.cost_source != CostSource::Unpriced)

@@ -41,17 +41,7 @@ pub fn salt(ledger: &mut Ledger) -> Result<String> {
     if let Some(s) = ledger.meta("ledger.id")? {
         return Ok(s);
     }
-    use sha2::{Digest, Sha256};
-    let seed = format!(
-        "{}:{}:{:?}",
-        std::process::id(),
-        crate::ledger::now_ms(),
-        std::time::Instant::now()
-    );
-    let id: String = Sha256::digest(seed.as_bytes())[..16]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let id = crate::ids::random_hex(16);
     ledger.set_meta("ledger.id", &id)?;
     Ok(id)
 }
@@ -94,13 +84,53 @@ pub fn langfuse_endpoint(host: &str) -> String {
 /// Sends one span that stands for no run (`promptledger.test` is set), to check the settings.
 pub async fn send_test_span(exporter: &Exporter) -> Sent {
     let now = crate::ledger::now_ms();
-    let run = crate::ledger::runs::RunRecord::test_span(now);
+    let run = test_run(now);
     let mut span = span::span_of(&run, "test", &span::scope(), SpanOptions::default());
     span.attributes
         .retain(|kv| kv.key.as_str() != "promptledger.run_id");
     span.attributes
         .push(opentelemetry::KeyValue::new("promptledger.test", true));
     exporter.send(vec![span]).await
+}
+
+/// A run that never happened, for a test span: `promptledger/connection-test`, now, no cost.
+fn test_run(now_ms: i64) -> crate::ledger::runs::RunRecord {
+    let zero = crate::pricing::PricedUsage::zero();
+    crate::ledger::runs::RunRecord {
+        id: 0,
+        started_at_ms: now_ms,
+        provider: "promptledger".into(),
+        model_requested: "connection-test".into(),
+        model_resolved: None,
+        price_key: None,
+        price_table_version: None,
+        status: crate::ledger::runs::RunStatus::Ok,
+        error_code: None,
+        error_message: None,
+        usage: crate::pricing::TokenUsage::default(),
+        breakdown: zero.breakdown,
+        latency_ms: Some(1),
+        ttft_ms: None,
+        attempts: 1,
+        tag: None,
+        key_id: None,
+        key_label: None,
+        system_prompt: None,
+        params_json: None,
+        conversation_id: None,
+        template: None,
+        provider_cost: None,
+        computed_cost: None,
+        request_id: None,
+        prompt: None,
+        output: None,
+        cache_hit: false,
+        saved_nano: crate::money::NanoUsd::ZERO,
+        tried: Vec::new(),
+        batch: None,
+        comparison_id: None,
+        project_id: None,
+    }
 }
 
 /// Where and how to send, with every secret header read from `secrets`.

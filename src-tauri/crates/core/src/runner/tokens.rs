@@ -27,15 +27,19 @@ pub fn prompt_tokens_upper_bound(req: &ChatRequest) -> u64 {
     prompt_with(req, |s| s.len() as u64)
 }
 
+/// Tokens each message (the system prompt included) adds around its text.
+pub(crate) const FRAMING: u64 = 4;
+/// Tokens every request adds once (the reply's priming).
+pub(crate) const PRIMING: u64 = 3;
+
 fn prompt_with(req: &ChatRequest, count: impl Fn(&str) -> u64) -> u64 {
-    let framing = 4;
-    let system = req.system.as_deref().map_or(0, |s| count(s) + framing);
+    let system = req.system.as_deref().map_or(0, |s| count(s) + FRAMING);
     let messages: u64 = req
         .messages
         .iter()
-        .map(|m| count(&m.content) + framing)
+        .map(|m| count(&m.content) + FRAMING)
         .sum();
-    system + messages + 3
+    system + messages + PRIMING
 }
 
 #[cfg(test)]

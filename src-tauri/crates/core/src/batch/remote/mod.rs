@@ -118,15 +118,7 @@ fn parse_custom_id(id: &str) -> Option<(i64, i64)> {
 }
 
 fn nonce() -> String {
-    use sha2::{Digest, Sha256};
-    let seed = format!(
-        "{}:{}:{:?}",
-        std::process::id(),
-        crate::ledger::now_ms(),
-        std::time::Instant::now()
-    );
-    let digest = Sha256::digest(seed.as_bytes());
-    digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    crate::ids::random_hex(8)
 }
 
 /// Submits every row × target of `job` not submitted (nor recorded) yet.
@@ -391,9 +383,12 @@ async fn poll_one(
     };
     let runs = runs_of(svc, job, s, spec, prompts, &state, lines);
     let mut l = lock(&ledger, "ledger")?;
+    // The submission keeps its open status until its runs are recorded (one transaction marks
+    // it `recorded`): if recording fails, the next poll reads the results again — the provider
+    // billed these lines, so they must reach the ledger.
     l.update_submission(
         s.id,
-        "ended",
+        &s.status,
         None,
         Some(&state.status),
         state.counts.as_deref(),

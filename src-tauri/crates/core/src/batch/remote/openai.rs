@@ -106,8 +106,13 @@ pub(crate) async fn get(client: &ProviderClient, ep: &Endpoint, id: &str) -> Res
             status.as_str(),
             "completed" | "expired" | "cancelled" | "failed"
         ),
+        // Provider text: redacted before it is stored on the runs and the submission.
         failed: (status == "failed").then(|| {
-            errors.unwrap_or_else(|| "the provider refused the batch when validating it".into())
+            crate::redact::redact(
+                &errors
+                    .unwrap_or_else(|| "the provider refused the batch when validating it".into()),
+                &[],
+            )
         }),
         cancelled: matches!(status.as_str(), "cancelled" | "cancelling"),
         counts: v.get("request_counts").map(Value::to_string),

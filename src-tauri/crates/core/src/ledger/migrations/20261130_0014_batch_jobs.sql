@@ -50,7 +50,7 @@ CREATE TABLE batch_submissions (
     last_row         INTEGER NOT NULL,
     nonce            TEXT NOT NULL,              -- names this submission in the provider's metadata
     status           TEXT NOT NULL CHECK (status IN
-                         ('preparing', 'submitted', 'cancelling', 'ended', 'recorded', 'failed')),
+                         ('preparing', 'submitted', 'cancelling', 'recorded', 'failed')),
     remote_id        TEXT,                       -- batch_… / msgbatch_…
     input_file_id    TEXT,                       -- OpenAI's uploaded JSONL
     remote_status    TEXT,                       -- as the provider last said it
