@@ -12,8 +12,8 @@ ensure_rotel
 
 step() { printf '\n==> %s\n' "$*"; }
 
-step "UI: type check and build"
-(cd ui && npm run --silent check)
+step "UI: type check, unit tests and build"
+(cd ui && npm run --silent check && npm test --silent)
 build_ui
 
 step "cargo fmt --check"
