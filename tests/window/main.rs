@@ -12,6 +12,7 @@ mod batch;
 mod budgets;
 mod compare;
 mod first_run;
+mod keyboard;
 mod keys;
 mod markdown;
 mod otlp;
@@ -19,6 +20,7 @@ mod play;
 mod presets;
 mod prices;
 mod reconcile;
+mod streaming;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use std::os::unix::process::CommandExt;
@@ -177,10 +179,12 @@ async fn click(c: &Client, css: &str) {
         .unwrap();
 }
 
-/// Adds a key on the Keys screen (already open) and waits for the provider to accept it.
+/// Adds a key on the Keys screen (already open, perhaps still loading) and waits for the
+/// provider to accept it.
 async fn add_key(c: &Client, provider: &str, label: &str, secret: &str, base_url: &str) {
     let select = c
-        .find(Locator::Css("[data-testid=key-provider]"))
+        .wait()
+        .for_element(Locator::Css("[data-testid=key-provider]"))
         .await
         .unwrap();
     select.select_by_value(provider).await.unwrap();
