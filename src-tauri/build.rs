@@ -4,6 +4,7 @@ fn main() {
     let commands = &[
         "app_info",
         "open_link",
+        "startup_mark",
         "keys_list",
         "key_add",
         "key_test",

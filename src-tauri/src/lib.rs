@@ -5,13 +5,22 @@
 pub mod commands;
 pub mod error;
 pub mod settings;
+pub mod startup;
 pub mod state;
 pub mod ui_types;
+pub mod webview;
 
 use tauri::Manager;
 
 /// Starts the app and runs until its window closes.
 pub fn run() {
+    startup::mark("main");
+    // Parsing the bundled price table takes tens of milliseconds; do it on another core while
+    // GTK and the window come up, so opening the ledger in `setup` (on the main thread, which
+    // the first paint waits for) finds it ready.
+    std::thread::spawn(|| {
+        promptledger_core::pricing::PriceTable::bundled();
+    });
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -30,6 +39,7 @@ pub fn run() {
         // Budget alerts are shown from Rust only; the UI has no notification permission.
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
+            webview::tune(app);
             let notice = settings::quarantine_corrupt_file(app.handle());
             let http = settings::Settings::load(app.handle()).http();
             app.manage(state::AppState::open(notice, http));
@@ -37,11 +47,13 @@ pub fn run() {
             commands::billing::spawn_billing_sync(app.handle().clone());
             commands::batch::spawn_batch_jobs(app.handle().clone());
             commands::otlp::spawn_sender(app.handle().clone());
+            startup::mark("setup_done");
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
             commands::app::app_info,
             commands::app::open_link,
+            commands::app::startup_mark,
             commands::keys::keys_list,
             commands::keys::key_add,
             commands::keys::key_test,

@@ -1,7 +1,10 @@
 import { mount } from "svelte";
 import App from "./App.svelte";
 import "./app.css";
+import { markPainted } from "./lib/startup";
 
 const target = document.getElementById("app");
 if (!target) throw new Error("missing #app");
-export default mount(App, { target });
+const app = mount(App, { target });
+markPainted("painted");
+export default app;

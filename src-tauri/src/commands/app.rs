@@ -74,3 +74,12 @@ pub async fn open_link(app: tauri::AppHandle, url: String) -> CmdResult<()> {
         .open_url(parsed.as_str(), None::<&str>)
         .map_err(|e| UiError::new(promptledger_core::ErrorCode::Internal, e.to_string()))
 }
+
+/// Records a start-up milestone the window reached (`painted`, `usable`, `analytics`) for
+/// `scripts/measure-startup.sh`: with `PROMPTLEDGER_STARTUP_LOG` set, `NAME UNIX_MS` is appended
+/// to that file; otherwise nothing happens.
+#[tauri::command]
+pub async fn startup_mark(mark: String) -> CmdResult<()> {
+    crate::startup::mark(&mark);
+    Ok(())
+}
