@@ -40,6 +40,6 @@ def png(path: Path, size: int) -> None:
 
 out = Path(__file__).resolve().parent.parent / "icons"
 out.mkdir(exist_ok=True)
-for name, size in [("32x32.png", 32), ("128x128.png", 128), ("128x128@2x.png", 256), ("icon.png", 512)]:
+for name, size in [("32x32.png", 32), ("64x64.png", 64), ("128x128.png", 128), ("256x256.png", 256), ("icon.png", 512)]:
     png(out / name, size)
     print("wrote", out / name)

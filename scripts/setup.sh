@@ -53,6 +53,26 @@ ensure_rotel() {
   export PROMPTLEDGER_ROTEL="$dir/rotel/rotel-agent"
 }
 
+# The Tauri CLI (the bundler behind scripts/package.sh), prebuilt from npm into the tools cache
+# rather than compiled with `cargo install` (minutes on two cores).
+TAURI_CLI_VERSION=2.12.5
+ensure_tauri_cli() {
+  local dir="$HOME/.cache/promptledger-tools/tauri-cli-$TAURI_CLI_VERSION"
+  if [ ! -x "$dir/node_modules/.bin/tauri" ]; then
+    echo "setup: installing the Tauri CLI $TAURI_CLI_VERSION"
+    mkdir -p "$dir"
+    npm install --silent --no-audit --no-fund --no-save --prefix "$dir" "@tauri-apps/cli@$TAURI_CLI_VERSION"
+  fi
+  TAURI_CLI="$dir/node_modules/.bin/tauri"
+}
+
+# Builds ui/dist unless it is newer than every UI source: the app embeds ui/dist, so rewriting
+# it unchanged would make cargo compile the app again (minutes for a release build).
 build_ui() {
+  if [ -f ui/dist/index.html ] && [ -z "$(find ui/src ui/index.html ui/package.json ui/package-lock.json \
+      ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json -newer ui/dist/index.html 2>/dev/null | head -1)" ]; then
+    echo "setup: ui/dist is up to date"
+    return
+  fi
   (cd ui && npm run --silent build)
 }
