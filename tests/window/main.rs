@@ -27,18 +27,58 @@ use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-/// tauri-driver in its own process group; the whole group is killed on drop, so that
-/// WebKitWebDriver does not outlive the test holding its port.
+/// tauri-driver in its own process group, on an X display of its own (an Xvfb in the same
+/// group); the whole group is killed on drop, so that WebKitWebDriver does not outlive the test
+/// holding its port. Its own display keeps parallel tests' windows from taking each other's
+/// keyboard focus, and lets screenshots be taken from the X server (see [`screenshot`]).
 struct Driver {
     child: Child,
+    xvfb: Child,
     data: tempfile::TempDir,
     port: u16,
+}
+
+/// The X display of this test process's app window (each test is a process under nextest).
+static DISPLAY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// The display the app of this test runs on.
+fn display() -> &'static str {
+    DISPLAY.get().map(String::as_str).unwrap_or(":0")
 }
 
 impl Driver {
     /// Tests run in parallel, so each gets its own WebDriver port (and the next one for
     /// WebKitWebDriver).
     fn start(port: u16) -> Driver {
+        // A previous attempt of this test that was stopped on a timeout (its Drop never ran)
+        // may have left its tauri-driver on the port; the retry would not get a session.
+        let _ = Command::new("pkill")
+            .args(["-f", &format!("^tauri-driver --port {port} ")])
+            .status();
+        let _ = Command::new("pkill")
+            .args(["-f", &format!("^Xvfb :{port} ")])
+            .status();
+        let xvfb = Command::new("Xvfb")
+            .args([
+                &format!(":{port}"),
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("Xvfb (scripts/setup.sh installs it)");
+        let socket = std::path::PathBuf::from(format!("/tmp/.X11-unix/X{port}"));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !socket.exists() {
+            assert!(Instant::now() < deadline, "Xvfb :{port} did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = DISPLAY.set(format!(":{port}"));
         let data = tempfile::tempdir().unwrap();
         // The app's log (stderr, through tauri-driver) goes into the data dir, so leak scans
         // cover it.
@@ -53,6 +93,7 @@ impl Driver {
                 &(port + 1).to_string(),
             ])
             .env("XDG_DATA_HOME", data.path())
+            .env("DISPLAY", format!(":{port}"))
             // No one can click a native save dialog here: exports go to this folder instead.
             .env("PROMPTLEDGER_SAVE_DIR", data.path().join("exports"))
             // Links in answers are logged here instead of opening a browser.
@@ -63,7 +104,12 @@ impl Driver {
             .process_group(0)
             .spawn()
             .expect("tauri-driver must be installed (cargo install --locked tauri-driver@2.1.0)");
-        Driver { child, data, port }
+        Driver {
+            child,
+            xvfb,
+            data,
+            port,
+        }
     }
 }
 
@@ -74,6 +120,8 @@ impl Drop for Driver {
             .args(["-TERM", "--", &format!("-{pgid}")])
             .status();
         let _ = self.child.wait();
+        let _ = self.xvfb.kill();
+        let _ = self.xvfb.wait();
     }
 }
 
@@ -198,10 +246,33 @@ async fn add_key(c: &Client, provider: &str, label: &str, secret: &str, base_url
     .await;
 }
 
+/// Saves what the app window shows, taken from the X server: WebKitGTK drawing on the CPU (the
+/// app's default, src-tauri/src/webview.rs) sometimes never answers WebDriver's snapshot
+/// request. The page is given two frames to paint first.
 async fn screenshot(c: &Client, name: &str) {
-    let png = c.screenshot().await.unwrap();
+    let _ = c
+        .execute_async(
+            "const done = arguments[0]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+            vec![],
+        )
+        .await;
     let path = promptledger_e2e::artifacts_dir().join(name);
-    std::fs::write(&path, png).unwrap();
+    let window = Command::new("xdotool")
+        .args(["search", "--name", "^PromptLedger$"])
+        .env("DISPLAY", display())
+        .output()
+        .expect("xdotool (scripts/setup.sh installs it)");
+    let id = String::from_utf8_lossy(&window.stdout)
+        .split_whitespace()
+        .last()
+        .unwrap_or("root")
+        .to_string();
+    let ok = Command::new("import")
+        .args(["-display", display(), "-window", &id])
+        .arg(&path)
+        .status()
+        .expect("ImageMagick's import (scripts/setup.sh installs it)");
+    assert!(ok.success(), "import could not capture window {id}");
     eprintln!("screenshot: {}", path.display());
 }
 

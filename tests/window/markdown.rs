@@ -142,6 +142,7 @@ async fn an_answer_renders_as_markdown_and_raw_html_stays_text() {
     // The X clipboard, read from outside the app (WebKit refuses `readText` to WebDriver).
     let out = std::process::Command::new("xclip")
         .args(["-o", "-selection", "clipboard"])
+        .env("DISPLAY", super::display())
         .output()
         .expect("xclip (scripts/setup.sh installs it)");
     let t = String::from_utf8_lossy(&out.stdout);
