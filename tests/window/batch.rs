@@ -131,7 +131,8 @@ async fn a_twenty_row_csv_estimated_run_live_and_exported() {
     })
     .await;
     assert!(total.contains("0 failed of 20"), "{total}");
-    cl.find(fantoccini::Locator::Css("[data-testid=batch-job-filter]"))
+    cl.wait()
+        .for_element(fantoccini::Locator::Css("[data-testid=batch-job-filter]"))
         .await
         .unwrap()
         .select_by_value("1")

@@ -35,13 +35,15 @@ async fn a_block_budget_stops_the_run_then_an_override_alerts() {
     click(&c, "[data-screen=budgets]").await;
     set_field(&c, "[data-testid=budget-name]", "Daily cap").await;
     set_field(&c, "[data-testid=budget-limit]", "0.0004").await;
-    c.find(Locator::Css("[data-testid=budget-period]"))
+    c.wait()
+        .for_element(Locator::Css("[data-testid=budget-period]"))
         .await
         .unwrap()
         .select_by_value("day")
         .await
         .unwrap();
-    c.find(Locator::Css("[data-testid=budget-mode]"))
+    c.wait()
+        .for_element(Locator::Css("[data-testid=budget-mode]"))
         .await
         .unwrap()
         .select_by_value("block")

@@ -54,7 +54,8 @@ async fn keys_screen_validates_before_saving() {
     assert_eq!(preview, "…Wx9z");
     wait_text(&c, "[data-testid=key-status]", |t| t == "valid").await;
     let field = c
-        .find(Locator::Css("[data-testid=key-secret]"))
+        .wait()
+        .for_element(Locator::Css("[data-testid=key-secret]"))
         .await
         .unwrap();
     assert_eq!(

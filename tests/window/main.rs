@@ -159,7 +159,7 @@ async fn wait_text(c: &Client, css: &str, pred: impl Fn(&str) -> bool) -> String
     let deadline = Instant::now() + Duration::from_secs(15);
     let mut last = String::new();
     while Instant::now() < deadline {
-        if let Ok(el) = c.find(Locator::Css(css)).await
+        if let Ok(el) = c.wait().for_element(Locator::Css(css)).await
             && let Ok(t) = el.text().await
         {
             if pred(&t) {
@@ -310,7 +310,8 @@ async fn calculator_prices_and_theme_in_the_real_window() {
     click(&c, "[data-key='gpt-4o-mini']").await;
     set_field(&c, "[data-testid=override-input]", "0.10").await;
     set_field(&c, "[data-testid=override-output]", "0.40").await;
-    c.find(Locator::Css("aside button[type=submit]"))
+    c.wait()
+        .for_element(Locator::Css("aside button[type=submit]"))
         .await
         .unwrap()
         .click()
@@ -322,7 +323,8 @@ async fn calculator_prices_and_theme_in_the_real_window() {
     screenshot(&c, "window-prices-override.png").await;
 
     // Cost calculator: gpt-4o, 1000 input + 2000 cached + 200 output + 100 reasoning = $0.008.
-    c.find(Locator::Css("[data-screen=calculator]"))
+    c.wait()
+        .for_element(Locator::Css("[data-screen=calculator]"))
         .await
         .unwrap()
         .click()
@@ -354,7 +356,8 @@ async fn calculator_prices_and_theme_in_the_real_window() {
     assert!(err.contains("gpt-4o"), "{err}");
 
     // Dark mode persists through the store plugin.
-    c.find(Locator::Css("[data-screen=settings]"))
+    c.wait()
+        .for_element(Locator::Css("[data-screen=settings]"))
         .await
         .unwrap()
         .click()
@@ -373,7 +376,8 @@ async fn calculator_prices_and_theme_in_the_real_window() {
         assert!(Instant::now() < deadline, "theme stayed {theme}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    c.find(Locator::Css("[data-screen=calculator]"))
+    c.wait()
+        .for_element(Locator::Css("[data-screen=calculator]"))
         .await
         .unwrap()
         .click()

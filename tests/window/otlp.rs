@@ -80,28 +80,30 @@ async fn team_export_backlog_test_span_and_secret_header() {
     // A secret header through the form: kept in the keychain, sent on the wire.
     let secret = format!("Bearer {}", ["otlp", "window", "7f3a9c"].join("-"));
     let fieldset = "[data-testid=team-export]";
-    c.find(Locator::Css(&format!(
-        "{fieldset} .headers button.secondary"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    c.wait()
+        .for_element(Locator::Css(&format!(
+            "{fieldset} .headers button.secondary"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     set_field(
         &c,
         &format!("{fieldset} [aria-label='Header 1 name']"),
         "Authorization",
     )
     .await;
-    c.find(Locator::Css(&format!(
-        "{fieldset} .headers .row input[type=checkbox]"
-    )))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    c.wait()
+        .for_element(Locator::Css(&format!(
+            "{fieldset} .headers .row input[type=checkbox]"
+        )))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     set_field(
         &c,
         &format!("{fieldset} [aria-label='Header 1 value']"),

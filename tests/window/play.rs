@@ -86,25 +86,28 @@ async fn run_continue_template_and_find_in_history() {
         "Translate {{text}} into French.",
     )
     .await;
-    c.find(Locator::XPath(
-        "//button[normalize-space()='Save as template']",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//button[normalize-space()='Save as template']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     set_field(&c, "[data-testid=play-template-name]", "fr").await;
-    c.find(Locator::XPath(
-        "//form[.//input[@data-testid='play-template-name']]//button",
-    ))
-    .await
-    .unwrap()
-    .click()
-    .await
-    .unwrap();
+    c.wait()
+        .for_element(Locator::XPath(
+            "//form[.//input[@data-testid='play-template-name']]//button",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
     wait_text(&c, "[role=status]", |t| t.contains("Saved “fr” v1")).await;
-    c.find(Locator::XPath("//button[normalize-space()='New']"))
+    c.wait()
+        .for_element(Locator::XPath("//button[normalize-space()='New']"))
         .await
         .unwrap()
         .click()

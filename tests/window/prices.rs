@@ -154,7 +154,8 @@ async fn update_dialog_rate_history_and_what_if() {
 
     // The rate history of gpt-4o: both tables, the step chart.
     click(&c, "[data-screen=prices]").await;
-    c.find(fantoccini::Locator::Css("select[aria-label=Provider]"))
+    c.wait()
+        .for_element(fantoccini::Locator::Css("select[aria-label=Provider]"))
         .await
         .unwrap()
         .select_by_value("openai")
@@ -218,7 +219,8 @@ async fn update_dialog_rate_history_and_what_if() {
     )
     .await
     .unwrap();
-    c.find(fantoccini::Locator::Css("[data-testid=what-if-from-0]"))
+    c.wait()
+        .for_element(fantoccini::Locator::Css("[data-testid=what-if-from-0]"))
         .await
         .unwrap()
         .select_by_value("gpt-4o")
