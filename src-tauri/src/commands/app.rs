@@ -77,9 +77,10 @@ pub async fn open_link(app: tauri::AppHandle, url: String) -> CmdResult<()> {
 
 /// Records a start-up milestone the window reached (`painted`, `usable`, `analytics`) for
 /// `scripts/measure-startup.sh`: with `PROMPTLEDGER_STARTUP_LOG` set, `NAME UNIX_MS` is appended
-/// to that file; otherwise nothing happens.
+/// to that file; otherwise nothing happens. `at_ms` is when it happened (Unix ms, as the
+/// page's clock timed it), when that was before now.
 #[tauri::command]
-pub async fn startup_mark(mark: String) -> CmdResult<()> {
-    crate::startup::mark(&mark);
+pub async fn startup_mark(mark: String, at_ms: Option<f64>) -> CmdResult<()> {
+    crate::startup::mark_at(&mark, at_ms);
     Ok(())
 }

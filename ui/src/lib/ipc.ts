@@ -211,7 +211,7 @@ export const ipc = {
   // A link in an answer: opened in the system browser (http, https, mailto only).
   openLink: (url: string) => call<void>("open_link", { url }),
   // A start-up milestone for scripts/measure-startup.sh (written only when it asks).
-  startupMark: (mark: string) => call<void>("startup_mark", { mark }),
+  startupMark: (mark: string, atMs?: number) => call<void>("startup_mark", { mark, atMs: atMs ?? null }),
   otlpGet: () => call<OtlpView>("otlp_get"),
   // Secret header values cross IPC here, inbound only; no command returns them.
   otlpSet: (input: OtlpInput) => call<OtlpView>("otlp_set", { input }),

@@ -10,3 +10,21 @@ export function markPainted(name: "painted" | "usable" | "analytics") {
   seen.add(name);
   requestAnimationFrame(() => setTimeout(() => ipc.startupMark(name).catch(() => {}), 0));
 }
+
+/** The window's first painted frame, as the browser timed it (`first-contentful-paint`: the
+ * frame index.html draws before the script runs); where paint timing is missing, the app's
+ * own first frame. */
+export function markFirstPaint() {
+  if (!PerformanceObserver.supportedEntryTypes?.includes("paint")) {
+    markPainted("painted");
+    return;
+  }
+  const seenPaint = new PerformanceObserver((list) => {
+    const fcp = list.getEntriesByName("first-contentful-paint")[0];
+    if (!fcp || seen.has("painted")) return;
+    seen.add("painted");
+    seenPaint.disconnect();
+    ipc.startupMark("painted", performance.timeOrigin + fcp.startTime).catch(() => {});
+  });
+  seenPaint.observe({ type: "paint", buffered: true });
+}
