@@ -4,13 +4,16 @@
 # takes a screenshot, runs the installed CLI, then removes the package and checks it left nothing.
 # Run by scripts/package.sh; needs root (dpkg).
 #
-#   bash scripts/package-test.sh dist/promptledger_0.1.0_amd64.deb
+# With the .rpm as a second argument, its file list is checked the same way (rpm -qlp).
+#
+#   bash scripts/package-test.sh dist/promptledger_0.1.0_amd64.deb [dist/promptledger-0.1.0.x86_64.rpm]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
 deb=$(realpath "$1")
+rpm_file=${2:+$(realpath "$2")}
 # shellcheck disable=SC2086
-ensure_apt $TEST_PACKAGES
+ensure_apt $TEST_PACKAGES rpm
 
 fail() { echo "package-test: FAILED: $*" >&2; exit 1; }
 step() { printf '\n==> %s\n' "$*"; }
@@ -40,6 +43,16 @@ app=$(command -v "$exec_line" || true)
 icon=$(grep -m1 '^Icon=' "$desktop" | cut -d= -f2-)
 grep -q "/apps/$icon.png" <<<"$files" || fail "the desktop entry's icon '$icon' is not in the package"
 echo "desktop entry $desktop: Exec=$exec_line Icon=$icon"
+
+if [ -n "$rpm_file" ]; then
+  step "rpm -qlp $(basename "$rpm_file")"
+  rpm_files=$(rpm -qlp "$rpm_file" 2>/dev/null)
+  echo "$rpm_files"
+  for f in /usr/bin/promptledger /usr/bin/promptledger-app /usr/share/applications/promptledger.desktop \
+      /usr/share/icons/hicolor/256x256/apps/promptledger-app.png; do
+    grep -qx "$f" <<<"$rpm_files" || fail "the rpm lacks $f"
+  done
+fi
 
 step "the installed CLI"
 home=$(mktemp -d)
@@ -78,5 +91,6 @@ fi
 while read -r f; do
   [ -f "$f" ] && fail "$f is still there after removal"
 done <<<"$files"
-command -v promptledger >/dev/null && fail "promptledger is still on the PATH"
+hash -r
+[ -e /usr/bin/promptledger ] && fail "/usr/bin/promptledger is still there"
 echo "package-test: $name $version installed, ran and removed cleanly"

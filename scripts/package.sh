@@ -60,7 +60,7 @@ cp "$(ls "$release"/bundle/deb/*.deb)" "$deb"
 cp "$(ls "$release"/bundle/rpm/*.rpm)" "$rpm"
 
 if [ "$install_test" = 1 ]; then
-  bash scripts/package-test.sh "$deb"
+  bash scripts/package-test.sh "$deb" "$rpm"
 fi
 
 echo
