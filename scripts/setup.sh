@@ -69,7 +69,7 @@ ensure_tauri_cli() {
 # Builds ui/dist unless it is newer than every UI source: the app embeds ui/dist, so rewriting
 # it unchanged would make cargo compile the app again (minutes for a release build).
 build_ui() {
-  if [ -f ui/dist/index.html ] && [ -z "$(find ui/src ui/index.html ui/package.json ui/package-lock.json \
+  if [ -f ui/dist/index.html ] && [ -z "$(find ui/src ui/public ui/index.html ui/package.json ui/package-lock.json \
       ui/vite.config.ts ui/svelte.config.js ui/tsconfig.json -newer ui/dist/index.html 2>/dev/null | head -1)" ]; then
     echo "setup: ui/dist is up to date"
     return

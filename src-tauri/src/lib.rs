@@ -15,7 +15,7 @@ use tauri::Manager;
 /// Starts the app and runs until its window closes.
 pub fn run() {
     startup::mark("main");
-    // Parsing the bundled price table takes tens of milliseconds; do it on another core while
+    // Parsing the bundled price table takes about 10 ms (more in a debug build); do it on another core while
     // GTK and the window come up, so opening the ledger in `setup` (on the main thread, which
     // the first paint waits for) finds it ready.
     std::thread::spawn(|| {

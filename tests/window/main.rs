@@ -376,6 +376,12 @@ async fn calculator_prices_and_theme_in_the_real_window() {
         assert!(Instant::now() < deadline, "theme stayed {theme}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    // Remembered for the next start's first frame, before the settings arrive.
+    let remembered = c
+        .execute("return localStorage.getItem('promptledger.theme')", vec![])
+        .await
+        .unwrap();
+    assert_eq!(remembered, "dark");
     c.wait()
         .for_element(Locator::Css("[data-screen=calculator]"))
         .await
