@@ -36,13 +36,28 @@ def marks(log):
     return found
 
 
-def wait_mark(log, name, timeout=60.0):
+class DisplayRefused(Exception):
+    """GTK could not open the X display (seen about once in 20 launches under Xvfb while this
+    script polls it with xdotool); the launch is repeated and counted in the report."""
+
+
+def wait_mark(log, name, proc=None, timeout=60.0):
     end = time.time() + timeout
     while time.time() < end:
         m = marks(log)
         if name in m:
             return m[name]
         time.sleep(0.005)
+    if proc is not None and proc.poll() is not None:
+        with open(os.path.join(os.path.dirname(log), "app.log"), errors="replace") as f:
+            tail = f.read()[-3000:]
+        if "Failed to initialize GTK" in tail:
+            raise DisplayRefused()
+        raise SystemExit(f"measure: the app exited ({proc.returncode}) before reporting '{name}':\n{tail}")
+    if proc is not None and shutil.which("gdb"):
+        # Where it stands, for the report.
+        subprocess.run(["gdb", "-p", str(proc.pid), "-batch", "-ex", "thread apply all bt 20"],
+                       check=False)
     raise SystemExit(f"measure: the app never reported '{name}' (log {log})")
 
 
@@ -112,22 +127,28 @@ def launch(keep):
                PROMPTLEDGER_STARTUP_LOG=log)
     shutil.copy(SAMPLE, env["PROMPTLEDGER_DB"])
     t0 = time.time()
-    proc = subprocess.Popen([APP], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    errors = open(os.path.join(data, "app.log"), "wb")
+    proc = subprocess.Popen([APP], env=env, stdout=subprocess.DEVNULL, stderr=errors)
     mapped = None
     end = t0 + 60
     while mapped is None and time.time() < end:
         if window_ids():
             mapped = time.time()
         else:
-            time.sleep(0.005)
-    painted = wait_mark(log, "painted")
-    usable = wait_mark(log, "usable")
+            time.sleep(0.01)
+    try:
+        painted = wait_mark(log, "painted", proc)
+        usable = wait_mark(log, "usable", proc)
+    except DisplayRefused:
+        shutil.rmtree(data, ignore_errors=True)
+        raise
     m = marks(log)
     result = {
         "window": (mapped or float("nan")) - t0,
         "painted": painted - t0,
         "usable": usable - t0,
         "main": m.get("main", t0) - t0,
+        "setup_start": m.get("setup_start", t0) - t0,
         "setup_done": m.get("setup_done", t0) - t0,
     }
     if not keep:
@@ -141,8 +162,16 @@ def launch(keep):
 def main():
     lines = []
     runs = []
+    refused = 0
     for i in range(LAUNCHES):
-        r, kept = launch(keep=(i == LAUNCHES - 1))
+        for _ in range(3):
+            try:
+                r, kept = launch(keep=(i == LAUNCHES - 1))
+                break
+            except DisplayRefused:
+                refused += 1
+        else:
+            raise SystemExit("measure: GTK could not open the display three times in a row")
         runs.append(r)
         print(f"measure: launch {i + 1}/{LAUNCHES}: window {r['window']:.3f} s, "
               f"painted {r['painted']:.3f} s, usable {r['usable']:.3f} s", flush=True)
@@ -175,8 +204,11 @@ def main():
 
     lines.append(f"PromptLedger start-up and memory ({LAUNCHES} launches, release build, Xvfb)")
     lines.append(f"  machine: {machine()}")
+    if refused:
+        lines.append(f"  ({refused} launch(es) repeated: GTK could not open the X display)")
     lines.append(f"  {'':<34}{'median':>8}{'worst':>8}")
     for key, label in [("main", "process running Rust main"),
+                       ("setup_start", "GTK, plugins and window created"),
                        ("setup_done", "ledger and services opened"),
                        ("window", "window mapped (X)"),
                        ("painted", "first painted window"),

@@ -39,6 +39,7 @@ pub fn run() {
         // Budget alerts are shown from Rust only; the UI has no notification permission.
         .plugin(tauri_plugin_notification::init())
         .setup(|app| {
+            startup::mark("setup_start");
             webview::tune(app);
             let notice = settings::quarantine_corrupt_file(app.handle());
             let http = settings::Settings::load(app.handle()).http();
