@@ -244,12 +244,7 @@ fn run_job(ledger: Ledger, a: RunArgs) -> Result<bool> {
             let mut target = a.net.apply(TargetRequest::parse("--model", t)?);
             target.temperature = a.temperature;
             target.max_tokens = a.max_tokens;
-            if let Some(k) = shared_key
-                .as_ref()
-                .filter(|k| k.provider == target.provider.as_str())
-            {
-                target.key_id = Some(k.id.clone());
-            }
+            target.adopt_shared_key(shared_key.as_ref());
             Ok(target)
         })
         .collect::<Result<Vec<_>>>()?;

@@ -56,6 +56,16 @@ impl TargetRequest {
         Ok(TargetRequest::new(p.trim().parse()?, m.trim()))
     }
 
+    /// Takes a shared key (a comparison's or a batch job's `--key`) when this target names
+    /// none and the key is for its provider; other targets keep their provider's default key.
+    pub fn adopt_shared_key(&mut self, shared: Option<&crate::ledger::keys::KeyRecord>) {
+        if self.key_id.is_none()
+            && let Some(k) = shared.filter(|k| k.provider == self.provider.as_str())
+        {
+            self.key_id = Some(k.id.clone());
+        }
+    }
+
     /// How a comparison column names this target: `provider/model`, then what differs.
     pub fn label(&self) -> String {
         let mut l = format!("{}/{}", self.provider.as_str(), self.model.trim());

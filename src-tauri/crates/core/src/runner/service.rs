@@ -323,11 +323,7 @@ impl RunService {
         secrets: Secrets,
     ) -> Result<RunSpec> {
         let mut target = t.clone();
-        if target.key_id.is_none()
-            && let Some(k) = shared.filter(|k| k.provider == t.provider.as_str())
-        {
-            target.key_id = Some(k.id.clone());
-        }
+        target.adopt_shared_key(shared);
         let run = RunRequest {
             system: req.system.clone(),
             stream: req.stream,
