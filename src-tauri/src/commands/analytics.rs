@@ -213,16 +213,29 @@ pub(crate) async fn save_path(
         .file()
         .set_file_name(name)
         .add_filter(filter.0, &[filter.1]);
-    let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_save_file())
+    dialog_path(
+        move || dialog.blocking_save_file(),
+        ErrorCode::NotWritable,
+        "cannot save there",
+    )
+    .await
+}
+
+/// Shows a native file dialog off the async runtime (it blocks until the user answers) and
+/// returns the chosen path; `None` when cancelled. `code` and `refused` describe a choice that
+/// is no local path.
+pub(crate) async fn dialog_path(
+    show: impl FnOnce() -> Option<tauri_plugin_dialog::FilePath> + Send + 'static,
+    code: ErrorCode,
+    refused: &str,
+) -> CmdResult<Option<PathBuf>> {
+    let picked = tauri::async_runtime::spawn_blocking(show)
         .await
         .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))?;
-    match picked {
-        None => Ok(None),
-        Some(p) => p
-            .into_path()
-            .map(Some)
-            .map_err(|e| UiError::new(ErrorCode::NotWritable, format!("cannot save there: {e}"))),
-    }
+    picked
+        .map(|p| p.into_path())
+        .transpose()
+        .map_err(|e| UiError::new(code, format!("{refused}: {e}")))
 }
 
 /// Progress of an export.

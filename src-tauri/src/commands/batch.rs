@@ -103,16 +103,13 @@ pub async fn batch_pick_dataset(app: AppHandle) -> CmdResult<Option<String>> {
         .dialog()
         .file()
         .add_filter("Datasets", &["csv", "jsonl", "ndjson", "json"]);
-    let picked = tauri::async_runtime::spawn_blocking(move || dialog.blocking_pick_file())
-        .await
-        .map_err(|e| UiError::new(ErrorCode::Internal, e.to_string()))?;
-    match picked {
-        None => Ok(None),
-        Some(p) => p
-            .into_path()
-            .map(|p| Some(p.display().to_string()))
-            .map_err(|e| UiError::new(ErrorCode::InvalidInput, format!("cannot open that: {e}"))),
-    }
+    let picked = super::analytics::dialog_path(
+        move || dialog.blocking_pick_file(),
+        ErrorCode::InvalidInput,
+        "cannot open that",
+    )
+    .await?;
+    Ok(picked.map(|p| p.display().to_string()))
 }
 
 /// The whole job checked and priced, live and as a batch, with its first rows rendered;
