@@ -5,6 +5,7 @@
 //! testable and usable headless.
 
 pub mod analytics;
+pub mod audio;
 pub mod batch;
 pub mod billing;
 pub mod charts;
@@ -15,6 +16,7 @@ mod ids;
 pub mod keys;
 pub mod ledger;
 pub mod money;
+pub mod operation;
 pub mod otel;
 pub mod pricing;
 pub mod provider;
@@ -26,4 +28,5 @@ pub mod vault;
 
 pub use error::{BudgetBreach, CoreError, ErrorCode, Result};
 pub use money::{NanoUsd, RatePerMTok};
+pub use operation::Operation;
 pub use provider::ProviderKind;

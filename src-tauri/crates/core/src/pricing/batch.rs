@@ -113,6 +113,7 @@ impl ModelPrice {
             windows: Vec::new(),
             multipliers: Vec::new(),
             batch: None,
+            units: crate::pricing::units::UnitRates::default(),
         })
     }
 }

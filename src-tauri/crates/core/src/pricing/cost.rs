@@ -13,6 +13,7 @@ use crate::error::{CoreError, Result};
 use crate::money::{NanoUsd, RatePerMTok};
 use crate::pricing::multiplier::{self, Multiplier, ServiceTags};
 use crate::pricing::table::{ModelPrice, Rates};
+use crate::pricing::units::UnitLine;
 use crate::pricing::usage::TokenUsage;
 use crate::pricing::windows::STANDARD;
 
@@ -134,6 +135,10 @@ pub struct CostBreakdown {
     /// A service multiplier's surcharge, included in the total.
     #[serde(default)]
     pub multiplier: Option<Multiplier>,
+    /// The line for an operation billed by images, seconds, characters or image/audio tokens,
+    /// included in the total.
+    #[serde(default)]
+    pub unit: Option<UnitLine>,
 }
 
 fn standard() -> String {
@@ -150,6 +155,7 @@ impl CostBreakdown {
                 .multiplier
                 .as_ref()
                 .map_or(NanoUsd::ZERO, |m| m.extra_nano_usd)
+            + self.unit.map_or(NanoUsd::ZERO, |u| u.cost_nano_usd)
     }
 
     /// The line for one component.
@@ -341,7 +347,7 @@ impl ModelPrice {
 /// price; refusing it keeps every day's and budget's sum far from 64-bit overflow.
 pub const MAX_RUN_COST: NanoUsd = NanoUsd(1_000_000 * crate::money::NANO_PER_USD);
 
-fn too_costly() -> CoreError {
+pub(crate) fn too_costly() -> CoreError {
     CoreError::invalid(
         "usage",
         "this usage would cost more than $1,000,000 at these rates, more than any one request \
@@ -387,6 +393,7 @@ pub fn bill(
         cost_source: source,
         rate_set: standard(),
         multiplier: None,
+        unit: None,
     })
 }
 

@@ -7,9 +7,11 @@ pub mod cost;
 pub mod diff;
 pub mod lookup;
 pub mod multiplier;
+pub mod operations;
 pub mod overrides;
 pub mod report;
 pub mod table;
+pub mod units;
 pub mod update;
 pub mod usage;
 pub mod windows;
@@ -26,6 +28,7 @@ pub use lookup::MatchKind;
 pub use multiplier::{Multiplier, ServiceTags};
 pub use overrides::{OverrideText, PriceOverride};
 pub use table::{BatchRates, ModelPrice, PriceTable, Rates, TableVersion};
+pub use units::{BilledUnit, Metered, UnitLine, UnitRates};
 pub use usage::TokenUsage;
 
 /// Prices runs: a table plus the user's overrides. Cheap to clone.
@@ -328,6 +331,7 @@ impl PricedUsage {
                 cost_source: source,
                 rate_set: windows::STANDARD.to_string(),
                 multiplier: None,
+                unit: None,
             },
         }
     }

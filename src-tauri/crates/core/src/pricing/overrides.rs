@@ -83,6 +83,7 @@ impl PriceOverride {
             windows: Vec::new(),
             multipliers: Vec::new(),
             batch: None,
+            units: crate::pricing::units::UnitRates::default(),
         })
     }
 }

@@ -14,6 +14,7 @@ use std::sync::{Arc, OnceLock};
 use crate::error::{CoreError, Result};
 use crate::money::RatePerMTok;
 use crate::pricing::multiplier::Factor;
+use crate::pricing::units::UnitRates;
 use crate::pricing::windows::{Schedule, WindowedRates};
 
 /// The bundled LiteLLM table (MIT, see `data/model_prices_LICENSE.txt`).
@@ -108,6 +109,9 @@ pub struct ModelPrice {
     pub multipliers: Vec<(String, Factor)>,
     /// The Batch API's rates (`*_batches` keys), when the table lists any.
     pub batch: Option<BatchRates>,
+    /// Per-image, per-second, per-character and image/audio-token prices (see
+    /// [`crate::pricing::units`]).
+    pub units: UnitRates,
 }
 
 /// A model's `*_batches` rates as the table lists them; [`ModelPrice::batch_price`] fills the
@@ -136,6 +140,7 @@ impl ModelPrice {
             windows: Vec::new(),
             multipliers: Vec::new(),
             batch: None,
+            units: UnitRates::default(),
         }
     }
 }
@@ -315,7 +320,23 @@ struct RawEntry {
     /// `*_batches` base rates and thresholds.
     batch: RawRates,
     batch_thresholds: Vec<(u64, RawRates)>,
+    /// Per-unit prices, by field name (USD per unit).
+    units: Vec<(&'static str, f64)>,
 }
+
+/// The per-unit price fields read (see [`crate::pricing::units`]).
+const UNIT_FIELDS: [&str; 10] = [
+    "output_cost_per_image",
+    "input_cost_per_image",
+    "input_cost_per_pixel",
+    "output_cost_per_pixel",
+    "input_cost_per_second",
+    "output_cost_per_second",
+    "input_cost_per_character",
+    "input_cost_per_image_token",
+    "output_cost_per_image_token",
+    "input_cost_per_audio_token",
+];
 
 #[derive(Default, Clone, Copy)]
 struct RawRates {
@@ -408,6 +429,14 @@ impl<'de> Deserialize<'de> for RawEntry {
                         "max_input_tokens" => e.max_input = as_count(&map.next_value()?),
                         "max_output_tokens" => e.max_output = as_count(&map.next_value()?),
                         "input_cost_per_token_cache_hit" => e.cache_hit = map.next_value()?,
+                        _ if UNIT_FIELDS.contains(&field) => {
+                            if let (Some(name), Some(v)) = (
+                                UNIT_FIELDS.iter().find(|f| **f == field),
+                                map.next_value::<Option<f64>>()?,
+                            ) {
+                                e.units.push((name, v));
+                            }
+                        }
                         "tiered_pricing" => {
                             e.bands = map
                                 .next_value::<Option<Vec<RawBand>>>()?
@@ -491,7 +520,11 @@ impl RawEntry {
                     && (b.input_cost_per_token.is_some() || b.output_cost_per_token.is_some())
             })
             .collect();
-        let priced = self.base.input.is_some() || self.base.output.is_some() || !bands.is_empty();
+        let units = unit_rates(&self.units, key)?;
+        let priced = self.base.input.is_some()
+            || self.base.output.is_some()
+            || !bands.is_empty()
+            || units.any();
         if !priced {
             return Ok(None);
         }
@@ -577,8 +610,49 @@ impl RawEntry {
             base: base.to_rates(key)?,
             thresholds,
             bands,
+            units,
         }))
     }
+}
+
+/// The per-unit prices of an entry, exact. A per-image price prefers `output_cost_per_image`
+/// (what generating one costs); OpenAI's sized entries put it in `input_cost_per_image`. The
+/// per-pixel price is the input and output ones together.
+fn unit_rates(raw: &[(&'static str, f64)], key: &str) -> Result<UnitRates> {
+    let get = |field: &str| -> Result<Option<RatePerMTok>> {
+        raw.iter()
+            .find(|(f, _)| *f == field)
+            .map(|(f, v)| {
+                RatePerMTok::from_usd_per_token(*v).ok_or_else(|| CoreError::InvalidPriceTable {
+                    reason: format!("model `{key}`: {f} = {v} is not a valid price"),
+                })
+            })
+            .transpose()
+    };
+    let pixel = match (get("input_cost_per_pixel")?, get("output_cost_per_pixel")?) {
+        (None, None) => None,
+        (a, b) => Some(RatePerMTok(
+            a.unwrap_or_default()
+                .0
+                .saturating_add(b.unwrap_or_default().0),
+        )),
+    };
+    // A zero per-pixel price next to none per image is not a price (Azure's dall-e-2 entry).
+    let pixel = pixel.filter(|p| p.0 > 0);
+    let per_image = match get("output_cost_per_image")? {
+        Some(r) if r.0 > 0 => Some(r),
+        other => get("input_cost_per_image")?.filter(|r| r.0 > 0).or(other),
+    };
+    Ok(UnitRates {
+        per_image,
+        per_pixel: pixel,
+        input_per_second: get("input_cost_per_second")?,
+        output_per_second: get("output_cost_per_second")?,
+        per_character: get("input_cost_per_character")?,
+        input_per_image_token: get("input_cost_per_image_token")?,
+        output_per_image_token: get("output_cost_per_image_token")?,
+        input_per_audio_token: get("input_cost_per_audio_token")?,
+    })
 }
 
 #[cfg(test)]
