@@ -32,6 +32,7 @@ impl Ledger {
         let mut totals = Totals::default();
         let mut models: BTreeMap<(String, String), Totals> = BTreeMap::new();
         let mut providers: BTreeMap<String, Totals> = BTreeMap::new();
+        let mut operations: BTreeMap<String, Totals> = BTreeMap::new();
         let mut days: BTreeMap<String, DayPoint> = range
             .each_day()
             .map(|d| {
@@ -56,6 +57,10 @@ impl Ledger {
                 .add_row(&row);
             providers
                 .entry(row.provider.clone())
+                .or_default()
+                .add_row(&row);
+            operations
+                .entry(row.operation.clone())
                 .or_default()
                 .add_row(&row);
             if let Some(d) = days.get_mut(&row.day) {
@@ -109,6 +114,13 @@ impl Ledger {
                 .collect(),
         );
 
+        let by_operation = breakdown(
+            operations
+                .into_iter()
+                .map(|(name, t)| (name, String::new(), t))
+                .collect(),
+        );
+
         let by_project = if !self.key_projects()?.is_empty() {
             let names = self.openai_projects()?;
             breakdown(
@@ -129,6 +141,7 @@ impl Ledger {
             Vec::new()
         };
         let plain = filters.model.is_none()
+            && filters.operation.is_none()
             && filters.key_id.is_none()
             && filters.tag.is_none()
             && filters.status.is_none()
@@ -169,6 +182,7 @@ impl Ledger {
             previous,
             by_model,
             by_provider,
+            by_operation,
             by_project,
             billed,
             days: days.into_values().collect(),

@@ -200,6 +200,9 @@ pub struct Dashboard {
     pub by_model: Vec<BreakdownRow>,
     /// Per provider, most expensive first.
     pub by_provider: Vec<BreakdownRow>,
+    /// Per operation (chat, embedding, image, transcription, speech), most expensive first;
+    /// `name` is the operation's id.
+    pub by_operation: Vec<BreakdownRow>,
     /// Per OpenAI project (runs with a saved key of a project), most expensive first; empty
     /// when no saved key has a project.
     pub by_project: Vec<BreakdownRow>,

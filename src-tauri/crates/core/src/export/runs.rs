@@ -36,6 +36,11 @@ pub const RUN_COLUMNS: &[&str] = &[
     "latency_ms",
     "ttft_ms",
     "attempts",
+    "operation",
+    "items",
+    "unit",
+    "unit_quantity",
+    "unit_cost_usd",
     "prompt",
     "output",
 ];
@@ -104,7 +109,7 @@ pub fn export_runs(
         let mut put = |sink: &mut Sink<'_>, cell: Cell<'_>| -> Result<()> {
             sink.cell(col.next().copied().unwrap_or_default(), cell)
         };
-        for i in 0..21 {
+        for i in 0..26 {
             match i {
                 1 => put(&mut sink, Cell::Time(row.int(i)?.unwrap_or(0)))?,
                 15 => {
@@ -122,13 +127,18 @@ pub fn export_runs(
                     tokens += v.unwrap_or(0);
                     put(&mut sink, Cell::Int(v))?;
                 }
-                0 | 18 | 19 | 20 => put(&mut sink, Cell::Int(row.int(i)?))?,
+                0 | 18 | 19 | 20 | 22 | 24 => put(&mut sink, Cell::Int(row.int(i)?))?,
+                // No unit line: no unit cost either (not a $0 line).
+                25 => put(
+                    &mut sink,
+                    Cell::Usd(row.int(i)?.filter(|_| row.int(24).ok().flatten().is_some())),
+                )?,
                 _ => put(&mut sink, Cell::Text(row.text(i)?))?,
             }
         }
         if what.include_text {
-            put(&mut sink, Cell::Text(row.text(21)?))?;
-            put(&mut sink, Cell::Text(row.text(22)?))?;
+            put(&mut sink, Cell::Text(row.text(26)?))?;
+            put(&mut sink, Cell::Text(row.text(27)?))?;
         }
         sink.end_row()?;
         summary.rows += 1;
@@ -140,6 +150,15 @@ pub fn export_runs(
     sink.finish()?;
     progress(summary.rows, total.max(summary.rows));
     Ok(summary)
+}
+
+/// The exact nano-USD twin of a USD column in JSON: `cost_usd` → `cost_nano_usd`,
+/// `unit_cost_usd` → `unit_cost_nano_usd`.
+fn nano_key(usd_column: &str) -> String {
+    match usd_column.strip_suffix("_usd") {
+        Some(base) => format!("{base}_nano_usd"),
+        None => format!("{usd_column}_nano"),
+    }
 }
 
 enum Cell<'a> {
@@ -196,13 +215,13 @@ impl Sink<'_> {
                         .into_owned()
                         .into(),
                     Cell::Usd(Some(n)) => {
-                        obj.insert("cost_nano_usd".into(), n.into());
+                        obj.insert(nano_key(name), n.into());
                         String::from_utf8_lossy(write_exact_usd(n, &mut small))
                             .into_owned()
                             .into()
                     }
                     Cell::Usd(None) => {
-                        obj.insert("cost_nano_usd".into(), serde_json::Value::Null);
+                        obj.insert(nano_key(name), serde_json::Value::Null);
                         serde_json::Value::Null
                     }
                     Cell::Text(Some(t)) => String::from_utf8_lossy(t).into_owned().into(),

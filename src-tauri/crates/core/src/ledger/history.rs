@@ -40,6 +40,8 @@ pub struct HistoryQuery {
     pub tag: Option<String>,
     /// Saved key id.
     pub key_id: Option<String>,
+    /// Operation (`chat`, `embedding`, `image`, `transcription`, `speech`).
+    pub operation: Option<String>,
     /// Conversation id.
     pub conversation_id: Option<i64>,
     /// From this time (ms, inclusive).
@@ -90,6 +92,8 @@ pub struct RunSummary {
     pub conversation_id: Option<i64>,
     /// Label of the saved key used.
     pub key_label: Option<String>,
+    /// Operation.
+    pub operation: crate::Operation,
 }
 
 /// Turns free text into an FTS5 query: every word quoted (so operators are literal), all
@@ -135,7 +139,8 @@ impl Ledger {
             "SELECT r.id, r.started_at_ms, r.provider, COALESCE(r.model_resolved, r.model_requested), r.tag,
                 r.input_tokens + r.cached_input_tokens + r.cache_write_tokens + r.cache_write_1h_tokens,
                 r.output_tokens + r.reasoning_tokens, r.cost_total_nano, r.cost_source, r.latency_ms,
-                r.status, r.error_code, substr(COALESCE(r.prompt, ''), 1, 200), r.conversation_id, r.key_label
+                r.status, r.error_code, substr(COALESCE(r.prompt, ''), 1, 200), r.conversation_id, r.key_label,
+                r.operation
              FROM runs r",
         );
         let mut args: Vec<SqlValue> = Vec::new();
@@ -162,6 +167,10 @@ impl Ledger {
         eq("r.status", some(&q.status));
         eq("r.tag", some(&q.tag));
         eq("r.key_id", some(&q.key_id));
+        let op = some(&q.operation)
+            .map(str::parse::<crate::Operation>)
+            .transpose()?;
+        eq("r.operation", op.map(crate::Operation::as_str));
         if let Some(m) = some(&q.model) {
             args.push(SqlValue::Text(m.to_string()));
             let n = args.len();
@@ -216,6 +225,7 @@ impl Ledger {
                 prompt_preview: r.get(12)?,
                 conversation_id: r.get(13)?,
                 key_label: r.get(14)?,
+                operation: crate::Operation::from_stored(&r.get::<_, String>(15)?),
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -72,6 +72,7 @@ impl Ledger {
             model: r.model_requested.clone(),
             key_id: r.key_id.clone(),
             tag: r.tag.clone(),
+            operation: r.operation,
         };
         let checks = self.budget_checks_all(&[(scope, flight.reserved)])?;
         if !flight.override_budget {
@@ -83,9 +84,9 @@ impl Ledger {
             "INSERT INTO runs_in_flight (owner, started_at_ms, provider, model_requested, key_id,
                 key_label, tag, conversation_id, comparison_id, template_id, template_version,
                 prompt, system_prompt, params_json, estimate_json, reserved_nano, batch_job_id,
-                batch_row, batch_target)
+                batch_row, batch_target, operation)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                ?18, ?19)",
+                ?18, ?19, ?20)",
             params![
                 owner::this_process(),
                 flight.started_at_ms,
@@ -106,6 +107,7 @@ impl Ledger {
                 r.batch.map(|b| b.job_id),
                 r.batch.map(|b| b.row),
                 r.batch.map(|b| b.target),
+                r.operation.as_str(),
             ],
         )?;
         Ok((self.conn.last_insert_rowid(), checks))
@@ -122,9 +124,10 @@ impl Ledger {
     /// yet recorded (its runs are paid for when the provider runs them).
     pub(crate) fn reservations(&self) -> Result<Vec<Reservation>> {
         let mut stmt = self.conn.prepare_cached(
-            "SELECT provider, model_requested, key_id, tag, reserved_nano FROM runs_in_flight
+            "SELECT provider, model_requested, key_id, tag, reserved_nano, operation
+             FROM runs_in_flight
              UNION ALL
-             SELECT provider, model, key_id, tag, reserved_nano FROM batch_submissions
+             SELECT provider, model, key_id, tag, reserved_nano, 'chat' FROM batch_submissions
              WHERE status IN ('preparing', 'submitted', 'cancelling')",
         )?;
         let rows = stmt.query_map([], |r| {
@@ -134,6 +137,7 @@ impl Ledger {
                     model: r.get(1)?,
                     key_id: r.get(2)?,
                     tag: r.get(3)?,
+                    operation: crate::Operation::from_stored(&r.get::<_, String>(5)?),
                 },
                 reserved: r.get(4)?,
             })
@@ -172,7 +176,7 @@ impl Ledger {
                     "SELECT started_at_ms, provider, model_requested, key_id, key_label, tag,
                         conversation_id, comparison_id, template_id, template_version, prompt,
                         system_prompt, params_json, estimate_json, batch_job_id, batch_row,
-                        batch_target
+                        batch_target, operation
                      FROM runs_in_flight WHERE id = ?1",
                     [id],
                     |r| {
@@ -198,6 +202,7 @@ impl Ledger {
                                     r.get(15)?,
                                     r.get(16)?,
                                 ),
+                                operation: crate::Operation::from_stored(&r.get::<_, String>(17)?),
                                 ..NewRun::default()
                             },
                             estimate,

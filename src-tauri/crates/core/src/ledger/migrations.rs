@@ -69,6 +69,10 @@ const FILES: &[(&str, &str)] = &[
         "20261130_0015_otlp_outbox.sql",
         include_str!("migrations/20261130_0015_otlp_outbox.sql"),
     ),
+    (
+        "20261130_0016_operations.sql",
+        include_str!("migrations/20261130_0016_operations.sql"),
+    ),
 ];
 
 /// The schema version this build writes (the number of migrations).

@@ -72,6 +72,9 @@ pub struct Filters {
     /// `OpenAI-Project`, or the project its key was mapped to by a billing sync).
     #[serde(default)]
     pub project: Option<String>,
+    /// Operation (`chat`, `embedding`, `image`, `transcription`, `speech`).
+    #[serde(default)]
+    pub operation: Option<String>,
 }
 
 impl Filters {
@@ -89,6 +92,11 @@ impl Filters {
             tag: f(&self.tag),
             status: f(&self.status),
             project: f(&self.project),
+            // Stored by its id, whichever way it was typed (`embed` → `embedding`).
+            operation: f(&self.operation).map(|o| {
+                o.parse::<crate::Operation>()
+                    .map_or(o, |op| op.as_str().to_string())
+            }),
         }
     }
 
@@ -100,5 +108,6 @@ impl Filters {
             || self.tag.is_some()
             || self.status.is_some()
             || self.project.is_some()
+            || self.operation.is_some()
     }
 }

@@ -107,21 +107,21 @@ impl Ledger {
 /// The statements that roll every run up (also run once after migration 5).
 pub(crate) const REBUILD: &str = "INSERT INTO rollup_day
     SELECT pl_day(started_at_ms), provider, COALESCE(model_resolved, model_requested),
-           COALESCE(key_id, ''), COALESCE(tag, ''), status, count(*),
+           COALESCE(key_id, ''), COALESCE(tag, ''), status, operation, count(*),
            sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
            sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
            COALESCE(sum(cost_total_nano), 0),
            sum(pl_saved(cached_input_tokens, rate_input, rate_cached_input, saved_nano)),
            sum(cache_hit), sum(COALESCE(latency_ms, 0)), sum(latency_ms IS NOT NULL),
            pl_hist_of(latency_ms), sum(cost_total_nano IS NULL)
-    FROM runs GROUP BY 1, 2, 3, 4, 5, 6;
+    FROM runs GROUP BY 1, 2, 3, 4, 5, 6, 7;
     INSERT INTO rollup_day_model
-    SELECT day, provider, model, sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
+    SELECT day, provider, model, operation, sum(runs), sum(CASE WHEN status = 'ok' THEN runs ELSE 0 END),
            sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
            sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
            sum(cost_nano), sum(saved_nano), sum(cache_hits), sum(latency_ms_sum),
            sum(latency_count), pl_hist_merge(latency_hist), sum(unpriced_runs)
-    FROM rollup_day GROUP BY 1, 2, 3;
+    FROM rollup_day GROUP BY 1, 2, 3, 4;
     INSERT INTO rollup_price
     SELECT pl_day(started_at_ms), provider, COALESCE(model_resolved, model_requested),
            COALESCE(price_key, ''), COALESCE(key_id, ''), COALESCE(tag, ''), status,
@@ -130,5 +130,5 @@ pub(crate) const REBUILD: &str = "INSERT INTO rollup_day
            count(*), sum(input_tokens), sum(cached_input_tokens), sum(cache_write_tokens),
            sum(cache_write_1h_tokens), sum(output_tokens), sum(reasoning_tokens),
            sum(cost_total_nano)
-    FROM runs WHERE cache_hit = 0 AND cost_total_nano IS NOT NULL
+    FROM runs WHERE cache_hit = 0 AND cost_total_nano IS NOT NULL AND unit IS NULL
     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;";

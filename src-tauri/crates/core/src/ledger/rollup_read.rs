@@ -84,6 +84,8 @@ pub struct RollupRow {
     pub provider: String,
     /// Model (resolved, else requested).
     pub model: String,
+    /// Operation (`chat`, `embedding`…); empty for a whole range's sums.
+    pub operation: String,
     /// Runs.
     pub runs: i64,
     /// Completed runs.
@@ -142,7 +144,7 @@ fn rollup_where(range: Option<&DayRange>, f: &Filters) -> (String, Vec<Value>) {
         &mut sql,
         &mut params,
         f,
-        ["provider", "model", "key_id", "tag", "status"],
+        ["provider", "model", "key_id", "tag", "status", "operation"],
     );
     push_project(&mut sql, &mut params, f, "key_id");
     (sql, params)
@@ -162,8 +164,15 @@ fn push_project(sql: &mut String, params: &mut Vec<Value>, f: &Filters, key_colu
 
 /// Appends ` AND {column} = ?` for each set filter, with its value; `columns` names the
 /// provider, model, key, tag and status columns of the table read.
-fn push_filters(sql: &mut String, params: &mut Vec<Value>, f: &Filters, columns: [&str; 5]) {
-    let values = [&f.provider, &f.model, &f.key_id, &f.tag, &f.status];
+fn push_filters(sql: &mut String, params: &mut Vec<Value>, f: &Filters, columns: [&str; 6]) {
+    let values = [
+        &f.provider,
+        &f.model,
+        &f.key_id,
+        &f.tag,
+        &f.status,
+        &f.operation,
+    ];
     for (col, v) in columns.into_iter().zip(values) {
         if let Some(v) = v {
             sql.push_str(&format!(" AND {col} = ?"));
@@ -180,6 +189,7 @@ fn group_row(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<RollupRow
         day: String::new(),
         provider: String::new(),
         model: String::new(),
+        operation: String::new(),
         runs: g(0)?,
         ok_runs: g(1)?,
         tokens: Tokens {
@@ -203,20 +213,21 @@ fn group_row(r: &rusqlite::Row<'_>, offset: usize) -> rusqlite::Result<RollupRow
 }
 
 impl Ledger {
-    /// Roll-up rows of a range, one per day × provider × model, ordered that way. The narrow
-    /// table answers unless a filter needs the key, tag or status dimension.
+    /// Roll-up rows of a range, one per day × provider × model × operation, ordered that way.
+    /// The narrow table answers unless a filter needs the key, tag or status dimension.
     pub fn rollup_rows(&self, range: &DayRange, filters: &Filters) -> Result<Vec<RollupRow>> {
         let (table, sums) = source(filters);
         let (cond, params) = rollup_where(Some(range), filters);
         let mut stmt = self.conn().prepare_cached(&format!(
-            "SELECT day, provider, model, {sums} FROM {table} WHERE {cond}
-             GROUP BY day, provider, model ORDER BY day, provider, model"
+            "SELECT day, provider, model, operation, {sums} FROM {table} WHERE {cond}
+             GROUP BY day, provider, model, operation ORDER BY day, provider, model, operation"
         ))?;
         let rows = stmt.query_map(rusqlite::params_from_iter(params.iter()), |r| {
-            let mut row = group_row(r, 3)?;
+            let mut row = group_row(r, 4)?;
             row.day = r.get(0)?;
             row.provider = r.get(1)?;
             row.model = r.get(2)?;
+            row.operation = r.get(3)?;
             Ok(row)
         })?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -368,12 +379,14 @@ impl Ledger {
 /// What [`Ledger::for_each_export_row`] selects, in order: id, started_at_ms, provider, model
 /// (resolved, else requested), model_requested, key_label, tag, status, error_code, the six
 /// token components, cost_total_nano, cost_source, price_table_version, latency_ms, ttft_ms,
-/// attempts — then prompt and output when asked for.
+/// attempts, operation, items, unit, unit_quantity (NULL without a unit), cost_unit_nano —
+/// then prompt and output when asked for.
 const EXPORT_SELECT: &str = "SELECT id, started_at_ms, provider,
     COALESCE(model_resolved, model_requested), model_requested, key_label, tag, status,
     error_code, input_tokens, cached_input_tokens, cache_write_tokens, cache_write_1h_tokens,
     output_tokens, reasoning_tokens, cost_total_nano, cost_source, price_table_version,
-    latency_ms, ttft_ms, attempts";
+    latency_ms, ttft_ms, attempts, operation, items, unit,
+    CASE WHEN unit IS NULL THEN NULL ELSE unit_quantity END, cost_unit_nano";
 
 /// One run as an export reads it, borrowed from the query (no allocation per row).
 pub struct ExportRow<'r>(&'r rusqlite::Row<'r>);
@@ -414,6 +427,7 @@ fn runs_filter_sql(f: &Filters) -> (String, Vec<Value>) {
             "COALESCE(key_id, '')",
             "COALESCE(tag, '')",
             "status",
+            "operation",
         ],
     );
     push_project(&mut sql, &mut params, f, "key_id");

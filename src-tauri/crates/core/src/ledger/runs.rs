@@ -7,7 +7,10 @@ use serde::{Deserialize, Serialize};
 use crate::error::{CoreError, Result};
 use crate::ledger::Ledger;
 use crate::money::{NanoUsd, RatePerMTok};
-use crate::pricing::{Component, CostBreakdown, CostSource, PricedUsage, TokenUsage};
+use crate::operation::Operation;
+use crate::pricing::{
+    BilledUnit, Component, CostBreakdown, CostSource, PricedUsage, TokenUsage, UnitLine,
+};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +153,10 @@ pub struct RunRecord {
     pub comparison_id: Option<i64>,
     /// The OpenAI project it was billed to.
     pub project_id: Option<String>,
+    /// What kind of request it was.
+    pub operation: Operation,
+    /// How many inputs (embeddings) or images (generation) it had.
+    pub items: Option<i64>,
 }
 
 impl RunRecord {
@@ -224,6 +231,10 @@ pub struct NewRun {
     pub project_id: Option<String>,
     /// The batch job row × target it answers.
     pub batch: Option<BatchLink>,
+    /// What kind of request it was (chat unless set).
+    pub operation: Operation,
+    /// How many inputs (embeddings) or images (generation) it had.
+    pub items: Option<u64>,
 }
 
 fn i(v: u64) -> i64 {
@@ -311,7 +322,8 @@ const SELECT_RUN: &str = "SELECT id, started_at_ms, provider, model_requested, m
     price_tier, latency_ms, ttft_ms, attempts, tag, key_id, provider_cost_nano, request_id, prompt,
     output, key_label, system_prompt, params_json, conversation_id, template_id, template_version,
     cache_hit, saved_nano, attempts_json, rate_set, multiplier_json, batch_job_id, batch_row,
-    batch_target, comparison_id, project_id
+    batch_target, comparison_id, project_id, operation, unit, unit_quantity, rate_unit,
+    cost_unit_nano, items
     FROM runs";
 
 fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
@@ -358,6 +370,18 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
         multiplier: r
             .get::<_, Option<String>>(50)?
             .and_then(|j| serde_json::from_str(&j).ok()),
+        unit: r
+            .get::<_, Option<String>>(57)?
+            .and_then(|u| BilledUnit::parse(&u))
+            .map(|unit| -> rusqlite::Result<UnitLine> {
+                Ok(UnitLine {
+                    unit,
+                    quantity: u(r.get(58)?),
+                    rate_nano_usd_per_munit: RatePerMTok(r.get(59)?),
+                    cost_nano_usd: NanoUsd(r.get(60)?),
+                })
+            })
+            .transpose()?,
     };
     let computed_cost = (price_key.is_some() && breakdown.cost_source != CostSource::Unmetered)
         .then(|| breakdown.computed_total());
@@ -400,6 +424,8 @@ fn run_from_row(r: &Row<'_>) -> rusqlite::Result<RunRecord> {
         batch: batch_link(r.get(51)?, r.get(52)?, r.get(53)?),
         comparison_id: r.get(54)?,
         project_id: r.get(55)?,
+        operation: Operation::from_stored(&r.get::<_, String>(56)?),
+        items: r.get(61)?,
     })
 }
 
@@ -428,6 +454,7 @@ pub(crate) fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<
     let p = run.priced.as_ref().unwrap_or(&zero);
     let (rate, cost) = p.breakdown.columns();
     let source = run.cost_source.unwrap_or(p.breakdown.cost_source);
+    let unit = p.breakdown.unit;
     tx.prepare_cached(
         "INSERT INTO runs (started_at_ms, provider, model_requested, model_resolved, price_key,
                 price_table_version, key_id, status, error_code, error_message,
@@ -441,14 +468,15 @@ pub(crate) fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<
                 prompt, system_prompt, output, params_json, request_id, key_label,
                 conversation_id, template_id, template_version, comparison_id, cache_hit,
                 saved_nano, attempts_json, rate_set, multiplier_json, project_id, batch_job_id,
-                batch_row, batch_target)
+                batch_row, batch_target, operation, unit, unit_quantity, rate_unit, cost_unit_nano,
+                items)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
                 ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33,
                 ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46, ?47, ?48, ?49,
                 ?50, ?51,
                 CASE WHEN ?2 = 'openai' THEN COALESCE(?52,
                     (SELECT COALESCE(project, bound_project_id) FROM api_keys WHERE id = ?7)) END,
-                ?53, ?54, ?55)",
+                ?53, ?54, ?55, ?56, ?57, ?58, ?59, ?60, ?61)",
     )?
     .execute(params![
         run.started_at_ms,
@@ -519,6 +547,12 @@ pub(crate) fn insert_in(tx: &rusqlite::Transaction<'_>, run: &NewRun) -> Result<
         run.batch.map(|b| b.job_id),
         run.batch.map(|b| b.row),
         run.batch.map(|b| b.target),
+        run.operation.as_str(),
+        unit.map(|l| l.unit.as_str()),
+        unit.map_or(0, |l| i(l.quantity)),
+        unit.map_or(0, |l| l.rate_nano_usd_per_munit.0),
+        unit.map_or(0, |l| l.cost_nano_usd.0),
+        run.items.map(i),
     ])?;
     Ok(tx.last_insert_rowid())
 }

@@ -130,6 +130,8 @@ fn test_run(now_ms: i64) -> crate::ledger::runs::RunRecord {
         batch: None,
         comparison_id: None,
         project_id: None,
+        operation: crate::Operation::Chat,
+        items: None,
     }
 }
 

@@ -43,12 +43,18 @@ pub fn provider_name(provider: &str) -> &str {
     }
 }
 
-/// `gen_ai.operation.name`: Gemini's API is `generate_content`, every other is `chat`.
-fn operation(provider: &str) -> &'static str {
-    if provider == ProviderKind::Gemini.as_str() {
-        "generate_content"
-    } else {
-        "chat"
+/// `gen_ai.operation.name`: `embeddings` for embeddings; for chat, Gemini's API is
+/// `generate_content` and every other is `chat`. Images, transcription and speech have no
+/// well-known value: they are named as PromptLedger names them (`image`, `transcription`,
+/// `speech`), which the convention allows.
+fn operation(run: &crate::ledger::runs::RunRecord) -> &'static str {
+    match run.operation {
+        crate::Operation::Chat if run.provider == ProviderKind::Gemini.as_str() => {
+            "generate_content"
+        }
+        crate::Operation::Chat => "chat",
+        crate::Operation::Embedding => "embeddings",
+        other => other.as_str(),
     }
 }
 
@@ -88,7 +94,7 @@ pub fn span_of(
     let start = UNIX_EPOCH + Duration::from_millis(u64::try_from(run.started_at_ms).unwrap_or(0));
     let end =
         start + Duration::from_millis(u64::try_from(run.latency_ms.unwrap_or(0)).unwrap_or(0));
-    let op = operation(&run.provider);
+    let op = operation(run);
     let params: serde_json::Value = run
         .params_json
         .as_deref()

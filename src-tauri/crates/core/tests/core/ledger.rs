@@ -40,7 +40,7 @@ fn migrations_validate() {
     let mut conn = Connection::open_in_memory().unwrap();
     register_sql_functions(&conn, Zone::UTC).unwrap();
     migrations().to_latest(&mut conn).unwrap();
-    assert_eq!(SCHEMA_VERSION, 15);
+    assert_eq!(SCHEMA_VERSION, 16);
 }
 
 #[test]

@@ -27,6 +27,8 @@ pub enum BudgetScope {
     Key(String),
     /// One tag's runs.
     Tag(String),
+    /// One operation's runs (`chat`, `embedding`, `image`, `transcription`, `speech`).
+    Operation(String),
 }
 
 impl BudgetScope {
@@ -37,6 +39,7 @@ impl BudgetScope {
             BudgetScope::Model(v) => ("model", Some(v)),
             BudgetScope::Key(v) => ("key", Some(v)),
             BudgetScope::Tag(v) => ("tag", Some(v)),
+            BudgetScope::Operation(v) => ("operation", Some(v)),
         }
     }
 
@@ -46,7 +49,16 @@ impl BudgetScope {
             ("model", Some(v)) => BudgetScope::Model(v),
             ("key", Some(v)) => BudgetScope::Key(v),
             ("tag", Some(v)) => BudgetScope::Tag(v),
+            ("operation", Some(v)) => BudgetScope::Operation(v),
             _ => BudgetScope::All,
+        }
+    }
+
+    /// How lists name it: `everything`, `provider openai`, `operation embedding`.
+    pub fn describe(&self) -> String {
+        match self.parts() {
+            (_, None) => "everything".to_string(),
+            (kind, Some(v)) => format!("{kind} {v}"),
         }
     }
 
@@ -58,6 +70,7 @@ impl BudgetScope {
             BudgetScope::Model(m) => same_model(&run.model, m),
             BudgetScope::Key(k) => run.key_id.as_deref() == Some(k.as_str()),
             BudgetScope::Tag(t) => run.tag.as_deref() == Some(t.as_str()),
+            BudgetScope::Operation(o) => run.operation.as_str() == o,
         }
     }
 }
@@ -235,7 +248,7 @@ pub struct BudgetCheck {
     pub would_exceed: bool,
 }
 
-/// What a run is, for budgets: provider, model, key and tag.
+/// What a run is, for budgets: provider, model, key, tag and operation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RunScope {
     /// Provider id.
@@ -246,6 +259,8 @@ pub struct RunScope {
     pub key_id: Option<String>,
     /// Tag.
     pub tag: Option<String>,
+    /// What kind of request.
+    pub operation: crate::Operation,
 }
 
 /// A threshold a budget crossed.

@@ -51,6 +51,12 @@ impl Ledger {
                 format!("choose which {kind} the budget covers"),
             ));
         }
+        // An operation is stored by its id, whichever way it was typed (`embed` → `embedding`).
+        let op = match &b.scope {
+            BudgetScope::Operation(o) => Some(o.parse::<crate::Operation>()?.as_str()),
+            _ => None,
+        };
+        let value = op.or(value);
         self.conn().execute(
             "INSERT INTO budgets (name, scope, scope_value, period, limit_nano, mode, created_at_ms)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -123,6 +129,7 @@ impl Ledger {
             ),
             BudgetScope::Key(k) => ("rollup_day", " AND key_id = ?3", Some(k)),
             BudgetScope::Tag(t) => ("rollup_day", " AND tag = ?3", Some(t)),
+            BudgetScope::Operation(o) => ("rollup_day_model", " AND operation = ?3", Some(o)),
         };
         let sql = format!(
             "SELECT COALESCE(sum(cost_nano), 0) FROM {table} WHERE day BETWEEN ?1 AND ?2{cond}"
