@@ -8,6 +8,7 @@
 
 pub mod batch;
 pub mod billing;
+pub mod operations;
 pub mod otlp;
 pub mod wire;
 
@@ -52,6 +53,13 @@ pub enum Reply {
         chunks: Vec<(Duration, String)>,
         /// How it ends.
         end: StreamEnd,
+    },
+    /// A whole binary body (audio).
+    Bytes {
+        /// Content type.
+        content_type: String,
+        /// The body.
+        body: Vec<u8>,
     },
     /// Reads the request and never answers.
     Stall,
@@ -403,6 +411,15 @@ async fn handle(
                 StreamEnd::Cut => drop(sock),
                 StreamEnd::Stall => tokio::time::sleep(Duration::from_secs(3600)).await,
             }
+        }
+        Reply::Bytes { content_type, body } => {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\nconnection: close\r\nx-request-id: req_fake_audio\r\n\r\n",
+                body.len()
+            );
+            sock.write_all(head.as_bytes()).await?;
+            sock.write_all(&body).await?;
+            sock.shutdown().await?;
         }
         Reply::Stall | Reply::Delayed(..) => tokio::time::sleep(Duration::from_secs(3600)).await,
     }

@@ -16,7 +16,7 @@ use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
 use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, Role, StreamEvent};
 
-fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
+pub(crate) fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
     shared::authed(rb, ep, Auth::Header("x-goog-api-key"))
 }
 

@@ -49,7 +49,7 @@ impl Default for HttpSettings {
 /// Sends requests to providers. Cheap to clone; share one per process.
 #[derive(Debug, Clone)]
 pub struct ProviderClient {
-    http: reqwest::Client,
+    pub(super) http: reqwest::Client,
     settings: HttpSettings,
 }
 
@@ -215,7 +215,7 @@ impl ProviderClient {
     }
 
     /// Sends with retries. Errors are typed; `attempts` counts every HTTP attempt made.
-    async fn send(
+    pub(super) async fn send(
         &self,
         provider: ProviderKind,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
@@ -315,7 +315,7 @@ pub(crate) fn retry_after(h: &HeaderMap) -> Option<Duration> {
 }
 
 /// The provider's request id header.
-fn request_id(h: &HeaderMap) -> Option<String> {
+pub(super) fn request_id(h: &HeaderMap) -> Option<String> {
     ["x-request-id", "request-id", "x-goog-request-id"]
         .iter()
         .find_map(|n| h.get(*n).and_then(|v| v.to_str().ok()).map(str::to_string))

@@ -12,6 +12,7 @@ mod gemini;
 mod http;
 mod ollama;
 mod openai;
+pub mod operations;
 mod ratelimit;
 mod shared;
 mod stream;

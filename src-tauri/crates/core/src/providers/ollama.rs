@@ -13,7 +13,7 @@ use crate::providers::shared::{self, Auth};
 use crate::providers::stream::Decoder;
 use crate::providers::{ChatRequest, Endpoint, Exchange, ModelInfo, StreamEvent};
 
-fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
+pub(crate) fn authed(rb: RequestBuilder, ep: &Endpoint) -> RequestBuilder {
     // A reverse proxy in front of Ollama may want a key.
     shared::authed(rb, ep, Auth::Bearer)
 }

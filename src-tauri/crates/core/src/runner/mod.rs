@@ -8,6 +8,7 @@
 
 pub mod compare;
 pub mod execute;
+pub mod operation;
 pub mod preflight;
 pub mod request;
 pub mod service;
@@ -88,6 +89,7 @@ impl RunSpec {
             model: self.chat.model.clone(),
             key_id: self.key_id.clone(),
             tag: self.tag.clone(),
+            operation: crate::Operation::Chat,
         }
     }
 

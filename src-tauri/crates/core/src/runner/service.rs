@@ -22,9 +22,9 @@ use crate::runner::{
 /// Runs prompts for a face (the app or the CLI): one per process or per ledger.
 #[derive(Clone)]
 pub struct RunService {
-    runner: Runner,
-    keys: KeyManager,
-    source: KeySource,
+    pub(crate) runner: Runner,
+    pub(crate) keys: KeyManager,
+    pub(crate) source: KeySource,
 }
 
 /// The Playground's figures while the user types: the estimate and the budgets its worst case

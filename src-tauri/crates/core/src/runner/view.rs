@@ -90,6 +90,12 @@ pub struct RunView {
     pub conversation_id: Option<i64>,
     /// Error, when it did not complete.
     pub error: Option<ErrorView>,
+    /// What kind of request it was: `chat`, `embedding`, `image`, `transcription`, `speech`.
+    pub operation: crate::Operation,
+    /// Inputs (embeddings) or images (generation) it had.
+    pub items: Option<i64>,
+    /// The bill's line for images, seconds, characters or image/audio tokens, when it has one.
+    pub unit: Option<crate::pricing::UnitLine>,
 }
 
 impl From<&RunRecord> for RunView {
@@ -133,6 +139,9 @@ impl From<&RunRecord> for RunView {
                 code: code.clone(),
                 message: r.error_message.clone().unwrap_or_else(|| code.clone()),
             }),
+            operation: r.operation,
+            items: r.items,
+            unit: r.breakdown.unit,
         }
     }
 }

@@ -14,6 +14,7 @@ mod history;
 mod in_flight;
 mod keys;
 mod ledger;
+mod operations;
 mod otlp;
 mod prices_update;
 mod pricing;
