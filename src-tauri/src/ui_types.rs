@@ -65,6 +65,7 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
             pricing::report::ModelRow, pricing::report::TierView, pricing::OverrideText,
             pricing::TokenUsage, pricing::report::CostReport, pricing::report::CostLineView,
             pricing::MatchKind, pricing::CostSource, pricing::Component, pricing::CostLine,
+            pricing::UnitLine, pricing::BilledUnit, pricing::Metered, core::Operation,
             pricing::CostBreakdown, pricing::Multiplier, ledger::unpriced::Repriced,
         ],
         "Keys" => [commands::keys::KeyInput, ledger::keys::KeyRecord],

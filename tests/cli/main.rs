@@ -6,6 +6,7 @@ mod analytics;
 mod batch;
 mod hardening;
 mod keys;
+mod operations;
 mod otlp;
 mod prices;
 mod reconcile;

@@ -339,6 +339,54 @@ export type CostLine = {
   cost_nano_usd: NanoUsd;
 };
 
+/** The bill's line for the non-token unit of an operation. */
+export type UnitLine = {
+  /** What is billed. */
+  unit: BilledUnit;
+  /** How many. */
+  quantity: number;
+  /** The rate used, in nano-USD per 1M units. */
+  rate_nano_usd_per_munit: RatePerMTok;
+  /** quantity × rate, rounded half-up to the nano-USD. */
+  cost_nano_usd: NanoUsd;
+};
+
+/** A billed unit other than a text token. */
+export type BilledUnit = "image" | "pixel" | "second" | "character" | "image_token" | "audio_token";
+
+/**
+ * What one operation used, as the provider reported it or as measured locally: the input the
+ * pricer needs for every operation.
+ */
+export type Metered = {
+  /** Which operation. */
+  operation: Operation;
+  /**
+   * Text tokens (embedding inputs; an image or transcription model's text input and
+   * output; speech text).
+   */
+  tokens: TokenUsage;
+  /** The provider reported a token usage (else `tokens` is a local count or empty). */
+  tokens_reported: boolean;
+  /** How many inputs (embeddings) or images (generation) the request had. */
+  items: number;
+  /** Requested image size, `(width, height)`. */
+  image_size: [number, number] | null;
+  /** Requested image quality (`low`, `medium`, `high`, `standard`, `hd`). */
+  image_quality: string | null;
+  /** Seconds of audio (transcription input, speech output). */
+  seconds: number;
+  /** Characters of text (speech input). */
+  characters: number;
+  /** Input image tokens (image models). */
+  image_input_tokens: number;
+  /** Input audio tokens (transcription models billed by tokens). */
+  audio_input_tokens: number;
+};
+
+/** The kind of paid request a run is. */
+export type Operation = "chat" | "embedding" | "image" | "transcription" | "speech";
+
 /** A run's bill: one line per component (all six, zero ones included) and their sum. */
 export type CostBreakdown = {
   /** Lines in [`Component::ALL`] order. */
@@ -353,6 +401,11 @@ export type CostBreakdown = {
   rate_set: string;
   /** A service multiplier's surcharge, included in the total. */
   multiplier: Multiplier | null;
+  /**
+   * The line for an operation billed by images, seconds, characters or image/audio tokens,
+   * included in the total.
+   */
+  unit: UnitLine | null;
 };
 
 /** The surcharge line of a bill. */
@@ -611,6 +664,12 @@ export type RunView = {
   conversation_id: number | null;
   /** Error, when it did not complete. */
   error: ErrorView | null;
+  /** What kind of request it was: `chat`, `embedding`, `image`, `transcription`, `speech`. */
+  operation: Operation;
+  /** Inputs (embeddings) or images (generation) it had. */
+  items: number | null;
+  /** The bill's line for images, seconds, characters or image/audio tokens, when it has one. */
+  unit: UnitLine | null;
 };
 
 /** Token counts of a run, disjoint. */
@@ -711,6 +770,10 @@ export type RunRecord = {
   comparison_id: number | null;
   /** The OpenAI project it was billed to. */
   project_id: string | null;
+  /** What kind of request it was. */
+  operation: Operation;
+  /** How many inputs (embeddings) or images (generation) it had. */
+  items: number | null;
 };
 
 /** One target a failed-over run tried (the last one is the target that answered, or failed). */
@@ -760,6 +823,8 @@ export type HistoryQuery = {
   tag: string | null;
   /** Saved key id. */
   key_id: string | null;
+  /** Operation (`chat`, `embedding`, `image`, `transcription`, `speech`). */
+  operation: string | null;
   /** Conversation id. */
   conversation_id: number | null;
   /** From this time (ms, inclusive). */
@@ -811,6 +876,8 @@ export type RunSummary = {
   conversation_id: number | null;
   /** Label of the saved key used. */
   key_label: string | null;
+  /** Operation. */
+  operation: Operation;
 };
 
 /** A conversation and its running totals. */
@@ -994,6 +1061,8 @@ export type Filters = {
    * `OpenAI-Project`, or the project its key was mapped to by a billing sync).
    */
   project: string | null;
+  /** Operation (`chat`, `embedding`, `image`, `transcription`, `speech`). */
+  operation: string | null;
 };
 
 /** A dashboard request. */
@@ -1165,6 +1234,11 @@ export type Dashboard = {
   /** Per provider, most expensive first. */
   by_provider: Array<BreakdownRow>;
   /**
+   * Per operation (chat, embedding, image, transcription, speech), most expensive first;
+   * `name` is the operation's id.
+   */
+  by_operation: Array<BreakdownRow>;
+  /**
    * Per OpenAI project (runs with a saved key of a project), most expensive first; empty
    * when no saved key has a project.
    */
@@ -1326,7 +1400,8 @@ export type BudgetScope =
   | { "kind": "provider", "value": string }
   | { "kind": "model", "value": string }
   | { "kind": "key", "value": string }
-  | { "kind": "tag", "value": string };
+  | { "kind": "tag", "value": string }
+  | { "kind": "operation", "value": string };
 
 /** A budget's period, in local time. */
 export type BudgetPeriod = "day" | "week" | "month";

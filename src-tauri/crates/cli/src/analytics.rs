@@ -44,6 +44,9 @@ pub struct Scope {
     /// Only this OpenAI project (proj_…): runs sent with a saved key of that project
     #[arg(long, value_name = "PROJECT")]
     project: Option<String>,
+    /// Only this operation's runs: chat, embedding, image, transcription or speech
+    #[arg(long, value_name = "OPERATION", value_parser = parse_operation)]
+    operation: Option<String>,
 }
 
 fn date(flag: &str, s: &str) -> Result<chrono::NaiveDate> {
@@ -73,6 +76,7 @@ impl Scope {
             tag: self.tag.clone(),
             status: self.status.clone(),
             project: self.project.clone(),
+            operation: self.operation.clone(),
         }
         .normalized()
     }
@@ -383,6 +387,10 @@ fn text_report(d: &Dashboard) -> String {
         );
     }
     let mut sections = vec![("By provider", &d.by_provider), ("By model", &d.by_model)];
+    // Spend per operation once there is more than chat.
+    if d.by_operation.iter().any(|r| r.name != "chat") {
+        sections.insert(0, ("By operation", &d.by_operation));
+    }
     if !d.by_project.is_empty() {
         sections.push(("By OpenAI project", &d.by_project));
     }
@@ -570,4 +578,11 @@ pub fn rebuild(mut ledger: Ledger) -> Result<()> {
         ledger.time_zone()
     );
     Ok(())
+}
+
+/// `--operation`: one of the operations (or a verb for one: `embed`, `tts`), checked by the core.
+pub(crate) fn parse_operation(text: &str) -> std::result::Result<String, String> {
+    text.parse::<promptledger_core::Operation>()
+        .map(|o| o.as_str().to_string())
+        .map_err(|e| e.to_string())
 }

@@ -11,8 +11,8 @@ use crate::format::thousands;
 #[derive(Debug, Subcommand)]
 pub enum BudgetCommand {
     /// Add a budget: a USD limit per day, week or month on everything, a provider, a model, a
-    /// key or a tag
-    Add(BudgetAddArgs),
+    /// key, a tag or an operation
+    Add(Box<BudgetAddArgs>),
     /// Budgets with what they have spent this period
     List {
         /// Print JSON
@@ -35,7 +35,8 @@ pub enum BudgetCommand {
 #[derive(Debug, Args)]
 #[command(after_help = "Examples:
   promptledger budget add --name \"Daily cap\" --limit 5 --period day --mode block
-  promptledger budget add --name \"Claude this month\" --limit 40 --period month --provider anthropic")]
+  promptledger budget add --name \"Claude this month\" --limit 40 --period month --provider anthropic
+  promptledger budget add --name \"Embeddings\" --limit 2 --period day --operation embedding")]
 pub struct BudgetAddArgs {
     /// Name shown in alerts
     #[arg(long)]
@@ -61,6 +62,9 @@ pub struct BudgetAddArgs {
     /// Only this tag's runs
     #[arg(long, group = "scope")]
     tag: Option<String>,
+    /// Only this operation's runs: chat, embedding, image, transcription or speech
+    #[arg(long, group = "scope", value_name = "OPERATION")]
+    operation: Option<String>,
 }
 
 pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
@@ -82,6 +86,8 @@ pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
                 BudgetScope::Key(k)
             } else if let Some(t) = a.tag {
                 BudgetScope::Tag(t)
+            } else if let Some(o) = a.operation {
+                BudgetScope::Operation(o)
             } else {
                 BudgetScope::All
             };
@@ -111,13 +117,7 @@ pub fn budget(mut ledger: Ledger, cmd: BudgetCommand) -> Result<()> {
             }
             for s in list {
                 let b = &s.budget;
-                let scope = match &b.scope {
-                    BudgetScope::All => "everything".to_string(),
-                    BudgetScope::Provider(v) => format!("provider {v}"),
-                    BudgetScope::Model(v) => format!("model {v}"),
-                    BudgetScope::Key(v) => format!("key {v}"),
-                    BudgetScope::Tag(v) => format!("tag {v}"),
-                };
+                let scope = b.scope.describe();
                 outln!(
                     "{:>4}  {:<24} {:<22} {:>10} / {:<10} {:>5.0} %  {:?} {:?}, {} – {}",
                     b.id,

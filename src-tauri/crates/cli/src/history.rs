@@ -24,6 +24,9 @@ pub struct HistoryArgs {
     /// Only this tag
     #[arg(long)]
     tag: Option<String>,
+    /// Only this operation: chat, embedding, image, transcription or speech
+    #[arg(long, value_name = "OPERATION", value_parser = crate::analytics::parse_operation)]
+    operation: Option<String>,
     /// From this day (YYYY-MM-DD, local time)
     #[arg(long, value_name = "DATE")]
     from: Option<String>,
@@ -77,6 +80,7 @@ pub fn history(ledger: &Ledger, a: HistoryArgs) -> Result<()> {
         model: a.model,
         status: a.status,
         tag: a.tag,
+        operation: a.operation,
         from_ms: a
             .from
             .as_deref()

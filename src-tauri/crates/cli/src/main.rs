@@ -14,6 +14,7 @@ mod guard;
 mod history;
 mod keys;
 mod models;
+mod operations;
 mod otlp;
 mod prices;
 mod reconcile;
@@ -51,6 +52,14 @@ enum Command {
     Run(run::RunArgs),
     /// Run one prompt on 2–6 models at once and compare tokens, cost, latency and answers.
     Compare(compare::CompareArgs),
+    /// Embed texts (one input each, or stdin lines) and record the tokens and cost.
+    Embed(operations::EmbedArgs),
+    /// Generate images, save them, and record what they cost.
+    Image(operations::ImageArgs),
+    /// Transcribe an audio file and record what it cost (per second or per token).
+    Transcribe(operations::TranscribeArgs),
+    /// Turn text into speech, save the audio, and record what it cost (per character).
+    Speak(operations::SpeakArgs),
     /// List a provider's models (also checks the key; costs no tokens).
     Models(models::ModelsArgs),
     /// Find recorded runs: search, filter, sort.
@@ -99,7 +108,13 @@ fn main() -> ExitCode {
     // send them before the process exits.
     let records = matches!(
         cli.command,
-        Command::Run(_) | Command::Compare(_) | Command::Batch(_)
+        Command::Run(_)
+            | Command::Compare(_)
+            | Command::Batch(_)
+            | Command::Embed(_)
+            | Command::Image(_)
+            | Command::Transcribe(_)
+            | Command::Speak(_)
     );
     let db = cli.db.clone();
     let done = dispatch(cli);
@@ -125,6 +140,10 @@ fn dispatch(cli: Cli) -> Result<bool> {
         Command::Prices(cmd) => prices::run(open, cmd).map(|()| true),
         Command::Run(args) => run::run(open()?, args),
         Command::Compare(args) => compare::run(open()?, args),
+        Command::Embed(args) => operations::embed(open()?, args),
+        Command::Image(args) => operations::image(open()?, args),
+        Command::Transcribe(args) => operations::transcribe(open()?, args),
+        Command::Speak(args) => operations::speak(open()?, args),
         Command::Models(args) => models::models(open()?, args).map(|()| true),
         Command::Keys(cmd) => {
             let manager = shared::key_manager(open()?, Default::default())?;
