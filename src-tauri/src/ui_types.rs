@@ -70,7 +70,9 @@ fn sections(cfg: &Config) -> Vec<(&'static str, Vec<Decl>)> {
         ],
         "Keys" => [commands::keys::KeyInput, ledger::keys::KeyRecord],
         "Runs and conversations (core runner, ledger)" => [
-            commands::runs::PlayInput, commands::runs::PlayEvent, runner::Estimate, runner::RunEstimate,
+            commands::runs::PlayInput, commands::operations::OperationInput,
+            commands::operations::OperationEstimateView, commands::operations::OperationResult,
+            runner::operation::OperationEstimate, commands::runs::PlayEvent, runner::Estimate, runner::RunEstimate,
             runner::view::RunView, runner::view::UsageView, runner::view::ErrorView,
             ledger::runs::RunStatus, ledger::runs::RunRecord, ledger::runs::TargetAttempt,
             ledger::runs::BatchLink,

@@ -15,6 +15,7 @@ mod first_run;
 mod keyboard;
 mod keys;
 mod markdown;
+mod operations;
 mod otlp;
 mod play;
 mod presets;

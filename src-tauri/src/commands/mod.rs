@@ -7,6 +7,7 @@ pub mod billing;
 pub mod compare;
 pub mod guard;
 pub mod keys;
+pub mod operations;
 pub mod otlp;
 pub mod price_updates;
 pub mod prices;

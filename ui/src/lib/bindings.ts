@@ -512,6 +512,78 @@ export type PlayInput = {
   cache: boolean | null;
 };
 
+/** The Playground form in one of its non-chat modes. */
+export type OperationInput = {
+  /** Client-chosen id, used to cancel (`run_cancel`). */
+  runToken: string;
+  operation: Operation;
+  provider: string;
+  keyId: string | null;
+  model: string;
+  tag: string | null;
+  overrideBudget: boolean;
+  /** Embed: one input per non-empty line. */
+  text: string;
+  /** Embed: output dimensions. */
+  dimensions: number | null;
+  /** Image: how many. */
+  n: number | null;
+  /** Image: `1024x1024`… */
+  size: string | null;
+  /** Image: `low`, `medium`, `high`, `standard`, `hd`. */
+  quality: string | null;
+  /** Transcribe: the audio file. */
+  file: string | null;
+  /** Transcribe: the spoken language. */
+  language: string | null;
+  /** Speak: voice. */
+  voice: string | null;
+  /** Speak: `mp3`, `wav`… */
+  format: string | null;
+  /** Image: the folder images are saved in; Speak: the folder the audio is saved in. */
+  saveDir: string | null;
+};
+
+/** The estimate and the budgets its worst case counts against. */
+export type OperationEstimateView = {
+  estimate: OperationEstimate;
+  budgets: Array<BudgetCheck>;
+};
+
+/** A finished operation: the recorded run and what it produced. */
+export type OperationResult = {
+  run: RunView;
+  /** Files written (images, audio). */
+  files: Array<string>;
+  /** Generated images as `data:` URLs, to show them. */
+  images: Array<string>;
+  /** A transcription's text. */
+  transcript: string | null;
+  /** Embeddings: how many vectors and of how many dimensions. */
+  vectors: [number, number] | null;
+};
+
+/** The estimate before sending. */
+export type OperationEstimate = {
+  /** Which operation. */
+  operation: Operation;
+  /**
+   * What was measured locally: tokens of the inputs, images asked for, the audio's seconds,
+   * characters.
+   */
+  measured: Metered;
+  /** The cheapest it can cost (an image of unknown quality: the cheapest quality). */
+  min_cost: NanoUsd;
+  /** The most it can cost. */
+  max_cost: NanoUsd;
+  /** The price entry. */
+  price_key: string | null;
+  /** No price is known: it will be recorded as unpriced (budgets see no upper bound). */
+  unpriced: boolean;
+  /** A local model: no charge. */
+  unmetered: boolean;
+};
+
 /** Live events of a run, for the UI. */
 export type PlayEvent =
   | {
