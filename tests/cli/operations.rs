@@ -296,3 +296,53 @@ fn a_budget_scoped_to_an_operation_blocks_that_operation_only() {
     );
     assert_eq!(json_of(&ok)["status"], "ok");
 }
+
+#[test]
+fn a_batch_job_embeds_every_row_of_a_dataset() {
+    let server = operations::server();
+    let base = format!("{}/v1", server.url());
+    let cli = Cli::new();
+    let mut csv = String::from("id,text\n");
+    let texts: Vec<String> = (1..=30)
+        .map(|i| format!("ticket {i}: the invoice {}", "again ".repeat(i % 4)))
+        .collect();
+    for (i, t) in texts.iter().enumerate() {
+        csv.push_str(&format!("{},\"{t}\"\n", i + 1));
+    }
+    let data = cli.db.with_file_name("tickets.csv");
+    std::fs::write(&data, csv).unwrap();
+    let args = [
+        "batch",
+        "run",
+        "--operation",
+        "embedding",
+        "--prompt",
+        "{{text}}",
+        "--data",
+        data.to_str().unwrap(),
+        "-m",
+        "openai/text-embedding-3-small",
+        "--json",
+    ];
+    let summary = json_of(&op(&cli, &base, &args));
+    assert_eq!(summary["done"], 30, "{summary}");
+    assert_eq!(summary["failed"], 0);
+    // Each row is one input; the rendered text is what the server counted.
+    let tokens: u64 = texts.iter().map(|t| embed_tokens(t.trim())).sum();
+    assert_eq!(summary["cost_nano_usd"], tokens * 20, "{summary}");
+    assert_eq!(server.requests().len(), 30);
+    assert!(server.requests().iter().all(|r| r.path == "/v1/embeddings"));
+    let runs = cli.json(&["history", "--operation", "embedding", "-n", "100", "--json"]);
+    assert_eq!(runs.as_array().unwrap().len(), 30);
+
+    // Provider batches of embeddings and system prompts are refused before anything is saved.
+    let mut provider = args.to_vec();
+    provider.extend(["--mode", "provider"]);
+    let out = op(&cli, &base, &provider);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("embedding jobs run live"));
+    let mut speech = args.to_vec();
+    speech[3] = "speech";
+    let out = op(&cli, &base, &speech);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("chat or embedding"));
+}

@@ -2119,6 +2119,8 @@ export type BatchJob = {
   override_budget: boolean;
   /** The pre-flight as the user saw it. */
   estimate: JobEstimate;
+  /** Chat, or embedding (each row's text is one input). */
+  operation: Operation;
 };
 
 /** A job's progress and totals — the CLI contract's fields first. */

@@ -84,6 +84,9 @@ pub struct RunArgs {
     /// live (now, standard prices) or provider (the provider's Batch API: within 24 h, ~50 % off)
     #[arg(long, default_value = "live", value_name = "MODE")]
     mode: String,
+    /// chat (each row is a prompt) or embedding (each row's text is embedded; live only)
+    #[arg(long, default_value = "chat", value_name = "OPERATION")]
+    operation: String,
     /// Requests at once (live)
     #[arg(long, value_name = "N", default_value_t = DEFAULT_CONCURRENCY)]
     concurrency: u32,
@@ -267,6 +270,7 @@ fn run_job(ledger: Ledger, a: RunArgs) -> Result<bool> {
         tag: a.tag,
         override_budget: a.override_budget,
         name: a.name,
+        operation: a.operation.parse()?,
         ..JobRequest::new(prompt, dataset, targets)
     };
     let svc = batch_service(ledger, &a.net)?;

@@ -19,6 +19,9 @@ use crate::batch::service::{BatchService, JobControl, OnProgress, projected, sum
 use crate::batch::{BatchJob, JobStatus, JobSummary};
 use crate::error::{CoreError, Result, lock};
 use crate::ledger::runs::{BatchLink, RunStatus};
+use crate::operation::Operation;
+use crate::providers::operations::{EmbedRequest, OperationRequest};
+use crate::runner::operation::OperationSpec;
 use crate::runner::{Detail, RunOutcome, tokens};
 
 /// How often the stored status is read (a pause or cancel from another process).
@@ -159,6 +162,46 @@ async fn drive(
                 () = stop.cancelled() => break,
                 () = control.pause.cancelled() => break,
                 () = control.cancel.cancelled() => break,
+            }
+            if job.operation == Operation::Embedding {
+                // The row's text is the one input of an embedding run of the target's model.
+                let op = OperationSpec {
+                    endpoint: spec.endpoint.clone(),
+                    request: OperationRequest::Embed(EmbedRequest {
+                        model: spec.chat.model.clone(),
+                        inputs: vec![prompts[(row - 1) as usize].clone()],
+                        dimensions: None,
+                    }),
+                    key_id: spec.key_id.clone(),
+                    key_label: spec.key_label.clone(),
+                    tag: spec.tag.clone(),
+                    override_budget: spec.policy.override_budget,
+                    batch: spec.batch,
+                };
+                let prepared = match runner.prepare_operation(op) {
+                    Ok(p) => p,
+                    Err(e) => {
+                        let _ = tx.send(Err(e));
+                        break;
+                    }
+                };
+                let (runner, tx, cancel) = (runner.clone(), tx.clone(), control.cancel.clone());
+                tokio::spawn(async move {
+                    let out =
+                        runner
+                            .execute_operation(prepared, &cancel)
+                            .await
+                            .map(|o| RunOutcome {
+                                record: o.record,
+                                output: String::new(),
+                                budgets: o.budgets,
+                                alerts: o.alerts,
+                                rate_limits: None,
+                            });
+                    drop(permit);
+                    let _ = tx.send(out);
+                });
+                continue;
             }
             let prepared = match runner.price_targets(&spec, Detail::Bound) {
                 Ok(p) => p,

@@ -200,6 +200,8 @@ pub struct BatchJob {
     /// Owner process (live), while one runs it.
     #[serde(skip)]
     pub owner: Option<String>,
+    /// Chat, or embedding (each row's text is one input).
+    pub operation: crate::Operation,
 }
 
 /// A job's progress and totals — the CLI contract's fields first.

@@ -52,6 +52,8 @@ pub struct JobRequest {
     pub override_budget: bool,
     /// Title (the dataset's name when empty).
     pub name: Option<String>,
+    /// Chat (the default), or embedding: each row's rendered text is one embedding input.
+    pub operation: crate::Operation,
 }
 
 impl JobRequest {
@@ -69,6 +71,7 @@ impl JobRequest {
             tag: None,
             override_budget: false,
             name: None,
+            operation: crate::Operation::Chat,
         }
     }
 }
@@ -159,6 +162,7 @@ impl BatchService {
                 .map(str::to_string),
             override_budget: req.override_budget,
             estimate: checked.estimate,
+            operation: req.operation,
         };
         let mut ledger = lock(self.runs.runner().ledger(), "ledger")?;
         let id = ledger.insert_batch_job(&job, &req.dataset.rows)?;
@@ -279,6 +283,33 @@ impl BatchService {
                 format!("{} is outside 1–{MAX_CONCURRENCY}", req.concurrency),
             ));
         }
+        match req.operation {
+            crate::Operation::Chat => {}
+            crate::Operation::Embedding => {
+                if req.mode == BatchMode::Provider {
+                    return Err(CoreError::invalid(
+                        "mode",
+                        "embedding jobs run live (provider batches of embeddings are not                          supported yet)",
+                    ));
+                }
+                if req.system.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+                    return Err(CoreError::invalid(
+                        "system",
+                        "an embedding has no system prompt",
+                    ));
+                }
+                for t in &req.targets {
+                    crate::providers::operations::check_support(t.provider, req.operation)
+                        .map_err(|e| e.in_target(t.label()))?;
+                }
+            }
+            other => {
+                return Err(CoreError::invalid(
+                    "operation",
+                    format!("a batch job runs chat or embedding, not {other}"),
+                ));
+            }
+        }
         for (flag, v) in [("rpm", req.rpm), ("tpm", req.tpm)] {
             if v == Some(0) {
                 return Err(CoreError::invalid(flag, "give a limit above 0, or none"));
@@ -315,7 +346,7 @@ impl BatchService {
             specs.push(checked.1);
         }
         let row_tokens = count_tokens(&prompts);
-        let mut estimate = self.price(&specs, &targets, &row_tokens, req.mode)?;
+        let mut estimate = self.price(&specs, &targets, &row_tokens, req.mode, req.operation)?;
         estimate.columns = req.dataset.columns.clone();
         estimate.preview = prompts
             .iter()
@@ -375,7 +406,10 @@ impl BatchService {
         targets: &[JobTarget],
         row_tokens: &[u64],
         mode: BatchMode,
+        operation: crate::Operation,
     ) -> Result<JobEstimate> {
+        // An embedding is its input alone: no system prompt, no output.
+        let embedding = operation == crate::Operation::Embedding;
         let pricer = self.runs.runner().pricer();
         let mut per_target = Vec::with_capacity(specs.len());
         let mut scopes = Vec::with_capacity(specs.len());
@@ -388,6 +422,7 @@ impl BatchService {
                 .chat
                 .system
                 .as_deref()
+                .filter(|_| !embedding)
                 .map_or(0, |s| tokens::count(s) + tokens::FRAMING);
             let unpriced = quote.match_kind == MatchKind::Unpriced;
             let priced = !matches!(quote.match_kind, MatchKind::Unpriced | MatchKind::Unmetered);
@@ -412,16 +447,22 @@ impl BatchService {
             let mut t_batch = CostRange::default();
             let mut max_out = 0;
             for n in row_tokens {
-                let n = n + system;
+                let n = if embedding {
+                    n.saturating_sub(tokens::FRAMING + tokens::PRIMING)
+                } else {
+                    n + system
+                };
                 input_tokens = input_tokens.saturating_add(n);
                 let e = estimate_at(spec, &quote, n);
-                max_out = e.max_output_tokens;
-                t_live.add(e.min_cost, e.max_cost);
+                let top =
+                    |e: &crate::runner::Estimate| if embedding { e.min_cost } else { e.max_cost };
+                max_out = if embedding { 0 } else { e.max_output_tokens };
+                t_live.add(e.min_cost, top(&e));
                 if let Some(q) = &batch_quote {
                     let b = estimate_at(spec, q, n);
-                    t_batch.add(b.min_cost, b.max_cost);
+                    t_batch.add(b.min_cost, top(&b));
                 } else if !priced {
-                    t_batch.add(e.min_cost, e.max_cost);
+                    t_batch.add(e.min_cost, top(&e));
                 }
             }
             live.add(t_live.min_nano, t_live.max_nano);
@@ -435,7 +476,9 @@ impl BatchService {
                 (false, BatchMode::Provider, Some(b)) => b.max_nano,
                 _ => t_live.max_nano,
             };
-            scopes.push((spec.scope(), worst));
+            let mut scope = spec.scope();
+            scope.operation = operation;
+            scopes.push((scope, worst));
             per_target.push(TargetEstimate {
                 label: target.label(),
                 price_key: quote.price.key.clone(),

@@ -41,6 +41,8 @@ pub struct NewJob {
     pub override_budget: bool,
     /// The pre-flight.
     pub estimate: JobEstimate,
+    /// Chat, or embedding (each row's text is one input).
+    pub operation: crate::Operation,
 }
 
 /// A provider submission: one target's rows `first_row..=last_row` in one provider batch.
@@ -115,7 +117,7 @@ pub struct TargetTotals {
 
 const SELECT_JOB: &str = "SELECT id, created_at_ms, updated_at_ms, name, mode, status, note,
     template_name, template_id, template_version, body, system_prompt, columns_json, rows,
-    targets_json, concurrency, rpm, tpm, tag, override_budget, estimate_json, owner
+    targets_json, concurrency, rpm, tpm, tag, override_budget, estimate_json, owner, operation
     FROM batch_jobs";
 
 fn json_err(e: serde_json::Error) -> CoreError {
@@ -155,6 +157,7 @@ fn job_from_row(r: &Row<'_>) -> rusqlite::Result<(BatchJob, String, String, Stri
         override_budget: r.get::<_, i64>(19)? != 0,
         estimate: JobEstimate::default(),
         owner: r.get(21)?,
+        operation: crate::Operation::from_stored(&r.get::<_, String>(22)?),
     };
     Ok((job, r.get(12)?, r.get(14)?, r.get(20)?))
 }
@@ -184,9 +187,10 @@ impl Ledger {
         tx.execute(
             "INSERT INTO batch_jobs (created_at_ms, updated_at_ms, name, mode, status,
                 template_name, template_id, template_version, body, system_prompt, columns_json,
-                rows, targets_json, concurrency, rpm, tpm, tag, override_budget, estimate_json)
+                rows, targets_json, concurrency, rpm, tpm, tag, override_budget, estimate_json,
+                operation)
              VALUES (?1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16,
-                ?17, ?18)",
+                ?17, ?18, ?19)",
             params![
                 now,
                 job.name,
@@ -213,6 +217,7 @@ impl Ledger {
                     ..job.estimate.clone()
                 })
                 .map_err(json_err)?,
+                job.operation.as_str(),
             ],
         )?;
         let id = tx.last_insert_rowid();

@@ -23,6 +23,10 @@ CREATE INDEX runs_operation_time ON runs (operation, started_at_ms) WHERE operat
 
 ALTER TABLE runs_in_flight ADD COLUMN operation TEXT NOT NULL DEFAULT 'chat';
 
+-- A batch job runs chats or embeddings (one input per row).
+ALTER TABLE batch_jobs ADD COLUMN operation TEXT NOT NULL DEFAULT 'chat'
+    CHECK (operation IN ('chat', 'embedding'));
+
 DROP TRIGGER runs_billing_immutable;
 DROP TRIGGER runs_cost_immutable;
 CREATE TRIGGER runs_billing_immutable BEFORE UPDATE OF started_at_ms, provider, model_requested,
