@@ -180,9 +180,10 @@ pub fn show(ledger: &Ledger, a: ShowArgs) -> Result<()> {
     }
     let v = RunView::from(&r);
     outln!(
-        "run {} · {} · {} · {}",
+        "run {} · {} · {} · {} · {}",
         v.run_id,
         v.started_at,
+        v.operation,
         v.provider,
         v.resolved_model.as_deref().unwrap_or(&v.model)
     );
@@ -211,6 +212,15 @@ pub fn show(ledger: &Ledger, a: ShowArgs) -> Result<()> {
             format::thousands(l.tokens),
             format::rate(Some(l.rate_nano_usd_per_mtok)),
             l.cost_nano_usd.to_string()
+        );
+    }
+    if let Some(u) = &r.breakdown.unit {
+        outln!(
+            "  {:<18} {:>10} × {:>10}/1M = {:>12}",
+            u.unit.plural(),
+            format::thousands(u.quantity),
+            format::rate(Some(u.rate_nano_usd_per_munit)),
+            u.cost_nano_usd.to_string()
         );
     }
     outln!("  {:<18} {:>40}", "total", format::cost(v.cost_nano_usd));

@@ -1,6 +1,7 @@
 //! Sample data: a separate demo ledger with a realistic mix — five providers, ten models, a few
 //! keys and tags, prompt caching, reasoning tokens, failures (and one provider incident), weekday
-//! rhythm and growth — so a new user sees every chart before spending anything. The generator is
+//! rhythm and growth, and about one run in ten an embedding, image, transcription or speech
+//! request — so a new user sees every chart before spending anything. The generator is
 //! deterministic for a seed, and refuses any file that holds real runs.
 
 use serde::Serialize;
@@ -9,7 +10,8 @@ use crate::error::{CoreError, Result};
 use crate::ledger::Ledger;
 use crate::ledger::runs::{NewRun, RunStatus};
 use crate::money::NanoUsd;
-use crate::pricing::{Billing, CostSource, TokenUsage};
+use crate::operation::Operation;
+use crate::pricing::{Billing, CostSource, Metered, TokenUsage};
 use crate::provider::ProviderKind;
 
 /// How much sample data to make.
@@ -397,7 +399,11 @@ pub fn fill(
         times.sort_unstable();
         for t in times {
             let m = &MIX[*rng.pick(&models)];
-            let run = sample_run(&mut rng, m, t, d as i64 == incident_day, &pricer)?;
+            // About one run in ten is not a chat: embeddings, images, transcription, speech.
+            let run = match sample_operation(&mut rng, t, &pricer)? {
+                Some(op) => op,
+                None => sample_run(&mut rng, m, t, d as i64 == incident_day, &pricer)?,
+            };
             cost += run.provider_cost.map_or_else(
                 || {
                     run.priced
@@ -425,6 +431,109 @@ pub fn fill(
         from_ms: if made > 0 { from_ms } else { opts.end_ms },
         to_ms: if made > 0 { to_ms } else { opts.end_ms },
     })
+}
+
+/// The sample's other operations, each with the share of all runs it takes.
+const OPERATIONS: [(Operation, &str, f64); 4] = [
+    (Operation::Embedding, "text-embedding-3-small", 0.07),
+    (Operation::Image, "gpt-image-1", 0.015),
+    (Operation::Transcription, "whisper-1", 0.01),
+    (Operation::Speech, "tts-1", 0.005),
+];
+
+/// A non-chat run on the sample's OpenAI keys, or `None` (a chat run) for ~90 % of rolls.
+fn sample_operation(
+    rng: &mut Rng,
+    t: i64,
+    pricer: &crate::pricing::Pricer,
+) -> Result<Option<NewRun>> {
+    let roll = rng.unit();
+    let mut acc = 0.0;
+    let Some(&(op, model, _)) = OPERATIONS.iter().find(|(_, _, share)| {
+        acc += share;
+        roll < acc
+    }) else {
+        return Ok(None);
+    };
+    let key = if rng.unit() < 0.7 {
+        ("demo-openai-work", "Work")
+    } else {
+        ("demo-openai-personal", "Personal")
+    };
+    let mut m = Metered {
+        operation: op,
+        tokens_reported: true,
+        ..Metered::default()
+    };
+    let (prompt, output, latency) = match op {
+        Operation::Embedding => {
+            m.items = 1 + rng.below(64);
+            m.tokens.input_tokens = (rng.lognormal(300.0, 0.7) as u64).max(8) * m.items;
+            (
+                "(sample: document chunks for the search index)".to_string(),
+                format!("{} embeddings × 1536 dimensions", m.items),
+                rng.lognormal(250.0, 0.4) as i64,
+            )
+        }
+        Operation::Image => {
+            let quality = ["low", "medium", "high"][rng.below(3) as usize];
+            m.items = 1 + rng.below(2);
+            m.image_size = Some((1024, 1024));
+            m.image_quality = Some(quality.to_string());
+            m.tokens.input_tokens = 20 + rng.below(40);
+            let per = match quality {
+                "low" => 272,
+                "medium" => 1056,
+                _ => 4160,
+            };
+            m.tokens.output_tokens = per * m.items;
+            (
+                "(sample: a product photo, studio light)".to_string(),
+                format!(
+                    "{} image{}, 1024×1024",
+                    m.items,
+                    if m.items == 1 { "" } else { "s" }
+                ),
+                rng.lognormal(9_000.0, 0.3) as i64,
+            )
+        }
+        Operation::Transcription => {
+            m.tokens_reported = false;
+            m.seconds = (rng.lognormal(300.0, 0.9) as u64).clamp(5, 3_600);
+            (
+                "meeting.m4a".to_string(),
+                "(sample transcript)".to_string(),
+                (m.seconds as f64 * rng.lognormal(60.0, 0.3)) as i64,
+            )
+        }
+        _ => {
+            m.tokens_reported = false;
+            m.characters = (rng.lognormal(800.0, 0.6) as u64).clamp(20, 4_096);
+            (
+                "(sample: a notice read aloud)".to_string(),
+                format!("{} s of mp3 audio", m.characters / 15),
+                rng.lognormal(1_500.0, 0.3) as i64,
+            )
+        }
+    };
+    let priced = pricer.price_operation(ProviderKind::Openai, model, &m, &Billing::at(t))?;
+    Ok(Some(NewRun {
+        started_at_ms: t,
+        provider: ProviderKind::Openai.as_str().to_string(),
+        model_requested: model.to_string(),
+        status: Some(RunStatus::Ok),
+        latency_ms: Some(latency.max(1)),
+        attempts: 1,
+        key_id: Some(key.0.to_string()),
+        key_label: Some(key.1.to_string()),
+        tag: Some("rag-index".to_string()).filter(|_| op == Operation::Embedding),
+        prompt: Some(prompt),
+        output: Some(output),
+        priced: Some(priced),
+        operation: op,
+        items: Some(m.items).filter(|n| *n > 0),
+        ..NewRun::default()
+    }))
 }
 
 fn sample_run(
