@@ -193,4 +193,22 @@ async fn an_embedding_and_an_image_from_the_playground_and_spend_per_operation()
     // Most expensive first.
     assert_eq!(rows, ["Images", "Transcription", "Speech", "Embeddings"]);
     screenshot(&cl, "window-analytics-by-operation.png").await;
+
+    // Spend per day, stacked by operation.
+    click(&cl, "[data-testid=spend-by-operation]").await;
+    let charts = wait_dom_text(&cl, "[data-testid=charts]", |t| {
+        t.contains("Spend per day by operation")
+    })
+    .await;
+    assert!(
+        charts.contains("Images") && charts.contains("Speech"),
+        "{charts}"
+    );
+    cl.execute(
+        "document.querySelector('[data-testid=charts]').scrollIntoView({block: 'start'})",
+        vec![],
+    )
+    .await
+    .unwrap();
+    screenshot(&cl, "window-analytics-spend-by-operation.png").await;
 }

@@ -238,6 +238,24 @@ pub(crate) async fn dialog_path(
         .map_err(|e| UiError::new(code, format!("{refused}: {e}")))
 }
 
+/// The native open dialog for one file of `kind` (`Datasets`, `Audio`) with these extensions;
+/// `None` when cancelled.
+pub(crate) async fn pick_file(
+    app: &tauri::AppHandle,
+    kind: &str,
+    extensions: &[&str],
+) -> CmdResult<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let dialog = app.dialog().file().add_filter(kind, extensions);
+    let picked = dialog_path(
+        move || dialog.blocking_pick_file(),
+        ErrorCode::InvalidInput,
+        "cannot open that",
+    )
+    .await?;
+    Ok(picked.map(|p| p.display().to_string()))
+}
+
 /// Progress of an export.
 #[derive(Debug, Clone, Serialize, TS)]
 pub struct ExportProgress {

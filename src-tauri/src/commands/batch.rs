@@ -98,18 +98,7 @@ fn service(state: &AppState) -> CmdResult<BatchService> {
 #[tauri::command]
 #[tracing::instrument(skip(app), err(level = "info"))]
 pub async fn batch_pick_dataset(app: AppHandle) -> CmdResult<Option<String>> {
-    use tauri_plugin_dialog::DialogExt;
-    let dialog = app
-        .dialog()
-        .file()
-        .add_filter("Datasets", &["csv", "jsonl", "ndjson", "json"]);
-    let picked = super::analytics::dialog_path(
-        move || dialog.blocking_pick_file(),
-        ErrorCode::InvalidInput,
-        "cannot open that",
-    )
-    .await?;
-    Ok(picked.map(|p| p.display().to_string()))
+    super::analytics::pick_file(&app, "Datasets", &["csv", "jsonl", "ndjson", "json"]).await
 }
 
 /// The whole job checked and priced, live and as a batch, with its first rows rendered;

@@ -251,20 +251,14 @@ pub async fn operation_start(
 #[tauri::command]
 #[tracing::instrument(skip(app), err(level = "info"))]
 pub async fn operation_pick_audio(app: AppHandle) -> CmdResult<Option<String>> {
-    use tauri_plugin_dialog::DialogExt;
-    let dialog = app.dialog().file().add_filter(
+    super::analytics::pick_file(
+        &app,
         "Audio",
         &[
             "wav", "mp3", "m4a", "flac", "ogg", "webm", "mp4", "mpeg", "mpga",
         ],
-    );
-    let picked = super::analytics::dialog_path(
-        move || dialog.blocking_pick_file(),
-        ErrorCode::InvalidInput,
-        "cannot open that",
     )
-    .await?;
-    Ok(picked.map(|p| p.display().to_string()))
+    .await
 }
 
 /// The native folder dialog for where images or speech are saved; `None` when cancelled.

@@ -1243,6 +1243,8 @@ export type DayPoint = {
   cost_by_provider: { [key in string]: NanoUsd };
   /** Cost per model, nano-USD. */
   cost_by_model: { [key in string]: NanoUsd };
+  /** Cost per operation, nano-USD. */
+  cost_by_operation: { [key in string]: NanoUsd };
 };
 
 /** One of the period's most expensive runs. */
@@ -1343,6 +1345,7 @@ export type Zone = string;
 export type ChartKind =
   | "spend_by_provider"
   | "spend_by_model"
+  | "spend_by_operation"
   | "cost_per_model"
   | "tokens"
   | "latency"

@@ -179,24 +179,9 @@ fn mp3(b: &[u8]) -> Result<u64> {
 mod tests {
     use super::*;
 
-    /// A WAV of `ms` milliseconds of silence at 16 kHz, 16-bit mono.
-    pub(crate) fn wav_of(ms: u64) -> Vec<u8> {
-        let data = (ms * 32) as u32;
-        let mut b = Vec::new();
-        b.extend_from_slice(b"RIFF");
-        b.extend_from_slice(&(36 + data).to_le_bytes());
-        b.extend_from_slice(b"WAVEfmt ");
-        b.extend_from_slice(&16u32.to_le_bytes());
-        b.extend_from_slice(&1u16.to_le_bytes());
-        b.extend_from_slice(&1u16.to_le_bytes());
-        b.extend_from_slice(&16_000u32.to_le_bytes());
-        b.extend_from_slice(&32_000u32.to_le_bytes());
-        b.extend_from_slice(&2u16.to_le_bytes());
-        b.extend_from_slice(&16u16.to_le_bytes());
-        b.extend_from_slice(b"data");
-        b.extend_from_slice(&data.to_le_bytes());
-        b.resize(b.len() + data as usize, 0);
-        b
+    /// A WAV of `ms` milliseconds of silence at 16 kHz, 16-bit mono (the fake servers' own).
+    fn wav_of(ms: u64) -> Vec<u8> {
+        promptledger_testkit::operations::wav(ms)
     }
 
     #[test]

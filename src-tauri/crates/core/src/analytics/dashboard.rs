@@ -70,6 +70,9 @@ impl Ledger {
                 d.tokens.add(&row.tokens);
                 *d.cost_by_provider.entry(row.provider.clone()).or_default() += row.cost_nano;
                 *d.cost_by_model.entry(row.model.clone()).or_default() += row.cost_nano;
+                *d.cost_by_operation
+                    .entry(row.operation.clone())
+                    .or_default() += row.cost_nano;
             }
         }
         totals.finish();

@@ -164,6 +164,8 @@ pub struct DayPoint {
     pub cost_by_provider: BTreeMap<String, NanoUsd>,
     /// Cost per model, nano-USD.
     pub cost_by_model: BTreeMap<String, NanoUsd>,
+    /// Cost per operation, nano-USD.
+    pub cost_by_operation: BTreeMap<String, NanoUsd>,
 }
 
 /// One latency histogram bucket.

@@ -9,6 +9,8 @@
 //! way (a cancel stops them, and they are recorded as `cancelled`).
 
 use std::sync::Arc;
+
+use futures_util::future::BoxFuture;
 use std::time::Duration;
 
 use tokio::sync::{Semaphore, mpsc};
@@ -134,91 +136,88 @@ async fn drive(
     let (tx, mut rx) = mpsc::unbounded_channel::<Result<RunOutcome>>();
     let mut why: Option<String> = None;
 
-    let dispatch = async {
-        for (row, t) in pending {
-            let permit = tokio::select! {
-                p = slots.clone().acquire_owned() => match p {
-                    Ok(p) => p,
-                    Err(_) => break,
-                },
-                () = stop.cancelled() => break,
-                () = control.pause.cancelled() => break,
-                () = control.cancel.cancelled() => break,
-            };
-            let mut spec = specs[t as usize].clone();
-            spec.chat.messages = vec![user(&prompts[(row - 1) as usize])];
-            spec.batch = Some(BatchLink {
-                job_id: job.id,
-                row,
-                target: t,
-            });
-            let tokens = if limiter.counts_tokens() {
-                tokens::prompt_tokens(&spec.chat) + u64::from(spec.chat.max_tokens.unwrap_or(0))
-            } else {
-                0
-            };
-            tokio::select! {
-                () = limiter.acquire(tokens) => {}
-                () = stop.cancelled() => break,
-                () = control.pause.cancelled() => break,
-                () = control.cancel.cancelled() => break,
-            }
-            if job.operation == Operation::Embedding {
-                // The row's text is the one input of an embedding run of the target's model.
-                let op = OperationSpec {
-                    endpoint: spec.endpoint.clone(),
-                    request: OperationRequest::Embed(EmbedRequest {
-                        model: spec.chat.model.clone(),
-                        inputs: vec![prompts[(row - 1) as usize].clone()],
-                        dimensions: None,
-                    }),
-                    key_id: spec.key_id.clone(),
-                    key_label: spec.key_label.clone(),
-                    tag: spec.tag.clone(),
-                    override_budget: spec.policy.override_budget,
-                    batch: spec.batch,
+    let dispatch =
+        async {
+            for (row, t) in pending {
+                let permit = tokio::select! {
+                    p = slots.clone().acquire_owned() => match p {
+                        Ok(p) => p,
+                        Err(_) => break,
+                    },
+                    () = stop.cancelled() => break,
+                    () = control.pause.cancelled() => break,
+                    () = control.cancel.cancelled() => break,
                 };
-                let prepared = match runner.prepare_operation(op) {
-                    Ok(p) => p,
-                    Err(e) => {
-                        let _ = tx.send(Err(e));
-                        break;
-                    }
+                let mut spec = specs[t as usize].clone();
+                spec.chat.messages = vec![user(&prompts[(row - 1) as usize])];
+                spec.batch = Some(BatchLink {
+                    job_id: job.id,
+                    row,
+                    target: t,
+                });
+                let tokens = if limiter.counts_tokens() {
+                    tokens::prompt_tokens(&spec.chat) + u64::from(spec.chat.max_tokens.unwrap_or(0))
+                } else {
+                    0
                 };
+                tokio::select! {
+                    () = limiter.acquire(tokens) => {}
+                    () = stop.cancelled() => break,
+                    () = control.pause.cancelled() => break,
+                    () = control.cancel.cancelled() => break,
+                }
                 let (runner, tx, cancel) = (runner.clone(), tx.clone(), control.cancel.clone());
+                let send: BoxFuture<'static, Result<RunOutcome>> =
+                    if job.operation == Operation::Embedding {
+                        // The row's text is the one input of an embedding run of the target's model.
+                        let op = OperationSpec {
+                            endpoint: spec.endpoint.clone(),
+                            request: OperationRequest::Embed(EmbedRequest {
+                                model: spec.chat.model.clone(),
+                                inputs: vec![prompts[(row - 1) as usize].clone()],
+                                dimensions: None,
+                            }),
+                            key_id: spec.key_id.clone(),
+                            key_label: spec.key_label.clone(),
+                            tag: spec.tag.clone(),
+                            override_budget: spec.policy.override_budget,
+                            batch: spec.batch,
+                        };
+                        match runner.prepare_operation(op) {
+                            Ok(prepared) => Box::pin(async move {
+                                let o = runner.execute_operation(prepared, &cancel).await?;
+                                Ok(RunOutcome {
+                                    record: o.record,
+                                    output: String::new(),
+                                    budgets: o.budgets,
+                                    alerts: o.alerts,
+                                    rate_limits: None,
+                                })
+                            }),
+                            Err(e) => {
+                                let _ = tx.send(Err(e));
+                                break;
+                            }
+                        }
+                    } else {
+                        match runner.price_targets(&spec, Detail::Bound) {
+                            Ok(prepared) => Box::pin(async move {
+                                runner.execute(prepared, &mut |_| {}, &cancel).await
+                            }),
+                            Err(e) => {
+                                let _ = tx.send(Err(e));
+                                break;
+                            }
+                        }
+                    };
                 tokio::spawn(async move {
-                    let out =
-                        runner
-                            .execute_operation(prepared, &cancel)
-                            .await
-                            .map(|o| RunOutcome {
-                                record: o.record,
-                                output: String::new(),
-                                budgets: o.budgets,
-                                alerts: o.alerts,
-                                rate_limits: None,
-                            });
+                    let out = send.await;
                     drop(permit);
                     let _ = tx.send(out);
                 });
-                continue;
             }
-            let prepared = match runner.price_targets(&spec, Detail::Bound) {
-                Ok(p) => p,
-                Err(e) => {
-                    let _ = tx.send(Err(e));
-                    break;
-                }
-            };
-            let (runner, tx, cancel) = (runner.clone(), tx.clone(), control.cancel.clone());
-            tokio::spawn(async move {
-                let out = runner.execute(prepared, &mut |_| {}, &cancel).await;
-                drop(permit);
-                let _ = tx.send(out);
-            });
-        }
-        drop(tx);
-    };
+            drop(tx);
+        };
 
     let collect = async {
         let mut tally = Tally {

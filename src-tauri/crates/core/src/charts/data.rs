@@ -42,25 +42,35 @@ fn usd_coord(n: NanoUsd) -> f64 {
     n.0 as f64 / 1e9
 }
 
-pub(super) fn spend(d: &Dashboard, by_provider: bool) -> Data {
+/// How a spend chart is stacked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum SpendBy {
+    Provider,
+    Model,
+    Operation,
+}
+
+pub(super) fn spend(d: &Dashboard, by: SpendBy) -> Data {
     // Groups in the order of the breakdown (most expensive first); models past the 7th are
     // summed as "other".
-    let names: Vec<String> = if by_provider {
-        d.by_provider.iter().map(|r| r.name.clone()).collect()
-    } else {
-        d.by_model.iter().take(7).map(|r| r.name.clone()).collect()
+    let names: Vec<String> = match by {
+        SpendBy::Provider => d.by_provider.iter().map(|r| r.name.clone()).collect(),
+        SpendBy::Model => d.by_model.iter().take(7).map(|r| r.name.clone()).collect(),
+        SpendBy::Operation => d.by_operation.iter().map(|r| r.name.clone()).collect(),
     };
-    let other = !by_provider && d.by_model.len() > 7;
+    let other = by == SpendBy::Model && d.by_model.len() > 7;
     let mut series: Vec<Series> = names
         .iter()
         .enumerate()
         .map(|(i, name)| Series {
-            name: if by_provider {
-                provider_label(name)
-            } else {
-                name.clone()
+            name: match by {
+                SpendBy::Provider => provider_label(name),
+                SpendBy::Model => name.clone(),
+                SpendBy::Operation => name
+                    .parse::<crate::Operation>()
+                    .map_or_else(|_| name.clone(), |o| o.label().to_string()),
             },
-            color: hex(if by_provider {
+            color: hex(if by == SpendBy::Provider {
                 provider_color(name)
             } else {
                 series_color(i)
@@ -69,10 +79,10 @@ pub(super) fn spend(d: &Dashboard, by_provider: bool) -> Data {
                 .days
                 .iter()
                 .map(|p| {
-                    let m = if by_provider {
-                        &p.cost_by_provider
-                    } else {
-                        &p.cost_by_model
+                    let m = match by {
+                        SpendBy::Provider => &p.cost_by_provider,
+                        SpendBy::Model => &p.cost_by_model,
+                        SpendBy::Operation => &p.cost_by_operation,
                     };
                     m.get(name).map(|v| usd_coord(*v))
                 })

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analytics::Dashboard;
 use crate::error::{CoreError, Result};
-use data::{cost_per_model, latency, spend, success, tokens};
+use data::{SpendBy, cost_per_model, latency, spend, success, tokens};
 use draw::{draw_hbars, draw_line, draw_pairs, draw_stacked, draw_steps};
 pub use style::{Theme, count_axis, ms_axis, usd_axis};
 
@@ -26,6 +26,8 @@ pub enum ChartKind {
     SpendByProvider,
     /// Spend per day, stacked by model (top 7, then "other").
     SpendByModel,
+    /// Spend per day, stacked by operation (chat, embeddings, images, transcription, speech).
+    SpendByOperation,
     /// Cost per model over the period (horizontal bars).
     CostPerModel,
     /// Tokens per day, stacked by billing component.
@@ -43,9 +45,10 @@ pub enum ChartKind {
 
 impl ChartKind {
     /// Every chart, in screen order.
-    pub const ALL: [ChartKind; 6] = [
+    pub const ALL: [ChartKind; 7] = [
         ChartKind::SpendByProvider,
         ChartKind::SpendByModel,
+        ChartKind::SpendByOperation,
         ChartKind::CostPerModel,
         ChartKind::Tokens,
         ChartKind::Latency,
@@ -57,6 +60,7 @@ impl ChartKind {
         match self {
             ChartKind::SpendByProvider => "Spend per day by provider",
             ChartKind::SpendByModel => "Spend per day by model",
+            ChartKind::SpendByOperation => "Spend per day by operation",
             ChartKind::CostPerModel => "Cost per model",
             ChartKind::Tokens => "Tokens per day by component",
             ChartKind::Latency => "Latency distribution",
@@ -71,6 +75,7 @@ impl ChartKind {
         match self {
             ChartKind::SpendByProvider => "spend-by-provider",
             ChartKind::SpendByModel => "spend-by-model",
+            ChartKind::SpendByOperation => "spend-by-operation",
             ChartKind::CostPerModel => "cost-per-model",
             ChartKind::Tokens => "tokens",
             ChartKind::Latency => "latency",
@@ -174,8 +179,9 @@ pub fn render_sized(
 ) -> Result<Chart> {
     let (width, height) = (width.clamp(320, 2400), height.clamp(180, 1200));
     let data = match kind {
-        ChartKind::SpendByProvider => spend(d, true),
-        ChartKind::SpendByModel => spend(d, false),
+        ChartKind::SpendByProvider => spend(d, SpendBy::Provider),
+        ChartKind::SpendByModel => spend(d, SpendBy::Model),
+        ChartKind::SpendByOperation => spend(d, SpendBy::Operation),
         ChartKind::CostPerModel => cost_per_model(d),
         ChartKind::Tokens => tokens(d),
         ChartKind::Latency => latency(d),
