@@ -21,6 +21,7 @@ use crate::operation::Operation;
 use crate::pricing::cost::MAX_RUN_COST;
 use crate::pricing::units::parse_size;
 use crate::pricing::{Billing, CostSource, Metered, PricedUsage, TokenUsage};
+use crate::provider::ProviderKind;
 use crate::providers::Endpoint;
 use crate::providers::operations::{OperationAnswer, OperationRequest};
 use crate::runner::request::{TargetRequest, non_empty};
@@ -28,6 +29,8 @@ use crate::runner::{RunService, Runner, tokens};
 
 /// Most inputs in one embedding request (OpenAI's limit; Gemini's batch takes 100, and says so).
 pub const MAX_EMBED_INPUTS: usize = 2048;
+/// Most inputs in one Gemini `batchEmbedContents` request.
+pub const GEMINI_MAX_INPUTS: usize = 100;
 /// Largest audio file a transcription takes (OpenAI: 25 MB).
 pub const MAX_AUDIO_BYTES: usize = 25 * 1024 * 1024;
 /// Longest speech input (OpenAI: 4,096 characters).
@@ -265,7 +268,11 @@ pub fn measure(req: &OperationRequest) -> Result<Metered> {
         }
         OperationRequest::Transcribe(r) => {
             let hint = crate::audio::AudioFormat::from_name(&r.file_name);
-            m.seconds = crate::audio::billed_seconds(crate::audio::duration_ms(&r.audio, hint)?);
+            // A format whose length is not read here (M4A, OGG, WebM…) is estimated from its
+            // size at 128 kbit/s; the bill uses the seconds the provider reports.
+            let ms = crate::audio::duration_ms(&r.audio, hint)
+                .unwrap_or(r.audio.len() as u64 * 1000 / 16_000);
+            m.seconds = crate::audio::billed_seconds(ms);
         }
         OperationRequest::Speak(r) => {
             m.characters = r.input.chars().count() as u64;
@@ -284,6 +291,17 @@ impl Runner {
         validate(&spec.request)?;
         let provider = spec.endpoint.provider;
         crate::providers::operations::check_support(provider, spec.request.operation())?;
+        if let (ProviderKind::Gemini, OperationRequest::Embed(r)) = (provider, &spec.request)
+            && r.inputs.len() > GEMINI_MAX_INPUTS
+        {
+            return Err(CoreError::invalid(
+                "input",
+                format!(
+                    "{} inputs: Gemini embeds at most {GEMINI_MAX_INPUTS} in one request",
+                    r.inputs.len()
+                ),
+            ));
+        }
         let measured = measure(&spec.request)?;
         let model = spec.request.model();
         let unmetered = provider.is_unmetered();
@@ -394,7 +412,15 @@ impl Runner {
                     .pricer
                     .price_operation(provider, &model, &metered, &billing)
                     .unwrap_or_else(|_| PricedUsage::unknown(provider, &model, metered.tokens));
-                if estimated && priced.breakdown.cost_source == CostSource::Computed {
+                // Speech billed per character does not depend on the audio's length.
+                let per_character = priced
+                    .breakdown
+                    .unit
+                    .is_some_and(|u| u.unit == crate::pricing::BilledUnit::Character);
+                if estimated
+                    && !per_character
+                    && priced.breakdown.cost_source == CostSource::Computed
+                {
                     priced.breakdown.cost_source = CostSource::Estimated;
                 }
                 if provider.is_unmetered() {

@@ -315,3 +315,52 @@ async fn retries_errors_and_unsupported_operations() {
     ));
     assert!(empty.unwrap_err().to_string().contains("input 2 is empty"));
 }
+
+#[tokio::test]
+async fn a_transcription_of_an_unread_format_is_estimated_from_its_size_and_gemini_caps_inputs() {
+    use promptledger_core::providers::operations::TranscribeRequest;
+    let server = operations::server();
+    let (r, _ledger) = runner();
+    // 160,000 bytes of M4A (not read here) ≈ 10 s at 128 kbit/s; the fake service reports no
+    // seconds for it, so the bill is whisper-1's $0.0001 × 10 s, estimated.
+    let spec = OperationSpec {
+        request: OperationRequest::Transcribe(TranscribeRequest {
+            model: "whisper-1".into(),
+            file_name: "call.m4a".into(),
+            audio: vec![7u8; 160_000],
+            language: None,
+        }),
+        ..embed_spec(
+            ProviderKind::Openai,
+            &format!("{}/v1", server.url()),
+            "whisper-1",
+            &["x"],
+        )
+    };
+    let prepared = r.prepare_operation(spec).unwrap();
+    assert_eq!(prepared.estimate.measured.seconds, 10);
+    assert_eq!(prepared.estimate.max_cost, NanoUsd(1_000_000));
+    let out = r
+        .execute_operation(prepared, &CancellationToken::new())
+        .await
+        .unwrap();
+    assert_eq!(out.record.operation, Operation::Transcription);
+    assert_eq!(out.record.breakdown.total_nano_usd, NanoUsd(1_000_000));
+    assert_eq!(out.record.breakdown.cost_source, CostSource::Estimated);
+    let sent = server.requests();
+    assert!(sent[0].body.contains("filename=\"call.m4a\""));
+
+    // Gemini's batch takes 100 inputs: 101 are refused before anything is sent.
+    let many: Vec<String> = (0..101).map(|i| format!("chunk {i}")).collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let err = r
+        .prepare_operation(embed_spec(
+            ProviderKind::Gemini,
+            server.url(),
+            "gemini-embedding-001",
+            &refs,
+        ))
+        .unwrap_err();
+    assert!(err.to_string().contains("at most 100"), "{err}");
+    assert_eq!(server.requests().len(), 1);
+}
