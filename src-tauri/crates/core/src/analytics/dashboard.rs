@@ -30,7 +30,8 @@ impl Ledger {
         let rows = self.rollup_rows(&range, &filters)?;
 
         let mut totals = Totals::default();
-        let mut models: BTreeMap<(String, String), Totals> = BTreeMap::new();
+        // Model → provider → sums (nested so a lookup needs no owned key).
+        let mut models: BTreeMap<String, BTreeMap<String, Totals>> = BTreeMap::new();
         let mut providers: BTreeMap<String, Totals> = BTreeMap::new();
         let mut operations: BTreeMap<String, Totals> = BTreeMap::new();
         let mut days: BTreeMap<String, DayPoint> = range
@@ -51,28 +52,20 @@ impl Ledger {
             matching.runs += row.runs;
             matching.cost_nano += row.cost_nano;
             totals.add_row(&row);
-            models
-                .entry((row.model.clone(), row.provider.clone()))
-                .or_default()
-                .add_row(&row);
-            providers
-                .entry(row.provider.clone())
-                .or_default()
-                .add_row(&row);
-            operations
-                .entry(row.operation.clone())
-                .or_default()
-                .add_row(&row);
+            update(&mut models, &row.model, |by_provider| {
+                update(by_provider, &row.provider, |t| t.add_row(&row));
+            });
+            update(&mut providers, &row.provider, |t| t.add_row(&row));
+            update(&mut operations, &row.operation, |t| t.add_row(&row));
             if let Some(d) = days.get_mut(&row.day) {
                 d.runs += row.runs;
                 d.ok_runs += row.ok_runs;
                 d.cost_nano += row.cost_nano;
                 d.tokens.add(&row.tokens);
-                *d.cost_by_provider.entry(row.provider.clone()).or_default() += row.cost_nano;
-                *d.cost_by_model.entry(row.model.clone()).or_default() += row.cost_nano;
-                *d.cost_by_operation
-                    .entry(row.operation.clone())
-                    .or_default() += row.cost_nano;
+                let cost = row.cost_nano;
+                update(&mut d.cost_by_provider, &row.provider, |c| *c += cost);
+                update(&mut d.cost_by_model, &row.model, |c| *c += cost);
+                update(&mut d.cost_by_operation, &row.operation, |c| *c += cost);
             }
         }
         totals.finish();
@@ -107,7 +100,11 @@ impl Ledger {
         let by_model = breakdown(
             models
                 .into_iter()
-                .map(|((name, provider), t)| (name, provider, t))
+                .flat_map(|(name, by_provider)| {
+                    by_provider
+                        .into_iter()
+                        .map(move |(provider, t)| (name.clone(), provider, t))
+                })
                 .collect(),
         );
         let by_provider = breakdown(
@@ -193,5 +190,17 @@ impl Ledger {
             top_runs,
             in_flight_runs: self.in_flight_count()?,
         })
+    }
+}
+
+/// Applies `f` to `m[k]`, creating the entry first; the key is copied only for a new entry (the
+/// dashboard folds thousands of roll-up rows into a few dozen entries).
+fn update<V: Default>(m: &mut BTreeMap<String, V>, k: &str, f: impl FnOnce(&mut V)) {
+    if let Some(v) = m.get_mut(k) {
+        f(v);
+    } else {
+        let mut v = V::default();
+        f(&mut v);
+        m.insert(k.to_owned(), v);
     }
 }
