@@ -148,3 +148,64 @@ async fn compare_input_with_a_template_runs_every_column_on_the_filled_prompt() 
     assert_eq!(err.code, ErrorCode::InvalidInput);
     assert_eq!(server.hits(), 2);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operation_input_runs_through_the_same_service_as_the_cli() {
+    use promptledger_app::commands::operations::OperationInput;
+    use promptledger_core::Operation;
+    let server = promptledger_testkit::operations::server();
+    let (svc, _ledger) = service(server.url());
+    let input = |fields: serde_json::Value| -> OperationInput {
+        let mut v = json!({"runToken": "o1", "operation": "embedding", "provider": "openai",
+                           "keyId": "k-openai", "model": "text-embedding-3-small"});
+        v.as_object_mut()
+            .unwrap()
+            .extend(fields.as_object().unwrap().clone());
+        serde_json::from_value(v).unwrap()
+    };
+    // The text box: one input per line, blank lines dropped — as the CLI reads stdin.
+    let req = input(json!({"text": "alpha beta\n\n  gamma  \n"}))
+        .request()
+        .unwrap();
+    let out = svc
+        .run_operation(
+            svc.prepare_operation(&req).unwrap(),
+            &CancellationToken::new(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out.record.operation, Operation::Embedding);
+    assert_eq!(out.record.items, Some(2));
+    // The fake server bills words + 1 per input: 3 + 2 tokens at 20 nano-USD.
+    assert_eq!(out.record.breakdown.total_nano_usd.0, 100);
+    // The core's typed errors, as `promptledger embed` gets them.
+    let err = ui(svc
+        .prepare_operation(&input(json!({"text": " \n "})).request().unwrap())
+        .unwrap_err());
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert_eq!(
+        err.message,
+        "invalid input: give at least one text to embed"
+    );
+    let err = ui(svc
+        .prepare_operation(
+            &input(
+                json!({"text": "x", "provider": "anthropic", "keyId": "k-anthropic",
+                          "model": "claude-haiku-4-5"}),
+            )
+            .request()
+            .unwrap(),
+        )
+        .unwrap_err());
+    assert_eq!(err.code, ErrorCode::InvalidInput);
+    assert!(
+        err.message.contains("Anthropic has no embedding API"),
+        "{}",
+        err.message
+    );
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "only the valid request was sent"
+    );
+}

@@ -119,6 +119,34 @@ fn one_hundred_inputs_make_one_run_with_the_summed_tokens_and_the_exact_cost() {
     );
     let (_, err) = cli.fails(&["history", "--operation", "video"]);
     assert!(err.contains("video"), "{err}");
+
+    // The core's typed errors, word for word what the app's command layer gets
+    // (src-tauri/tests/commands.rs): blank stdin, and a provider without the operation.
+    let mut child = cli
+        .cmd(&["embed", "-p", "openai", "-m", "text-embedding-3-small", "-"])
+        .env(KEY.0, KEY.1)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b" \n \n").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error[invalid_input]: invalid input: give at least one text to embed"
+    );
+    let out = cli
+        .cmd(&["embed", "-p", "anthropic", "-m", "claude-haiku-4-5", "x"])
+        .env("ANTHROPIC_API_KEY", "sk-ant-test-0000")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error[invalid_input]: invalid operation: Anthropic has no embedding API"),
+        "{err}"
+    );
+    assert_eq!(server.requests().len(), 2, "nothing more was sent");
 }
 
 #[test]

@@ -104,9 +104,9 @@ impl OperationInput {
         }
     }
 
-    /// What the user asked for; `read_file` reads the audio (an estimate reads it too: its
-    /// length is the estimate).
-    fn request(&self) -> CmdResult<OperationRunRequest> {
+    /// What the user asked for (a transcription's audio file is read here: its length is the
+    /// estimate).
+    pub fn request(&self) -> CmdResult<OperationRunRequest> {
         let model = self.model.trim().to_string();
         let request = match self.operation {
             Operation::Chat => {
@@ -117,13 +117,7 @@ impl OperationInput {
             }
             Operation::Embedding => OperationRequest::Embed(EmbedRequest {
                 model,
-                inputs: self
-                    .text
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string)
-                    .collect(),
+                inputs: EmbedRequest::inputs_from_lines(&self.text),
                 dimensions: self.dimensions,
             }),
             Operation::Image => OperationRequest::Image(ImageRequest {

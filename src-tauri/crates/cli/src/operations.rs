@@ -214,13 +214,7 @@ pub fn embed(ledger: promptledger_core::ledger::Ledger, a: EmbedArgs) -> Result<
     let mut inputs = Vec::new();
     for t in a.text {
         if t == "-" {
-            inputs.extend(
-                stdin_text()?
-                    .lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty())
-                    .map(str::to_string),
-            );
+            inputs.extend(EmbedRequest::inputs_from_lines(&stdin_text()?));
         } else {
             inputs.push(t);
         }

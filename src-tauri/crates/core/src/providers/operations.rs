@@ -37,6 +37,18 @@ pub struct EmbedRequest {
     pub dimensions: Option<u32>,
 }
 
+impl EmbedRequest {
+    /// The inputs a block of text holds: one per line, blank lines and surrounding spaces
+    /// dropped (the Playground's text box and the CLI's stdin both read inputs this way).
+    pub fn inputs_from_lines(text: &str) -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect()
+    }
+}
+
 /// Images from a prompt.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ImageRequest {
