@@ -171,6 +171,9 @@ pub struct OperationAnswer {
 pub struct OperationCall {
     /// HTTP attempts (1 + retries).
     pub attempts: u32,
+    /// The provider accepted the request (a 2xx answer came back), so it did — and billed —
+    /// the work even when its answer then could not be read.
+    pub answered: bool,
     /// The answer, or why there is none.
     pub result: Result<OperationAnswer>,
 }
@@ -213,13 +216,14 @@ impl ProviderClient {
         req: &OperationRequest,
         cancel: &CancellationToken,
     ) -> OperationCall {
-        let mut attempts = 0;
+        let (mut attempts, mut answered) = (0, false);
         let result = self
-            .operation_unscrubbed(ep, req, cancel, &mut attempts)
+            .operation_unscrubbed(ep, req, cancel, &mut attempts, &mut answered)
             .await
             .map_err(|e| scrubbed(e, ep));
         OperationCall {
             attempts: attempts.max(1),
+            answered,
             result,
         }
     }
@@ -230,6 +234,7 @@ impl ProviderClient {
         req: &OperationRequest,
         cancel: &CancellationToken,
         attempts: &mut u32,
+        answered: &mut bool,
     ) -> Result<OperationAnswer> {
         let p = ep.provider;
         let openai_like = p.speaks_openai();
@@ -291,6 +296,7 @@ impl ProviderClient {
             }),
         };
         let resp = self.send(p, build, cancel, attempts).await?;
+        *answered = true;
         let rid = request_id(resp.headers());
         let bytes = tokio::select! {
             b = resp.bytes() => b.map_err(|e| transport_error(p, &e))?,

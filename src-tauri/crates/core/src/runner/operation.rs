@@ -368,23 +368,12 @@ impl Runner {
         let provider = spec.endpoint.provider;
         let model = spec.request.model().to_string();
         let base = new_run(&spec, &estimate);
+        let billing = Billing::at(started_at_ms);
         // Write-ahead, with the worst case reserved against block budgets.
-        let mut held = self
-            .pricer
-            .price_operation(
-                provider,
-                &model,
-                &estimate.measured,
-                &Billing::at(started_at_ms),
-            )
-            .unwrap_or_else(|_| PricedUsage::unknown(provider, &model, estimate.measured.tokens));
-        if held.breakdown.cost_source == CostSource::Computed {
-            held.breakdown.cost_source = CostSource::Estimated;
-        }
         let flight = Flight {
             started_at_ms,
             run: base.clone(),
-            estimate: held,
+            estimate: self.estimated(&spec, &estimate.measured, &billing),
             reserved: estimate.worst_case().min(MAX_RUN_COST),
             override_budget: spec.override_budget,
         };
@@ -396,7 +385,6 @@ impl Runner {
             .operation(&spec.endpoint, &spec.request, cancel)
             .await;
         let latency_ms = i64::try_from(t0.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let billing = Billing::at(started_at_ms);
         let mut run = NewRun {
             started_at_ms,
             latency_ms: Some(latency_ms),
@@ -406,7 +394,7 @@ impl Runner {
         };
         let answer = match call.result {
             Ok(mut answer) => {
-                let (metered, estimated) = self.billed(&spec, &estimate.measured, &answer)?;
+                let (metered, estimated) = billed(&spec, &estimate.measured, &answer);
                 answer.metered = metered.clone();
                 let mut priced = self
                     .pricer
@@ -443,18 +431,12 @@ impl Runner {
                 });
                 run.error_code = Some(e.code().as_str().to_string());
                 run.error_message = (!cancelled).then(|| e.to_string());
-                if cancelled {
-                    // Stopped after sending: the provider may have done (and billed) the work.
-                    let mut priced = self
-                        .pricer
-                        .price_operation(provider, &model, &estimate.measured, &billing)
-                        .unwrap_or_else(|_| {
-                            PricedUsage::unknown(provider, &model, estimate.measured.tokens)
-                        });
-                    if priced.breakdown.cost_source == CostSource::Computed {
-                        priced.breakdown.cost_source = CostSource::Estimated;
-                    }
-                    run.priced = Some(priced);
+                // Stopped after sending, or accepted with an answer that could not be read (an
+                // image URL that would not download, a malformed body): the provider did — and
+                // billed — the work, so it costs what was measured, estimated. A refused
+                // request (an error status) cost nothing.
+                if cancelled || call.answered {
+                    run.priced = Some(self.estimated(&spec, &estimate.measured, &billing));
                 }
                 None
             }
@@ -475,66 +457,80 @@ impl Runner {
         })
     }
 
-    /// What the run is billed for: the provider's figures where it reported them, else what
-    /// was measured (then the cost is estimated). Speech billed by the second is billed from
-    /// the audio it returned.
-    fn billed(
+    /// `measured` priced as an estimate (what the write-ahead row holds, and what a run that
+    /// was stopped or whose answer could not be read is charged).
+    fn estimated(
         &self,
         spec: &OperationSpec,
         measured: &Metered,
-        answer: &OperationAnswer,
-    ) -> Result<(Metered, bool)> {
-        let said = &answer.metered;
-        let mut m = Metered {
-            operation: measured.operation,
-            items: measured.items,
-            image_size: said.image_size.or(measured.image_size),
-            image_quality: said
-                .image_quality
-                .clone()
-                .or(measured.image_quality.clone()),
-            characters: measured.characters,
-            ..said.clone()
-        };
-        let mut estimated = false;
-        match measured.operation {
-            Operation::Chat | Operation::Embedding => {
-                if !said.tokens_reported {
-                    m.tokens = measured.tokens;
-                    estimated = true;
-                }
-            }
-            Operation::Image => {
-                m.items = said.items.max(1);
-                if !said.tokens_reported {
-                    m.tokens = TokenUsage::default();
-                }
-            }
-            Operation::Transcription => {
-                if !said.tokens_reported && said.seconds == 0 {
-                    m.seconds = measured.seconds;
-                    estimated = true;
-                }
-            }
-            Operation::Speech => {
+        billing: &Billing,
+    ) -> PricedUsage {
+        let (provider, model) = (spec.endpoint.provider, spec.request.model());
+        let mut p = self
+            .pricer
+            .price_operation(provider, model, measured, billing)
+            .unwrap_or_else(|_| PricedUsage::unknown(provider, model, measured.tokens));
+        if p.breakdown.cost_source == CostSource::Computed {
+            p.breakdown.cost_source = CostSource::Estimated;
+        }
+        p
+    }
+}
+
+/// What the run is billed for: the provider's figures where it reported them, else what was
+/// measured (then the cost is estimated). Speech billed by the second is billed from the audio
+/// it returned.
+fn billed(spec: &OperationSpec, measured: &Metered, answer: &OperationAnswer) -> (Metered, bool) {
+    let said = &answer.metered;
+    let mut m = Metered {
+        operation: measured.operation,
+        items: measured.items,
+        image_size: said.image_size.or(measured.image_size),
+        image_quality: said
+            .image_quality
+            .clone()
+            .or(measured.image_quality.clone()),
+        characters: measured.characters,
+        ..said.clone()
+    };
+    let mut estimated = false;
+    match measured.operation {
+        Operation::Chat | Operation::Embedding => {
+            if !said.tokens_reported {
                 m.tokens = measured.tokens;
-                m.seconds = match (&answer.audio, &spec.request) {
-                    (Some(a), OperationRequest::Speak(r)) => {
-                        let hint = crate::audio::AudioFormat::from_name(&format!("x.{}", r.format));
-                        match crate::audio::duration_ms(a, hint) {
-                            Ok(ms) => crate::audio::billed_seconds(ms),
-                            Err(_) => {
-                                estimated = true;
-                                measured.seconds
-                            }
-                        }
-                    }
-                    _ => measured.seconds,
-                };
+                estimated = true;
             }
         }
-        Ok((m, estimated))
+        Operation::Image => {
+            m.items = said.items.max(1);
+            if !said.tokens_reported {
+                m.tokens = TokenUsage::default();
+            }
+        }
+        Operation::Transcription => {
+            if !said.tokens_reported && said.seconds == 0 {
+                m.seconds = measured.seconds;
+                estimated = true;
+            }
+        }
+        Operation::Speech => {
+            m.tokens = measured.tokens;
+            m.seconds = match (&answer.audio, &spec.request) {
+                (Some(a), OperationRequest::Speak(r)) => {
+                    let hint = crate::audio::AudioFormat::from_name(&format!("x.{}", r.format));
+                    match crate::audio::duration_ms(a, hint) {
+                        Ok(ms) => crate::audio::billed_seconds(ms),
+                        Err(_) => {
+                            estimated = true;
+                            measured.seconds
+                        }
+                    }
+                }
+                _ => measured.seconds,
+            };
+        }
     }
+    (m, estimated)
 }
 
 /// The run as the ledger keeps it before it is sent: provider, model, key, tag, operation, a

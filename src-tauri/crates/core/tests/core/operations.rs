@@ -364,3 +364,50 @@ async fn a_transcription_of_an_unread_format_is_estimated_from_its_size_and_gemi
     assert!(err.to_string().contains("at most 100"), "{err}");
     assert_eq!(server.requests().len(), 1);
 }
+
+#[tokio::test]
+async fn an_answer_that_cannot_be_read_was_still_paid_for() {
+    use promptledger_core::providers::operations::ImageRequest;
+    // The provider accepted the request and generated the image, but its URL does not
+    // download: the run is recorded as an error with the per-image price as an estimate —
+    // never $0, since the provider billed it.
+    let server = FakeServer::start(vec![Reply::json(
+        r#"{"created":1,"data":[{"url":"http://127.0.0.1:9/gone.png"}]}"#,
+    )]);
+    let (r, _ledger) = runner();
+    let spec = OperationSpec {
+        request: OperationRequest::Image(ImageRequest {
+            model: "gpt-image-1".into(),
+            prompt: "a lighthouse".into(),
+            n: 1,
+            size: Some("1024x1024".into()),
+            quality: Some("low".into()),
+        }),
+        ..embed_spec(
+            ProviderKind::Openai,
+            &format!("{}/v1", server.url()),
+            "gpt-image-1",
+            &["x"],
+        )
+    };
+    let out = go(&r, spec).await;
+    assert_eq!(out.record.status, RunStatus::Error);
+    assert_eq!(out.record.breakdown.cost_source, CostSource::Estimated);
+    assert_eq!(out.record.breakdown.total_nano_usd, NanoUsd(11_000_000));
+
+    // A malformed 200 body: estimated from the counted inputs. An error status: $0.
+    let bad = FakeServer::start(vec![Reply::json(r#"{"object":"list"}"#)]);
+    let out = go(
+        &r,
+        embed_spec(
+            ProviderKind::Openai,
+            &format!("{}/v1", bad.url()),
+            "text-embedding-3-small",
+            &["hello world"],
+        ),
+    )
+    .await;
+    assert_eq!(out.record.status, RunStatus::Error);
+    assert_eq!(out.record.breakdown.cost_source, CostSource::Estimated);
+    assert!(out.record.usage.input_tokens > 0);
+}
