@@ -217,7 +217,7 @@ pub async fn operation_start(
     };
     let id = out.run.run_id;
     for (i, img) in answer.images.iter().enumerate() {
-        let path = dir.join(format!("image-{id}-{}.{}", i + 1, img.format));
+        let path = dir.join(img.file_name(id, i));
         std::fs::write(&path, &img.bytes).map_err(|e| not_writable(&path, &e))?;
         out.files.push(path.display().to_string());
         out.images.push(format!(
@@ -226,8 +226,8 @@ pub async fn operation_start(
             base64::engine::general_purpose::STANDARD.encode(&img.bytes)
         ));
     }
-    if let (Some(audio), Some(format)) = (&answer.audio, &input.format) {
-        let path = dir.join(format!("speech-{id}.{format}"));
+    if let (Some(audio), OperationRequest::Speak(speech)) = (&answer.audio, &req.request) {
+        let path = dir.join(speech.file_name(id));
         std::fs::write(&path, audio).map_err(|e| not_writable(&path, &e))?;
         out.files.push(path.display().to_string());
     }

@@ -257,9 +257,7 @@ pub fn image(ledger: promptledger_core::ledger::Ledger, a: ImageArgs) -> Result<
     let mut saved = Vec::new();
     if let Some(answer) = &outcome.answer {
         for (i, img) in answer.images.iter().enumerate() {
-            let path = a
-                .out
-                .join(format!("image-{}-{}.{}", view.run_id, i + 1, img.format));
+            let path = a.out.join(img.file_name(view.run_id, i));
             std::fs::write(&path, &img.bytes).map_err(|e| not_writable(&path, &e))?;
             saved.push(path.display().to_string());
         }
@@ -296,19 +294,19 @@ pub fn transcribe(ledger: promptledger_core::ledger::Ledger, a: TranscribeArgs) 
 }
 
 pub fn speak(ledger: promptledger_core::ledger::Ledger, a: SpeakArgs) -> Result<bool> {
-    let request = OperationRequest::Speak(SpeechRequest {
+    let speech = SpeechRequest {
         model: a.common.model.clone(),
         input: text_or_stdin(a.text)?,
         voice: a.voice,
-        format: a.format.clone(),
-    });
-    let outcome = send(ledger, &a.common, request)?;
+        format: a.format,
+    };
+    let outcome = send(ledger, &a.common, OperationRequest::Speak(speech.clone()))?;
     let view = RunView::from(&outcome.record);
     let mut file = None;
     if let Some(audio) = outcome.answer.as_ref().and_then(|x| x.audio.as_ref()) {
         let path = a
             .out
-            .unwrap_or_else(|| PathBuf::from(format!("speech-{}.{}", view.run_id, a.format)));
+            .unwrap_or_else(|| PathBuf::from(speech.file_name(view.run_id)));
         std::fs::write(&path, audio).map_err(|e| not_writable(&path, &e))?;
         if !a.common.json {
             outln!("{}", path.display());

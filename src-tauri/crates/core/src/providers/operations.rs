@@ -147,6 +147,20 @@ pub struct GeneratedImage {
     pub revised_prompt: Option<String>,
 }
 
+impl GeneratedImage {
+    /// The file an image is saved as, in both faces: `image-RUN-N.FORMAT` (N from 1).
+    pub fn file_name(&self, run_id: i64, index: usize) -> String {
+        format!("image-{run_id}-{}.{}", index + 1, self.format)
+    }
+}
+
+impl SpeechRequest {
+    /// The file its audio is saved as when the user names none: `speech-RUN.FORMAT`.
+    pub fn file_name(&self, run_id: i64) -> String {
+        format!("speech-{run_id}.{}", self.format)
+    }
+}
+
 /// What a provider answered.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OperationAnswer {
